@@ -1,0 +1,1 @@
+"""Seller account health analytics."""
