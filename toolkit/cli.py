@@ -75,6 +75,79 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _finish(frame, args: argparse.Namespace, summary: str) -> int:
+    """Write ``frame`` to ``--out`` (when given) and print the summary."""
+    from toolkit.output import write_table
+
+    if args.out is not None:
+        write_table(frame, args.out)
+        summary += f"\nwrote {args.out} ({frame.height:,} rows)"
+    else:
+        summary += "\n(no --out: nothing written)"
+    print(summary)
+    return 0
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from toolkit.metrics import metrics_table
+
+    policy, data = _load(args)
+    table = metrics_table(
+        data, as_of=args.as_of, to=args.to, known_at=args.known_at, policy=policy
+    ).collect()
+    span = f"{args.as_of}" if args.to is None else f"{args.as_of} .. {args.to}"
+    known = f", known at {args.known_at}" if args.known_at else ""
+    latest = table.filter(pl.col("as_of") == table["as_of"].max(), ~pl.col("informational"))
+    counts = latest.group_by("status").len().sort("status")
+    statuses = ", ".join(f"{s} {n}" for s, n in counts.iter_rows())
+    summary = (
+        f"metrics {span}{known}: {table.height:,} rows, {table['seller_id'].n_unique()} sellers\n"
+        f"status on {table['as_of'].max()} (non-informational metrics): {statuses}"
+    )
+    return _finish(table, args, summary)
+
+
+def _cmd_clearance(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from toolkit.clearance import clearance_table
+
+    policy, data = _load(args)
+    table = clearance_table(data, as_of=args.as_of, policy=policy).collect()
+    counting = table.filter(pl.col("counting"))
+    upcoming = counting.filter(pl.col("clears_on") > args.as_of)["clears_on"].min()
+    summary = (
+        f"clearance as of {args.as_of}: {table.height:,} records, {counting.height:,} counting now; "
+        f"next clears on {upcoming or 'none'}"
+    )
+    return _finish(table, args, summary)
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from toolkit.forecast import forecast_table
+
+    policy, data = _load(args)
+    table = forecast_table(
+        data, as_of=args.as_of, horizon=args.horizon, policy=policy, remove=args.remove
+    ).collect()
+    per_metric = table.group_by("seller_id", "marketplace", "channel", "metric").agg(
+        pl.col("recovery_date", "clean_orders_needed").first()
+    )
+    behind = per_metric.filter(pl.col("clean_orders_needed") > 0)
+    never = behind.filter(pl.col("recovery_date").is_null())
+    removed = f", removing {', '.join(args.remove)}" if args.remove else ""
+    summary = (
+        f"forecast from {args.as_of}{removed}: {table.height:,} rows; "
+        f"{behind.height} metric rows miss their target today, "
+        f"{never.height} of them do not recover within the horizon"
+    )
+    return _finish(table, args, summary)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seller-health",
@@ -97,6 +170,32 @@ def _build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a data directory and summarise it")
     _common(validate)
     validate.set_defaults(func=_cmd_validate)
+
+    metrics = sub.add_parser("metrics", help="the metrics table for one date or a range")
+    _common(metrics)
+    metrics.add_argument("--as-of", type=_date, required=True, help="as-of date YYYY-MM-DD")
+    metrics.add_argument("--to", type=_date, default=None, help="last as-of date of a range")
+    metrics.add_argument(
+        "--known-at", type=_date, default=None, help="judge visibility at this date (restated)"
+    )
+    metrics.add_argument("--out", type=_out_path, default=None, help=".csv or .parquet")
+    metrics.set_defaults(func=_cmd_metrics)
+
+    clearance = sub.add_parser("clearance", help="when each counted record clears, and why")
+    _common(clearance)
+    clearance.add_argument("--as-of", type=_date, required=True)
+    clearance.add_argument("--out", type=_out_path, default=None)
+    clearance.set_defaults(func=_cmd_clearance)
+
+    forecast = sub.add_parser("forecast", help="recovery forecast under the clean scenario")
+    _common(forecast)
+    forecast.add_argument("--as-of", type=_date, required=True)
+    forecast.add_argument("--horizon", type=int, default=None, help="days (policy default 120)")
+    forecast.add_argument(
+        "--remove", nargs="+", default=[], metavar="ID", help="what-if: record ids to remove"
+    )
+    forecast.add_argument("--out", type=_out_path, default=None)
+    forecast.set_defaults(func=_cmd_forecast)
     return parser
 
 
@@ -113,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seller-health {args.command}: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     except PolicyError as exc:
+        print(f"seller-health {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except ValueError as exc:  # bad option combinations (dates out of order, ...)
         print(f"seller-health {args.command}: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
 

@@ -60,6 +60,7 @@ def daily_counts(
     counts_from: str = "counts_from",
     clears_on: str = "clears_on",
     all_keys: pl.LazyFrame | None = None,
+    weights: dict[str, pl.Expr] | None = None,
 ) -> pl.LazyFrame:
     """Number of records counting on each as-of date ``start .. end`` (both included).
 
@@ -74,25 +75,34 @@ def daily_counts(
     all_keys
         Key combinations that get rows even with no record (count 0). Default: the key
         combinations present in ``records``.
+    weights
+        Several counts at once: output column name -> integer expression over
+        ``records`` (for example ``{"numerator": pl.col("role") == "numerator"}``).
+        Default: one column ``count`` counting every record.
 
     Returns
     -------
     pl.LazyFrame
-        ``keys + ["as_of", "count"]``: one row per key and date, ``count`` Int64, sorted
-        by the keys and ``as_of``.
+        ``keys + ["as_of"]`` and one Int64 column per weight (``count`` by default): one row
+        per key and date, sorted by the keys and ``as_of``.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     cf, co = pl.col(counts_from), pl.col(clears_on)
     first, last = pl.lit(start, dtype=pl.Date), pl.lit(end, dtype=pl.Date)
+    weights = weights or {"count": pl.lit(1)}
+    names = list(weights)
     live = records.filter((cf < co) & (cf <= last) & (co > first)).select(
-        *keys, cf.clip(lower_bound=first).alias("_on"), co.alias("_off")
+        *keys,
+        cf.clip(lower_bound=first).alias("_on"),
+        co.alias("_off"),
+        *(w.cast(pl.Int64).alias(name) for name, w in weights.items()),
     )
-    plus = live.select(*keys, pl.col("_on").alias("as_of"), pl.lit(1, pl.Int64).alias("_delta"))
+    plus = live.select(*keys, pl.col("_on").alias("as_of"), *names)
     minus = live.filter(pl.col("_off") <= last).select(
-        *keys, pl.col("_off").alias("as_of"), pl.lit(-1, pl.Int64).alias("_delta")
+        *keys, pl.col("_off").alias("as_of"), *(-pl.col(n) for n in names)
     )
-    deltas = pl.concat([plus, minus]).group_by(*keys, "as_of").agg(pl.col("_delta").sum())
+    deltas = pl.concat([plus, minus]).group_by(*keys, "as_of").agg(pl.col(names).sum())
     key_frame = (all_keys if all_keys is not None else records).select(keys).unique()
     dates = pl.LazyFrame({"as_of": pl.date_range(start, end, "1d", eager=True)})
     grid = key_frame.join(dates, how="cross")
@@ -102,7 +112,7 @@ def daily_counts(
         .select(
             *keys,
             "as_of",
-            pl.col("_delta").fill_null(0).cum_sum().over(keys).alias("count"),
+            *(pl.col(n).fill_null(0).cum_sum().over(keys).alias(n) for n in names),
         )
     )
 
