@@ -20,6 +20,7 @@ import polars as pl
 from toolkit.data import Dataset
 from toolkit.policy import Policy, load_policy
 from toolkit.records import defect_records
+from toolkit.visibility import day_number
 
 __all__ = ["CLEARANCE_COLUMNS", "clearance_table", "defect_clearance"]
 
@@ -53,9 +54,9 @@ def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None
     """
     policy = policy or load_policy()
     odr = policy.metric("odr")
-    d = pl.lit(as_of, dtype=pl.Date)
-    window_end = pl.col("attribution_date") + pl.duration(days=odr.lag_days + odr.window_days)
-    opens = pl.col("attribution_date") + pl.duration(days=odr.lag_days)
+    d = pl.lit(day_number(as_of), dtype=pl.Int32)
+    window_end = pl.col("attribution_date") + (odr.lag_days + odr.window_days)
+    opens = pl.col("attribution_date") + odr.lag_days
     known_stop = pl.when(pl.col("stop") <= d).then(pl.col("stop"))
     clears_on = pl.min_horizontal(window_end, known_stop)
     counts_from = pl.max_horizontal(opens, pl.col("seen"))
@@ -72,6 +73,7 @@ def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None
             counting=(pl.col("counts_from") <= d) & (d < pl.col("clears_on")),
             clear_reason=reason,
         )
+        .with_columns(pl.col("attribution_date", "counts_from", "clears_on").cast(pl.Date))
         .select(CLEARANCE_COLUMNS)
     )
 

@@ -7,7 +7,7 @@ all good, where v is the seller's population over the last W attribution dates d
 W. A defect still waiting out the lag enters the window with its order.
 
 The known part is exactly the restated count with knowledge frozen at D
-(:func:`toolkit.metrics.metric_records` with ``known_at=D``), so it shares every
+(:func:`toolkit.metrics.window_counts` with ``known_at=D``), so it shares every
 definition with the metrics table. All target checks are exact: v = count / W is kept as a
 fraction and compared as integer cross products.
 """
@@ -20,16 +20,15 @@ from datetime import date, timedelta
 import polars as pl
 
 from toolkit.data import Dataset
-from toolkit.intervals import daily_counts
 from toolkit.metrics import (
     KEYS,
-    metric_keys,
     metric_parameters,
-    metric_records,
-    share_odr_denominator,
+    population_volume,
     snapshot_counts,
+    window_counts,
 )
-from toolkit.policy import COMPONENTS, Policy, load_policy
+from toolkit.policy import Policy, load_policy
+from toolkit.visibility import day_number
 
 __all__ = ["FORECAST_COLUMNS", "forecast_table", "what_if"]
 
@@ -50,33 +49,6 @@ def _meets(num_w: pl.Expr, den_w: pl.Expr) -> pl.Expr:
     bad = pl.when(pl.col("condition") == ">").then(den_w - num_w).otherwise(num_w)
     met = bad * pl.col("_p0_den") < pl.col("_p0_num") * den_w
     return pl.when(pl.col("condition").is_null()).then(None).otherwise((den_w == 0) | met)
-
-
-def _volume(records: pl.LazyFrame, day: date, policy: Policy) -> pl.LazyFrame:
-    """keys + ``_volume``: population records with attribution dates D-W+1 .. D known at D.
-
-    With knowledge frozen at D a population record opens on ``a + L``, so its attribution
-    date is in the last W days exactly when ``counts_from`` is in D-W+1+L .. D+L.
-    """
-    if policy.forecast_volume == "none":
-        return records.select(KEYS).unique().with_columns(_volume=pl.lit(0, pl.Int64))
-    lag, window = pl.col("_lag"), pl.col("_window")
-    first = pl.lit(day, pl.Date) + pl.duration(days=lag - window + 1)
-    last = pl.lit(day, pl.Date) + pl.duration(days=lag)
-    in_range = ~pl.col("_num") & pl.col("counts_from").is_between(first, last)
-    volume = (
-        records.join(metric_parameters(policy).select("metric", "_lag", "_window"), on="metric")
-        .group_by(KEYS)
-        .agg(in_range.sum().cast(pl.Int64).alias("_volume"))
-    )
-    odr = volume.filter(pl.col("metric") == "odr").drop("metric")
-    components = odr.join(pl.LazyFrame({"metric": list(COMPONENTS)}), how="cross")
-    return pl.concat(
-        [
-            volume.filter(~pl.col("metric").is_in(list(COMPONENTS))),
-            components.select(*KEYS, "_volume"),
-        ]
-    )
 
 
 def forecast_table(
@@ -148,22 +120,22 @@ def forecast_table(
         raise ValueError(f"horizon must be at least 1 day, got {horizon}")
     removed = frozenset(remove)
     params = metric_parameters(policy)
-    records = metric_records(data, policy, known_at=as_of, attributed_until=as_of, remove=removed)
-    future = share_odr_denominator(
-        daily_counts(
-            records,
-            keys=KEYS,
-            start=as_of + timedelta(days=1),
-            end=as_of + timedelta(days=horizon),
-            all_keys=metric_keys(data),
-            weights={"numerator": pl.col("_num"), "denominator": ~pl.col("_num")},
-        )
+    future = window_counts(
+        data,
+        policy,
+        as_of + timedelta(days=1),
+        as_of + timedelta(days=horizon),
+        known_at=as_of,
+        attributed_until=as_of,
+        remove=removed,
     )
+    volume = population_volume(data, policy, as_of).rename({"volume": "_volume"})
+    if policy.forecast_volume == "none":
+        volume = volume.with_columns(_volume=pl.lit(0, pl.Int64))
     window = pl.col("_window")
-    days_after = (
-        ((pl.col("as_of") - pl.duration(days=pl.col("_lag"))) - pl.lit(as_of, pl.Date))
-        .dt.total_days()
-        .clip(0, window)
+    # attribution dates after D inside the window of F: (F - L) - D, between 0 and W
+    days_after = (pl.col("as_of").cast(pl.Int64) - pl.col("_lag") - day_number(as_of)).clip(
+        0, window
     )
     projected = pl.col("_volume") * days_after
     num_w = pl.col("numerator") * window + pl.when(pl.col("condition") == ">").then(
@@ -172,7 +144,7 @@ def forecast_table(
     den_w = pl.col("denominator") * window + projected
     future = (
         future.join(params, on="metric", how="left")
-        .join(_volume(records, as_of, policy), on=KEYS, how="left")
+        .join(volume, on=KEYS, how="left")
         .with_columns(pl.col("_volume").fill_null(0))
         .with_columns(_num_w=num_w, _den_w=den_w)
         .with_columns(
@@ -183,7 +155,7 @@ def forecast_table(
         )
     )
     now = (
-        share_odr_denominator(snapshot_counts(data, policy, as_of, remove=removed))
+        snapshot_counts(data, policy, as_of, remove=removed)
         .join(params, on="metric", how="left")
         .with_columns(_meets=_meets(pl.col("numerator"), pl.col("denominator")))
     )
@@ -259,7 +231,7 @@ def what_if(
     )
 
     def summary(ids: frozenset[str], suffix: str) -> pl.LazyFrame:
-        today = share_odr_denominator(snapshot_counts(data, policy, as_of, remove=ids))
+        today = snapshot_counts(data, policy, as_of, remove=ids)
         rate = pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator"))
         fc = forecast_table(data, as_of=as_of, horizon=horizon, policy=policy, remove=ids)
         per_metric = fc.group_by(KEYS).agg(pl.col("recovery_date", "clean_orders_needed").first())

@@ -39,16 +39,19 @@ from datetime import date
 
 import polars as pl
 
+from toolkit.visibility import day_number
+
 __all__ = ["active_on", "daily_counts", "merge_windows"]
 
 
-def active_on(counts_from: pl.Expr, clears_on: pl.Expr, day: date | pl.Expr) -> pl.Expr:
+def active_on(counts_from: pl.Expr, clears_on: pl.Expr, day: date) -> pl.Expr:
     """True where the retention window contains ``day`` (``counts_from <= day < clears_on``).
 
+    The bounds may be ``Date`` columns or day numbers (Int32 days since 1970-01-01).
     Null bounds give false, never null.
     """
-    day_expr = day if isinstance(day, pl.Expr) else pl.lit(day, dtype=pl.Date)
-    return ((counts_from <= day_expr) & (day_expr < clears_on)).fill_null(False)
+    d = pl.lit(day_number(day), dtype=pl.Int32)
+    return ((counts_from.cast(pl.Int32) <= d) & (d < clears_on.cast(pl.Int32))).fill_null(False)
 
 
 def daily_counts(
@@ -67,7 +70,8 @@ def daily_counts(
     Parameters
     ----------
     records
-        One row per record with the ``keys`` and its window bounds (``Date``).
+        One row per record with the ``keys`` and its window bounds (``Date`` or day
+        numbers).
     keys
         Columns that identify a count (for example seller, marketplace, channel, metric).
     start, end
@@ -88,8 +92,9 @@ def daily_counts(
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
-    cf, co = pl.col(counts_from), pl.col(clears_on)
-    first, last = pl.lit(start, dtype=pl.Date), pl.lit(end, dtype=pl.Date)
+    cf, co = pl.col(counts_from).cast(pl.Int32), pl.col(clears_on).cast(pl.Int32)
+    first = pl.lit(day_number(start), dtype=pl.Int32)
+    last = pl.lit(day_number(end), dtype=pl.Int32)
     weights = weights or {"count": pl.lit(1)}
     names = list(weights)
     live = records.filter((cf < co) & (cf <= last) & (co > first)).select(
@@ -104,14 +109,16 @@ def daily_counts(
     )
     deltas = pl.concat([plus, minus]).group_by(*keys, "as_of").agg(pl.col(names).sum())
     key_frame = (all_keys if all_keys is not None else records).select(keys).unique()
-    dates = pl.LazyFrame({"as_of": pl.date_range(start, end, "1d", eager=True)})
+    dates = pl.LazyFrame(
+        {"as_of": pl.int_range(day_number(start), day_number(end) + 1, dtype=pl.Int32, eager=True)}
+    )
     grid = key_frame.join(dates, how="cross")
     return (
         grid.join(deltas, on=[*keys, "as_of"], how="left", nulls_equal=True)
         .sort(*keys, "as_of")
         .select(
             *keys,
-            "as_of",
+            pl.col("as_of").cast(pl.Date),
             *(pl.col(n).fill_null(0).cum_sum().over(keys).alias(n) for n in names),
         )
     )

@@ -1,10 +1,11 @@
 """The metrics table (SPEC 4.2): every metric, per seller, marketplace, channel and as-of date.
 
-For one as-of date the orders are read once and every metric's numerator and denominator
-are summed in a single aggregation; for a range of dates every record adds +1 on its
-``counts_from`` and -1 on its ``clears_on`` and a cumulative sum per key gives each day
-(:func:`toolkit.intervals.daily_counts`). Both count the same retention windows
-(:mod:`toolkit.records`), so a history row equals the snapshot of that date.
+For one as-of date the orders are read once: a per-order summary of the ODR defects known
+at that date is joined in and every metric's numerator and denominator is summed in a
+single aggregation. For a range of dates every record adds +1 on its ``counts_from`` and
+-1 on its ``clears_on``, and a cumulative sum per key gives each day, so the cost grows
+with records plus key-days, never records times days. Both count the same retention
+windows (:mod:`toolkit.records`), so a history row equals the snapshot of that date.
 
 By default a date's numbers use what was known at that date (what the dashboard showed
 then). ``known_at=K`` recomputes past dates with what is known at K: the window still
@@ -18,20 +19,20 @@ from datetime import date
 import polars as pl
 
 from toolkit.data import Dataset
-from toolkit.intervals import active_on, daily_counts, merge_windows
+from toolkit.intervals import active_on, merge_windows
 from toolkit.policy import COMPONENTS, METRICS, Policy, load_policy
-from toolkit.records import ORDER_RULES, defect_records, order_dates
+from toolkit.records import ORDER_RULES, defect_events, order_dates
 from toolkit.stats import status_columns
+from toolkit.visibility import day_number
 
 __all__ = [
     "KEYS",
     "METRIC_COLUMNS",
-    "metric_keys",
     "metric_parameters",
-    "metric_records",
     "metrics_table",
-    "share_odr_denominator",
+    "population_volume",
     "snapshot_counts",
+    "window_counts",
 ]
 
 #: Columns of the metrics table, in order.
@@ -55,35 +56,47 @@ METRIC_COLUMNS = [
     "status",
 ]
 KEYS = ["seller_id", "marketplace", "channel", "metric"]
+_CHANNEL_KEYS = ["seller_id", "marketplace", "channel"]
 _ODR_FAMILY = ("odr", *COMPONENTS)
 _MFN_ONLY = tuple(m for m, rule in ORDER_RULES.items() if rule.channel == "mfn")
+_CODE = {metric: i for i, metric in enumerate(METRICS)}
+_NEVER = 2**30  # a stop that never comes, as a day number
+_ROLES = ("denominator", "numerator")
 
 
-def metric_keys(data: Dataset) -> pl.LazyFrame:
-    """Every (seller, marketplace, channel, metric) row the metrics table must have.
+def _roles(metric: str) -> tuple[str, ...]:
+    # ODR numerators come from the defect tables
+    return ("denominator",) if metric == "odr" else _ROLES
 
-    ODR and its components for each channel a seller has orders in, the seller-fulfilled
-    metrics for ``mfn``, and ``idr_7d`` once per seller and marketplace (channel ``all``),
-    whether or not the orders are visible or inside the requested dates (SPEC 4.3).
-    """
-    channels = data.orders.select("seller_id", "marketplace", "channel").unique()
-    per_channel = channels.join(pl.LazyFrame({"metric": list(_ODR_FAMILY)}), how="cross")
-    mfn = channels.filter(pl.col("channel") == "mfn").join(
-        pl.LazyFrame({"metric": list(_MFN_ONLY)}), how="cross"
+
+def _applies(metric: pl.Expr, channel: pl.Expr) -> pl.Expr:
+    """Which metrics exist for a channel row: ODR family everywhere, the rest on mfn."""
+    return (
+        ((channel != "all") & metric.is_in(list(_ODR_FAMILY)))
+        | ((channel == "mfn") & metric.is_in(list(_MFN_ONLY)))
+        | ((channel == "all") & (metric == "idr_7d"))
     )
-    idr = (
-        channels.select("seller_id", "marketplace")
-        .unique()
-        .with_columns(channel=pl.lit("all"), metric=pl.lit("idr_7d"))
-    )
-    return pl.concat([per_channel, mfn, idr.select(KEYS)])
-
-
-def _channel(rule_channel: str | None) -> pl.Expr:
-    return pl.col("channel") if rule_channel is None else pl.lit(rule_channel)
 
 
 # ------------------------------------------------------------------------ one date
+
+
+def _order_defect_flags(data: Dataset, policy: Policy, knowledge: date) -> pl.LazyFrame:
+    """Per order: does it have a negative feedback, claim, chargeback known and not stopped?
+
+    The ODR numerator factorises: a defect record counts on D when its order is inside
+    the window (an order-level test) and the record is visible and not stopped by the
+    knowledge date (a record-level test), so the record-level part is summarised per
+    order here, without the orders table.
+    """
+    k = day_number(knowledge)
+    live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
+    return (
+        defect_events(data, policy)
+        .filter(live)
+        .group_by("order_id")
+        .agg((pl.col("metric") == c).any().alias(f"_has_{c}") for c in COMPONENTS)
+    )
 
 
 def _snapshot_counts(
@@ -93,18 +106,33 @@ def _snapshot_counts(
     known_at: date | None,
     remove: frozenset[str] = frozenset(),
 ) -> pl.LazyFrame:
-    """keys + numerator, denominator at one as-of date."""
-    aggs = []
+    """``KEYS, numerator, denominator`` at one date, every applicable metric, one scan."""
+    knowledge = known_at or day
+    flags = {}
     for metric, rule in ORDER_RULES.items():
-        roles = ("denominator",) if metric == "odr" else ("denominator", "numerator")
-        for role in roles:
+        for role in _roles(metric):
             scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
-            aggs.append((scope & active_on(cf, co, day)).sum().alias(f"{metric}|{role}"))
-    per_channel = (
-        order_dates(data.orders, policy)
-        .group_by("seller_id", "marketplace", "channel")
-        .agg(aggs)
-        .unpivot(index=["seller_id", "marketplace", "channel"], variable_name="_col")
+            flags[f"{metric}|{role}"] = scope & active_on(cf, co, day)
+    in_window = flags["odr|denominator"]
+    for component in ("odr", *COMPONENTS):
+        has = (
+            pl.any_horizontal(f"_has_{c}" for c in COMPONENTS)
+            if component == "odr"
+            else pl.col(f"_has_{component}")
+        )
+        flags[f"{component}|numerator"] = in_window & has.fill_null(False)
+    for component in COMPONENTS:
+        flags[f"{component}|denominator"] = in_window
+    source = _without(data, remove) if remove else data
+    defects = _order_defect_flags(source, policy, knowledge)
+    orders = order_dates(data.orders, policy).join(
+        defects, on="order_id", how="left", build_side="force_right"
+    )
+    wide = orders.group_by(_CHANNEL_KEYS).agg(
+        flag.sum().cast(pl.Int64).alias(name) for name, flag in flags.items()
+    )
+    long = (
+        wide.unpivot(index=_CHANNEL_KEYS, variable_name="_col")
         .with_columns(
             pl.col("_col").str.split_exact("|", 1).struct.rename_fields(["metric", "role"])
         )
@@ -114,27 +142,24 @@ def _snapshot_counts(
             .then(pl.lit("all"))
             .otherwise(pl.col("channel"))
         )
+        .filter(_applies(pl.col("metric"), pl.col("channel")))
     )
-    defects = defect_records(data, policy, known_at=known_at, remove=remove).filter(
-        active_on(pl.col("counts_from"), pl.col("clears_on"), day)
+    return long.group_by(KEYS).agg(
+        numerator=pl.col("value").filter(pl.col("role") == "numerator").sum(),
+        denominator=pl.col("value").filter(pl.col("role") == "denominator").sum(),
     )
-    components = defects.group_by(*KEYS).agg(pl.col("order_id").n_unique().alias("value"))
-    odr = defects.group_by("seller_id", "marketplace", "channel").agg(
-        pl.col("order_id").n_unique().alias("value"), metric=pl.lit("odr")
-    )
-    numerators = pl.concat([components, odr.select(*KEYS, "value")]).with_columns(
-        role=pl.lit("numerator")
-    )
-    long = pl.concat(
-        [per_channel.select(*KEYS, "role", "value"), numerators.select(*KEYS, "role", "value")]
-    )
-    return (
-        long.group_by(*KEYS)
-        .agg(
-            numerator=pl.col("value").filter(pl.col("role") == "numerator").sum(),
-            denominator=pl.col("value").filter(pl.col("role") == "denominator").sum(),
-        )
-        .with_columns(as_of=pl.lit(day, dtype=pl.Date))
+
+
+def _without(data: Dataset, remove: frozenset[str]) -> Dataset:
+    """The dataset without the defect records whose ids are in ``remove`` (what-if)."""
+    from dataclasses import replace
+
+    ids = sorted(remove)
+    return replace(
+        data,
+        feedback=data.feedback.filter(~pl.col("feedback_id").is_in(ids)),
+        claims=data.claims.filter(~pl.col("claim_id").is_in(ids)),
+        chargebacks=data.chargebacks.filter(~pl.col("chargeback_id").is_in(ids)),
     )
 
 
@@ -146,109 +171,235 @@ def snapshot_counts(
     known_at: date | None = None,
     remove: frozenset[str] = frozenset(),
 ) -> pl.LazyFrame:
-    """``keys, as_of, numerator, denominator`` at one date for every row of :func:`metric_keys`.
+    """``KEYS, as_of, numerator, denominator`` at one as-of date, for every applicable row.
 
-    The ODR components still carry their own (zero) denominator: see
-    :func:`share_odr_denominator`.
+    Rows exist for every (seller, marketplace, channel) with an order anywhere in the data
+    and every metric of that channel (SPEC 4.2), counts 0 where nothing is in the window.
     """
-    counts = _snapshot_counts(data, policy, day, known_at, remove)
-    return (
-        metric_keys(data)
-        .join(counts.drop("as_of"), on=KEYS, how="left")
-        .with_columns(
-            pl.col("numerator", "denominator").fill_null(0).cast(pl.Int64),
-            as_of=pl.lit(day, dtype=pl.Date),
-        )
+    return _snapshot_counts(data, policy, day, known_at, remove).with_columns(
+        pl.col("numerator", "denominator").cast(pl.Int64),
+        as_of=pl.lit(day, dtype=pl.Date),
     )
 
 
 # ------------------------------------------------------------------------ a range
 
 
-def metric_records(
+def _key_table(orders: pl.LazyFrame) -> pl.LazyFrame:
+    """Integer ids: one per (seller, marketplace, channel) and one per (seller, mp, "all")."""
+    combos = orders.select(_CHANNEL_KEYS).unique()
+    return pl.concat(
+        [
+            combos,
+            combos.select("seller_id", "marketplace").unique().with_columns(channel=pl.lit("all")),
+        ]
+    ).with_row_index("_key")
+
+
+def _record_windows(
     data: Dataset,
     policy: Policy,
+    orders: pl.LazyFrame,
     *,
-    known_at: date | None = None,
-    attributed_until: date | None = None,
-    remove: frozenset[str] = frozenset(),
+    known_at: date | None,
+    attributed_until: date | None,
+    remove: frozenset[str],
 ) -> pl.LazyFrame:
-    """Every record of every metric: keys, ``_num`` (numerator or denominator), window.
-
-    ``attributed_until`` keeps only records with attribution dates up to that date (the
-    known part of a forecast); ``remove`` drops defect records by id (what-if).
-    """
-    orders = order_dates(data.orders, policy)
+    """Every record as ``_key, _metric (code), _num, counts_from, clears_on`` (day numbers)."""
     parts = []
     for metric, rule in ORDER_RULES.items():
-        roles = ("denominator",) if metric == "odr" else ("denominator", "numerator")
-        for role in roles:
+        key = "_all_key" if rule.channel == "all" else "_key"
+        for role in _roles(metric):
             scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
             if attributed_until is not None:
-                scope = scope & (rule.a <= attributed_until)
+                scope = scope & (rule.a <= day_number(attributed_until))
             parts.append(
                 orders.filter(scope & (cf < co)).select(
-                    "seller_id",
-                    "marketplace",
-                    _channel(rule.channel).alias("channel"),
-                    pl.lit(metric).alias("metric"),
+                    pl.col(key).alias("_key"),
+                    pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
                     pl.lit(role == "numerator").alias("_num"),
                     cf.alias("counts_from"),
                     co.alias("clears_on"),
                 )
             )
-    defects = defect_records(data, policy, known_at=known_at, remove=remove)
-    if attributed_until is not None:
-        defects = defects.filter(pl.col("attribution_date") <= attributed_until)
-    by_order = ["seller_id", "marketplace", "channel", "order_id"]
-    components = merge_windows(defects, by=[*by_order, "metric"])
-    odr = merge_windows(defects, by=by_order).with_columns(metric=pl.lit("odr"))
-    for merged in (components, odr):
-        parts.append(
-            merged.select(
-                "seller_id",
-                "marketplace",
-                "channel",
-                "metric",
-                pl.lit(True).alias("_num"),
-                "counts_from",
-                "clears_on",
-            )
+    parts.append(
+        _defect_windows(
+            data,
+            policy,
+            orders,
+            known_at=known_at,
+            attributed_until=attributed_until,
+            remove=remove,
         )
+    )
     return pl.concat(parts)
 
 
-def _history_counts(
-    data: Dataset, policy: Policy, start: date, end: date, known_at: date | None
+def _defect_windows(
+    data: Dataset,
+    policy: Policy,
+    orders: pl.LazyFrame,
+    *,
+    known_at: date | None,
+    attributed_until: date | None,
+    remove: frozenset[str],
 ) -> pl.LazyFrame:
-    return daily_counts(
-        metric_records(data, policy, known_at=known_at),
-        keys=KEYS,
-        start=start,
-        end=end,
-        all_keys=metric_keys(data),
-        weights={"numerator": pl.col("_num"), "denominator": ~pl.col("_num")},
+    """ODR numerator windows: record intervals merged per order, then cut by the order's window.
+
+    A record's own interval is ``[seen, stop)`` point in time, or unbounded when it is
+    visible and not stopped by K (restated). Merging per order first keeps an order with
+    several defects counted once.
+    """
+    events = defect_events(_without(data, remove) if remove else data, policy)
+    if known_at is None:
+        events = events.with_columns(
+            counts_from=pl.col("seen"), clears_on=pl.col("stop").fill_null(_NEVER)
+        )
+    else:
+        k = day_number(known_at)
+        live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
+        events = events.filter(live).with_columns(
+            counts_from=pl.lit(-_NEVER, pl.Int32), clears_on=pl.lit(_NEVER, pl.Int32)
+        )
+    per_component = merge_windows(events, by=["order_id", "metric"])
+    per_order = merge_windows(events, by=["order_id"]).with_columns(metric=pl.lit("odr"))
+    segments = pl.concat([per_component, per_order.select(per_component.collect_schema().names())])
+    odr = policy.metric("odr")
+    opens = pl.col("_pd") + odr.lag_days
+    closes = pl.col("_pd") + (odr.lag_days + odr.window_days)
+    if known_at is None:
+        start = pl.max_horizontal(opens, pl.col("_pv"), pl.col("counts_from"))
+        order_known = pl.lit(True)
+    else:
+        start = opens
+        order_known = pl.col("_pv") <= day_number(known_at)
+    if attributed_until is not None:
+        order_known = order_known & (pl.col("_pd") <= day_number(attributed_until))
+    joined = segments.join(
+        orders.select("order_id", "_key", "_pd", "_pv"), on="order_id", how="inner"
+    )
+    return joined.filter(order_known).select(
+        "_key",
+        pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8).alias("_metric"),
+        pl.lit(True).alias("_num"),
+        start.alias("counts_from"),
+        pl.min_horizontal(closes, pl.col("clears_on")).alias("clears_on"),
+    )
+
+
+def window_counts(
+    data: Dataset,
+    policy: Policy,
+    start: date,
+    end: date,
+    *,
+    known_at: date | None = None,
+    attributed_until: date | None = None,
+    remove: frozenset[str] = frozenset(),
+) -> pl.LazyFrame:
+    """``KEYS, as_of, numerator, denominator`` for every as-of date ``start .. end``.
+
+    +1 on ``counts_from``, -1 on ``clears_on``, cumulative sums per key over a dense grid
+    of keys and dates; keys are integers until the end.
+    """
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    od = order_dates(data.orders, policy)
+    table = _key_table(od).cache()
+    alls = table.filter(pl.col("channel") == "all").select(
+        "seller_id", "marketplace", pl.col("_key").alias("_all_key")
+    )
+    mapping = table.filter(pl.col("channel") != "all").join(alls, on=["seller_id", "marketplace"])
+    orders = od.join(mapping, on=_CHANNEL_KEYS, how="inner").cache()
+    records = _record_windows(
+        data, policy, orders, known_at=known_at, attributed_until=attributed_until, remove=remove
+    )
+    first, last = day_number(start), day_number(end)
+    cf, co = pl.col("counts_from"), pl.col("clears_on")
+    live = records.filter((cf < co) & (cf <= last) & (co > first)).cache()
+    num = pl.col("_num").cast(pl.Int64)
+    plus = live.select(
+        "_key",
+        "_metric",
+        cf.clip(lower_bound=first).alias("_day"),
+        num.alias("_n"),
+        (1 - num).alias("_d"),
+    )
+    minus = live.filter(co <= last).select(
+        "_key", "_metric", co.alias("_day"), (-num).alias("_n"), (num - 1).alias("_d")
+    )
+    deltas = (
+        pl.concat([plus, minus])
+        .group_by("_key", "_metric", "_day")
+        .agg(pl.col("_n", "_d").sum())
+        .cache()
+    )
+    # the ODR components divide by the ODR population: copy its denominator changes
+    odr_den = deltas.filter(pl.col("_metric") == _CODE["odr"]).select("_key", "_day", "_d")
+    shared = pl.concat(
+        [
+            odr_den.with_columns(_metric=pl.lit(_CODE[c], pl.Int8), _n=pl.lit(0, pl.Int64))
+            for c in COMPONENTS
+        ]
+    ).select("_key", "_metric", "_day", "_n", "_d")
+    deltas = (
+        pl.concat([deltas.select("_key", "_metric", "_day", "_n", "_d"), shared])
+        .group_by("_key", "_metric", "_day")
+        .agg(pl.col("_n", "_d").sum())
+    )
+    rows = (
+        table.join(pl.LazyFrame({"metric": list(METRICS)}), how="cross")
+        .filter(_applies(pl.col("metric"), pl.col("channel")))
+        .with_columns(_metric=pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8))
+        .cache()
+    )
+    days = pl.LazyFrame({"_day": pl.int_range(first, last + 1, dtype=pl.Int32, eager=True)})
+    grid = rows.select("_key", "_metric").join(days, how="cross")
+    counts = (
+        grid.join(deltas, on=["_key", "_metric", "_day"], how="left")
+        .sort("_key", "_metric", "_day")
+        .with_columns(
+            numerator=pl.col("_n").fill_null(0).cum_sum().over("_key", "_metric"),
+            denominator=pl.col("_d").fill_null(0).cum_sum().over("_key", "_metric"),
+        )
+    )
+    return counts.join(rows, on=["_key", "_metric"]).select(
+        *KEYS, pl.col("_day").cast(pl.Date).alias("as_of"), "numerator", "denominator"
+    )
+
+
+def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
+    """``KEYS, volume``: population records attributed to D-W+1 .. D and counting at D.
+
+    The forecast's projected orders per day are ``volume / W`` (SPEC 5).
+    """
+    d = day_number(day)
+    flags = {}
+    for metric, rule in ORDER_RULES.items():
+        m = policy.metric(metric)
+        scope, cf, _ = rule.bounds(policy, role="denominator", known_at=day)
+        recent = rule.a.is_between(d - m.window_days + 1, d)
+        flags[metric] = (scope & recent & cf.is_not_null()).sum().cast(pl.Int64)
+    wide = (
+        order_dates(data.orders, policy)
+        .group_by(_CHANNEL_KEYS)
+        .agg(flag.alias(name) for name, flag in flags.items())
+    )
+    wide = wide.with_columns(pl.col("odr").alias(c) for c in COMPONENTS)
+    return (
+        wide.unpivot(index=_CHANNEL_KEYS, variable_name="metric", value_name="volume")
+        .with_columns(
+            channel=pl.when(pl.col("metric") == "idr_7d")
+            .then(pl.lit("all"))
+            .otherwise(pl.col("channel"))
+        )
+        .filter(_applies(pl.col("metric"), pl.col("channel")))
+        .group_by(KEYS)
+        .agg(pl.col("volume").sum())
     )
 
 
 # ------------------------------------------------------------------------ assembly
-
-
-def share_odr_denominator(counts: pl.LazyFrame) -> pl.LazyFrame:
-    """The ODR components divide by the ODR population of the same channel and date."""
-    on = ["seller_id", "marketplace", "channel", "as_of"]
-    odr = counts.filter(pl.col("metric") == "odr").select(
-        *on, pl.col("denominator").alias("_odr_denominator")
-    )
-    return (
-        counts.join(odr, on=on, how="left")
-        .with_columns(
-            denominator=pl.when(pl.col("metric").is_in(list(COMPONENTS)))
-            .then(pl.col("_odr_denominator"))
-            .otherwise(pl.col("denominator"))
-        )
-        .drop("_odr_denominator")
-    )
 
 
 def metric_parameters(policy: Policy) -> pl.LazyFrame:
@@ -296,8 +447,12 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
                 alpha=policy.alpha,
                 watch_fraction=policy.watch_fraction,
             ),
-            window_start=pl.col("as_of") - pl.duration(days=pl.col("_lag") + pl.col("_window") - 1),
-            window_end=pl.col("as_of") - pl.duration(days=pl.col("_lag")),
+            window_start=(pl.col("as_of").cast(pl.Int32) - (pl.col("_lag") + pl.col("_window") - 1))
+            .cast(pl.Int32)
+            .cast(pl.Date),
+            window_end=(pl.col("as_of").cast(pl.Int32) - pl.col("_lag"))
+            .cast(pl.Int32)
+            .cast(pl.Date),
         )
         .select(METRIC_COLUMNS)
         .sort([*KEYS, "as_of"])
@@ -374,5 +529,5 @@ def metrics_table(
     if end == as_of:
         counts = snapshot_counts(data, policy, as_of, known_at=known_at)
     else:
-        counts = _history_counts(data, policy, as_of, end, known_at)
-    return _with_status(share_odr_denominator(counts), policy)
+        counts = window_counts(data, policy, as_of, end, known_at=known_at)
+    return _with_status(counts, policy)

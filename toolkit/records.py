@@ -21,6 +21,10 @@ part): a record counts on ``a + L <= D < a + L + W`` (and ``ready <= D``) when
 
 These two bounds are the only definition of each metric in the toolkit: snapshots,
 histories, the clearance table and forecasts are all counts over them.
+
+All dates here are **day numbers** (Int32 days since 1970-01-01, the physical value of
+``pl.Date``): integer arithmetic is many times faster than adding durations to dates.
+Public tables convert them back to dates.
 """
 
 from __future__ import annotations
@@ -32,17 +36,19 @@ import polars as pl
 
 from toolkit.data import Dataset
 from toolkit.policy import Policy
-from toolkit.visibility import utc_date, visible_date
+from toolkit.visibility import DAY_US, day_number, utc_day, visible_day
 
 __all__ = [
+    "COMPONENT_OF",
     "ORDER_RULES",
     "Rule",
+    "defect_events",
     "defect_records",
     "order_dates",
     "window_bounds",
 ]
 
-_NO_DATE = pl.lit(None, dtype=pl.Date)
+_NO_DAY = pl.lit(None, dtype=pl.Int32)
 
 
 def window_bounds(
@@ -55,17 +61,17 @@ def window_bounds(
     ready: pl.Expr | None = None,
     known_at: date | None = None,
 ) -> tuple[pl.Expr, pl.Expr]:
-    """``(counts_from, clears_on)`` of records, point in time or with knowledge at K.
+    """``(counts_from, clears_on)`` of records (day numbers), point in time or known at K.
 
     A record whose window is empty (``counts_from >= clears_on``) or null never counts.
     """
-    opens = a + pl.duration(days=lag_days)
-    closes = a + pl.duration(days=lag_days + window_days)
-    stop = _NO_DATE if stop is None else stop
-    ready = _NO_DATE if ready is None else ready
+    opens = a + lag_days
+    closes = a + (lag_days + window_days)
+    stop = _NO_DAY if stop is None else stop
+    ready = _NO_DAY if ready is None else ready
     if known_at is None:
         return pl.max_horizontal(opens, ready, seen), pl.min_horizontal(closes, stop)
-    k = pl.lit(known_at, dtype=pl.Date)
+    k = pl.lit(day_number(known_at), dtype=pl.Int32)
     keep = (seen <= k) & (stop.is_null() | (stop > k))
     return (
         pl.when(keep).then(pl.max_horizontal(opens, ready)),
@@ -74,7 +80,7 @@ def window_bounds(
 
 
 def order_dates(orders: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
-    """Add the attribution and visible dates every rule uses (columns starting ``_``).
+    """Add the attribution and visible day numbers every rule uses (columns starting ``_``).
 
     ``_pd`` purchase date, ``_pv`` purchase visible, ``_lsd`` latest ship date,
     ``_sd``/``_sv`` ship date and its visible date, ``_pdd`` promised delivery date,
@@ -85,27 +91,27 @@ def order_dates(orders: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     cadence = policy.cadence_minutes["orders"]
 
     def seen(column: str) -> pl.Expr:
-        return visible_date(pl.col(column), cadence_minutes=cadence)
+        return visible_day(pl.col(column), cadence_minutes=cadence)
 
-    ship_day = utc_date(pl.col("shipped_at"))
-    weekday = ship_day.dt.weekday()  # Monday 1 .. Sunday 7
-    step = pl.when(weekday == 5).then(3).when(weekday == 6).then(2).otherwise(1)
-    deadline = ship_day + pl.duration(days=step)
-    deadline_instant = deadline.cast(pl.Datetime("us", "UTC")) + pl.duration(
-        hours=23, minutes=59, seconds=59
-    )
+    ship_day = utc_day(pl.col("shipped_at"))
+    weekday = (ship_day + 3) % 7  # Monday 0 .. Sunday 6 (day 0, 1970-01-01, was a Thursday)
+    step = pl.when(weekday == 4).then(3).when(weekday == 5).then(2).otherwise(1)
+    deadline = ship_day + step
+    # 23:59:59 UTC of the deadline date; an upload at that instant is on time
+    deadline_us = deadline.cast(pl.Int64) * DAY_US + (DAY_US - 1_000_000)
+    on_time = pl.col("invoice_uploaded_at").dt.epoch("us") <= deadline_us
     return orders.with_columns(
-        _pd=utc_date(pl.col("purchased_at")),
+        _pd=utc_day(pl.col("purchased_at")),
         _pv=seen("purchased_at"),
-        _lsd=utc_date(pl.col("latest_ship_at")),
+        _lsd=utc_day(pl.col("latest_ship_at")),
         _sd=ship_day,
         _sv=seen("shipped_at"),
-        _pdd=utc_date(pl.col("promised_delivery_at")),
+        _pdd=utc_day(pl.col("promised_delivery_at")),
         _dv=seen("delivered_at"),
         _cv=seen("cancelled_at"),
         _iv=seen("invoice_uploaded_at"),
-        _deadline=deadline,
-        _upload_on_time=(pl.col("invoice_uploaded_at") <= deadline_instant).fill_null(False),
+        _deadline=deadline.cast(pl.Int32),
+        _upload_on_time=on_time.fill_null(False),
     )
 
 
@@ -229,8 +235,13 @@ COMPONENT_OF = {
 }
 
 
-def _defects(data: Dataset, policy: Policy) -> pl.LazyFrame:
-    """Every ODR defect record: keys, order, type, id, its visible date, stop and reason."""
+def defect_events(data: Dataset, policy: Policy) -> pl.LazyFrame:
+    """Every ODR defect record on its own, without its order.
+
+    Columns: ``order_id, metric`` (the component), ``defect_type, record_id, seen`` (the
+    record's visible day), ``stop`` (visible day of the removal or resolution that ends
+    it, or null) and ``stop_reason``. Day numbers.
+    """
     fb = policy.cadence_minutes["feedback"]
     cl = policy.cadence_minutes["claims"]
     cb = policy.cadence_minutes["chargebacks"]
@@ -239,47 +250,52 @@ def _defects(data: Dataset, policy: Policy) -> pl.LazyFrame:
         "order_id",
         pl.lit("feedback").alias("_source"),
         pl.col("feedback_id").alias("record_id"),
-        visible_date(pl.col("left_at"), cadence_minutes=fb).alias("_rv"),
-        visible_date(pl.col("removed_at"), cadence_minutes=fb).alias("_stop"),
-        pl.when(pl.col("removed_at").is_not_null()).then(pl.lit("removed")).alias("_reason"),
+        visible_day(pl.col("left_at"), cadence_minutes=fb).alias("seen"),
+        visible_day(pl.col("removed_at"), cadence_minutes=fb).alias("stop"),
+        pl.when(pl.col("removed_at").is_not_null()).then(pl.lit("removed")).alias("stop_reason"),
     )
     stops_claim = pl.col("outcome").is_in(["denied", "withdrawn", "protected"])
     claims = data.claims.select(
         "order_id",
         pl.lit("claims").alias("_source"),
         pl.col("claim_id").alias("record_id"),
-        visible_date(pl.col("filed_at"), cadence_minutes=cl).alias("_rv"),
+        visible_day(pl.col("filed_at"), cadence_minutes=cl).alias("seen"),
         pl.when(stops_claim)
-        .then(visible_date(pl.col("resolved_at"), cadence_minutes=cl))
-        .alias("_stop"),
-        pl.when(stops_claim).then(pl.col("outcome")).alias("_reason"),
+        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cl))
+        .alias("stop"),
+        pl.when(stops_claim).then(pl.col("outcome")).alias("stop_reason"),
     )
     stops_cb = (pl.col("outcome") == "seller_won") & pl.lit(won)
     chargebacks = data.chargebacks.filter(pl.col("kind") == "service").select(
         "order_id",
         pl.lit("chargebacks").alias("_source"),
         pl.col("chargeback_id").alias("record_id"),
-        visible_date(pl.col("filed_at"), cadence_minutes=cb).alias("_rv"),
+        visible_day(pl.col("filed_at"), cadence_minutes=cb).alias("seen"),
         pl.when(stops_cb)
-        .then(visible_date(pl.col("resolved_at"), cadence_minutes=cb))
-        .alias("_stop"),
-        pl.when(stops_cb).then(pl.lit("seller_won")).alias("_reason"),
+        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cb))
+        .alias("stop"),
+        pl.when(stops_cb).then(pl.lit("seller_won")).alias("stop_reason"),
     )
-    return pl.concat([feedback, claims, chargebacks])
+    metric = pl.col("_source").replace_strict({k: v[0] for k, v in COMPONENT_OF.items()})
+    kind = pl.col("_source").replace_strict({k: v[1] for k, v in COMPONENT_OF.items()})
+    return pl.concat([feedback, claims, chargebacks]).select(
+        "order_id",
+        metric.alias("metric"),
+        kind.alias("defect_type"),
+        "record_id",
+        "seen",
+        "stop",
+        "stop_reason",
+    )
 
 
-def defect_records(
-    data: Dataset,
-    policy: Policy,
-    *,
-    known_at: date | None = None,
-    remove: frozenset[str] = frozenset(),
-) -> pl.LazyFrame:
-    """Every ODR defect record with its retention window.
+def defect_records(data: Dataset, policy: Policy) -> pl.LazyFrame:
+    """Every ODR defect record with its order and its point-in-time retention window.
 
     Columns: ``seller_id, marketplace, channel, metric`` (the component),
     ``order_id, defect_type, record_id, attribution_date, seen, stop, stop_reason,
-    counts_from, clears_on``. ``remove`` drops records by id (what-if forecasts).
+    counts_from, clears_on``, dates as day numbers. ``seen`` is the later of the record's
+    and its order's visible day: a record never counts before its order is known.
     """
     odr = policy.metric("odr")
     orders = data.orders.select(
@@ -287,37 +303,33 @@ def defect_records(
         "seller_id",
         "marketplace",
         "channel",
-        utc_date(pl.col("purchased_at")).alias("attribution_date"),
-        visible_date(
-            pl.col("purchased_at"), cadence_minutes=policy.cadence_minutes["orders"]
-        ).alias("_pv"),
+        utc_day(pl.col("purchased_at")).alias("attribution_date"),
+        visible_day(pl.col("purchased_at"), cadence_minutes=policy.cadence_minutes["orders"]).alias(
+            "_pv"
+        ),
     )
-    defects = _defects(data, policy)
-    if remove:
-        defects = defects.filter(~pl.col("record_id").is_in(sorted(remove)))
-    metric = pl.col("_source").replace_strict({k: v[0] for k, v in COMPONENT_OF.items()})
-    kind = pl.col("_source").replace_strict({k: v[1] for k, v in COMPONENT_OF.items()})
-    seen = pl.max_horizontal("_pv", "_rv")
+    events = defect_events(data, policy)
+    joined = events.join(orders, on="order_id", how="inner", build_side="force_left")
+    seen = pl.max_horizontal("_pv", "seen")
     cf, co = window_bounds(
         pl.col("attribution_date"),
         window_days=odr.window_days,
         lag_days=odr.lag_days,
         seen=seen,
-        stop=pl.col("_stop"),
-        known_at=known_at,
+        stop=pl.col("stop"),
     )
-    return orders.join(defects, on="order_id", how="inner").select(
+    return joined.select(
         "seller_id",
         "marketplace",
         "channel",
-        metric.alias("metric"),
+        "metric",
         "order_id",
-        kind.alias("defect_type"),
+        "defect_type",
         "record_id",
         "attribution_date",
         seen.alias("seen"),
-        pl.col("_stop").alias("stop"),
-        pl.col("_reason").alias("stop_reason"),
+        "stop",
+        "stop_reason",
         cf.alias("counts_from"),
         co.alias("clears_on"),
     )

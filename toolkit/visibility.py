@@ -36,12 +36,23 @@ shape: (3, 3)
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
-__all__ = ["DAY_US", "utc_date", "visible_date", "visible_time"]
+__all__ = [
+    "DAY_US",
+    "day_number",
+    "utc_date",
+    "utc_day",
+    "visible_date",
+    "visible_day",
+    "visible_time",
+]
 
 #: Microseconds in a day: timestamps are ``Datetime("us", "UTC")``.
 DAY_US = 86_400_000_000
+_EPOCH = date(1970, 1, 1)
 
 
 def _visible_us(ts: pl.Expr, cadence_minutes: int) -> pl.Expr:
@@ -68,11 +79,34 @@ def visible_time(ts: pl.Expr, *, cadence_minutes: int) -> pl.Expr:
     return _visible_us(ts, cadence_minutes).cast(pl.Datetime("us", "UTC"))
 
 
+def visible_day(ts: pl.Expr, *, cadence_minutes: int) -> pl.Expr:
+    """:func:`visible_date` as a day number (Int32 days since 1970-01-01).
+
+    The engine computes with day numbers: integer arithmetic on them is many times
+    faster than adding durations to dates.
+    """
+    return _visible_us(ts, cadence_minutes).floordiv(DAY_US).cast(pl.Int32)
+
+
 def visible_date(ts: pl.Expr, *, cadence_minutes: int) -> pl.Expr:
     """The UTC date of :func:`visible_time` (``Date``): the first as-of date that knows it."""
-    return _visible_us(ts, cadence_minutes).floordiv(DAY_US).cast(pl.Int32).cast(pl.Date)
+    return visible_day(ts, cadence_minutes=cadence_minutes).cast(pl.Date)
+
+
+def utc_day(ts: pl.Expr) -> pl.Expr:
+    """:func:`utc_date` as a day number (Int32 days since 1970-01-01)."""
+    return ts.dt.epoch("us").floordiv(DAY_US).cast(pl.Int32)
 
 
 def utc_date(ts: pl.Expr) -> pl.Expr:
     """The UTC calendar date of an instant: the attribution date of an event."""
-    return ts.dt.epoch("us").floordiv(DAY_US).cast(pl.Int32).cast(pl.Date)
+    return utc_day(ts).cast(pl.Date)
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01 of a date (the physical value of ``pl.Date``).
+
+    >>> day_number(date(1970, 1, 2))
+    1
+    """
+    return (day - _EPOCH).days
