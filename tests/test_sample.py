@@ -138,6 +138,13 @@ def test_unknown_file_format_is_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_progress_goes_to_standard_error(tmp_path, capsys):
+    write_sample(tmp_path, sellers=14, days=3, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "sample: block 2/2 (2 sellers)" in captured.err
+
+
 def test_command_line_writes_a_directory(tmp_path, capsys):
     out = tmp_path / "big"
     argv = ["sample", "--out", str(out), "--sellers", "13", "--days", "15"]
@@ -213,6 +220,12 @@ def odr_counts(data: Dataset, seller: str, channel: str, as_of: date) -> tuple[i
         pytest.param("S07-recovering", "mfn", date(2026, 10, 6), (273, 9), id="S07 at its peak"),
         pytest.param("S09-new-seller", "mfn", SAMPLE_END, (40, 1), id="S09 has few orders"),
         pytest.param("S10-disputes", "mfn", SAMPLE_END, (172, 1), id="S10 has one counted defect"),
+        pytest.param(
+            "S10-disputes", "mfn", date(2026, 10, 19), (187, 5), id="S10 while disputes are open"
+        ),
+        pytest.param(
+            "S10-disputes", "mfn", date(2026, 10, 29), (178, 1), id="S10 once they are decided"
+        ),
         pytest.param("S01-steady", "mfn", SAMPLE_END, (195, 0), id="S01 has no defect"),
     ],
 )

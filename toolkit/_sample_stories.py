@@ -172,12 +172,12 @@ _S10_FEEDBACK = [  # rating, comment, removal
 
 
 def _s10(frames: Frames, rng: np.random.Generator) -> None:
-    """Removed and struck-through feedback, denied claims, fraud and won chargebacks."""
+    """Removed and struck-through feedback, claims that stop, fraud and won chargebacks."""
     pool = candidates(frames, "S10-disputes", D(2026, 9, 3), D(2026, 10, 10))
-    picked = choose(pool, 10, rng)
-    if picked.height < 10:
+    picked = choose(pool, 12, rng)
+    if picked.height < 12:
         return
-    order = picked[rng.permutation(10).tolist()]
+    order = picked[rng.permutation(12).tolist()]
     fb = order[:4]
     left = after(rng, fb["delivered_at"], 2, 8)
     removed = after(rng, left, 3, 8)
@@ -196,15 +196,16 @@ def _s10(frames: Frames, rng: np.random.Generator) -> None:
             "removal": removal,
         },
     )
-    claimed = order[4:7]
+    claimed = order[4:9]
     filed = after(rng, claimed["purchased_at"], 16, 28)
+    outcome = ["denied", "denied", "denied", "protected", "withdrawn"]
     add(
         frames,
         "claims",
-        {"_o": claimed["_o"], "filed_at": filed, "outcome": ["denied"] * 3,
+        {"_o": claimed["_o"], "filed_at": filed, "outcome": outcome,
          "resolved_at": after(rng, filed, 5, 12)},
     )  # fmt: skip
-    charged = order[7:10]
+    charged = order[9:12]
     filed = after(rng, charged["purchased_at"], 22, 30)
     add(
         frames,

@@ -112,6 +112,9 @@ def generate_sample(
     dict[str, pl.DataFrame]
         ``orders``, ``feedback``, ``claims``, ``chargebacks``, ``violations`` with the
         columns of SPEC section 3 in schema order; timestamps ``Datetime("us", "UTC")``.
+        Rows are sorted by seller (personas first, then ``G000001`` ..) and time. A
+        generated seller with no order and no violation in the period (a very small one,
+        or one that starts late) appears in no table.
     """
     blocks = list(_blocks(seed, sellers, days, daily_orders, progress))
     return {name: pl.concat([block[name] for block in blocks]) for name in TABLES}
@@ -131,8 +134,8 @@ def write_sample(
 
     Each table goes to ``out/<table>.csv`` (or ``.parquet``). Blocks of sellers are
     generated and appended one after the other, so memory stays that of one block
-    (2,500 sellers) however many sellers there are; each file is written under a
-    temporary name and renamed when complete. A file of the same table in the other
+    (2,500 sellers) however many sellers there are (about 0.6 GB peak for ten million
+    orders); each file is written under a temporary name and renamed when complete. A file of the same table in the other
     format is removed so that the directory stays readable. Other files in ``out``
     (such as its README) are left alone. The arguments are those of
     :func:`generate_sample`; ``file_format`` is ``"csv"`` or ``"parquet"``.
