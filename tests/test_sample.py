@@ -233,6 +233,40 @@ def test_persona_odr_facts(sample, seller, channel, as_of, expected):
     assert odr_counts(sample, seller, channel, as_of) == expected
 
 
+@pytest.mark.parametrize(
+    ("seller", "channel", "metric", "expected"),
+    [
+        pytest.param("S02-claims-burst", "mfn", "odr", (9, 233, "bad"), id="S02 odr is bad"),
+        pytest.param(
+            "S03-low-volume", "mfn", "odr", (1, 10, "bad_low_volume"), id="S03 is low volume"
+        ),
+        pytest.param("S07-recovering", "mfn", "odr", (3, 310, "watch"), id="S07 is on watch"),
+        pytest.param(
+            "S09-new-seller", "mfn", "odr", (1, 40, "bad_low_volume"), id="S09 is low volume"
+        ),
+        pytest.param("S10-disputes", "mfn", "odr", (1, 172, "good"), id="S10 is good"),
+        pytest.param(
+            "S12-tracking", "mfn", "vtr_30d", (75, 82, "bad_low_volume"), id="S12 tracking"
+        ),
+        pytest.param("S08-business-invoices", "all", "idr_7d", (0, 20, "good"), id="S08 idr"),
+    ],
+)
+def test_metric_engine_tells_the_same_stories(sample, seller, channel, metric, expected):
+    from toolkit.metrics import metrics_table
+
+    row = (
+        metrics_table(sample, as_of=SAMPLE_END)
+        .filter(
+            (pl.col("seller_id") == seller)
+            & (pl.col("channel") == channel)
+            & (pl.col("metric") == metric)
+        )
+        .select("numerator", "denominator", "status")
+        .collect()
+    )
+    assert row.rows() == [expected]
+
+
 def test_s06_violations_cover_every_state(sample):
     rows = (
         sample.violations.filter(pl.col("seller_id") == "S06-violations")
