@@ -60,6 +60,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         days=args.days,
         file_format=args.format,
         progress=not args.quiet,
+        daily_orders=args.daily_orders,
     )
     rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
     print(f"wrote {args.out}: {rows}")
@@ -164,6 +165,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--days", type=int, default=None, help="days of history (default 395)")
     sample.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    sample.add_argument(
+        "--daily-orders",
+        type=float,
+        default=None,
+        metavar="X",
+        help="mean orders per day of each generated seller, beyond the 12 personas "
+        "(default 5; 50000 sellers x 120 days x 1.67 = about 10 million orders)",
+    )
     sample.add_argument("--quiet", action="store_true", help="no progress output")
     sample.set_defaults(func=_cmd_sample)
 
