@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from tests.test_violations import DET, violation
+from tests.test_compliance import DET, violation
 from toolkit.ahr import ahr_band, ahr_table, fulfilled_windows
 from toolkit.data import dataset_from_frames
 from toolkit.policy import load_policy

@@ -11,8 +11,8 @@ from polars.testing import assert_frame_equal
 
 from toolkit.ahr import ahr_table
 from toolkit.cli import main
+from toolkit.compliance import violations_table
 from toolkit.data import read_data
-from toolkit.violations import violations_table
 
 ORDERS = """order_id,seller_id,marketplace,channel,purchased_at,shipped_at
 O1,S1,US,mfn,2025-01-01T10:00:00Z,2025-01-02T10:00:00Z

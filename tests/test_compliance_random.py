@@ -15,9 +15,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from toolkit.ahr import ahr_table
+from toolkit.compliance import violation_clearance, violations_table
 from toolkit.data import dataset_from_frames
 from toolkit.policy import load_policy
-from toolkit.violations import violation_clearance, violations_table
 
 POLICY = load_policy()
 ADDRESSED = {"appeal_accepted", "action_taken", "acknowledged"}

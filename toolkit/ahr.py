@@ -168,8 +168,13 @@ def ahr_table(
     Notes
     -----
     A range of dates costs one pass: shipments and displayed violations are counted with
-    retention windows (:func:`toolkit.intervals.daily_counts`); the active violations are
-    expanded over their (short) active dates to rank repeats per date.
+    retention windows (:func:`toolkit.intervals.daily_counts`); the repeat ranks come
+    from stretches of constant rank (:func:`toolkit.violations.point_segments`), expanded
+    over the dates on which each violation costs points and summed per seller and date.
+
+    Any active critical violation sets the estimate to the policy ``minimum`` (0 in the
+    shipped policy: SPEC "makes the AHR 0"); ``points`` still shows what the other
+    violations cost.
     """
     policy = policy or load_policy()
     end = as_of if to is None else to

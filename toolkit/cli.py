@@ -155,8 +155,8 @@ def _cmd_ahr(args: argparse.Namespace) -> int:
     import polars as pl
 
     from toolkit.ahr import ahr_table
+    from toolkit.compliance import violations_table
     from toolkit.output import write_table
-    from toolkit.violations import violations_table
 
     to = args.to or args.as_of
     if to < args.as_of:

@@ -13,46 +13,14 @@ resolution takes effect from the visible date of ``resolved_at`` (``resolved_on`
   its display ends. An addressed violation **keeps showing** until its display ends: the
   dashboard still lists it, it just no longer lowers the rating. ``appeal_rejected``
   changes nothing.
-- ``display_anchor = "resolved"`` (the documented alternative; no Amazon source supports
-  it) shows a violation until ``display_days`` after it was addressed or disputed. An
-  upheld dispute still removes it at once, and a violation nobody has addressed has no
-  known end: it shows, and costs points, until it is addressed. Its ``displayed_until``
-  and ``costs_points_until`` are null ("no end known"), as is an empty period.
+- ``display_anchor = "resolved"`` (the documented alternative; no archived Amazon source
+  supports it) shows a violation until ``display_days`` after the day it was addressed.
+  An upheld dispute still removes it at once, ``appeal_rejected`` still changes nothing,
+  and a violation nobody has addressed has no known end: it shows, and costs points,
+  until it is addressed (its ends are null: "no end known").
 
 Points and the AHR are an **estimate**: Amazon does not publish the formula (see
 :mod:`toolkit.ahr`).
-
-Examples
---------
->>> from datetime import date
->>> import polars as pl
->>> from toolkit.data import dataset_from_frames
->>> violations = pl.DataFrame({
-...     "violation_id": ["V1", "V2", "V3"], "seller_id": "S1",
-...     "category": ["listing_policy", "listing_policy", "product_safety"],
-...     "severity": ["medium", "medium", "high"],
-...     "detected_at": ["2025-01-10T08:00Z", "2025-02-01T23:50Z", "2025-03-01T09:00Z"],
-...     "resolution": [None, "acknowledged", "disputed_error"],
-...     "resolved_at": [None, "2025-02-20T10:00Z", "2025-03-05T12:00Z"],
-... })
->>> data = dataset_from_frames(violations=violations)
->>> violations_table(data, as_of=date(2025, 3, 10)).select(
-...     "violation_id", "displayed_until", "costs_points_until",
-...     "points_at_as_of", "status").collect()
-shape: (3, 5)
-┌──────────────┬─────────────────┬────────────────────┬─────────────────┬──────────────────┐
-│ violation_id ┆ displayed_until ┆ costs_points_until ┆ points_at_as_of ┆ status           │
-│ ---          ┆ ---             ┆ ---                ┆ ---             ┆ ---              │
-│ str          ┆ date            ┆ date               ┆ i64             ┆ str              │
-╞══════════════╪═════════════════╪════════════════════╪═════════════════╪══════════════════╡
-│ V1           ┆ 2025-07-08      ┆ 2025-07-08         ┆ 4               ┆ open             │
-│ V2           ┆ 2025-07-31      ┆ 2025-02-19         ┆ 0               ┆ addressed        │
-│ V3           ┆ 2025-03-04      ┆ 2025-03-04         ┆ 0               ┆ removed_as_error │
-└──────────────┴─────────────────┴────────────────────┴─────────────────┴──────────────────┘
-
-V2 was detected at 23:50 and shows from the next day (30-minute cadence); it was
-acknowledged on 20 February, so it stopped costing points but still shows until the end
-of its 180 days. V3 was disputed as an error and left the record on 5 March.
 """
 
 from __future__ import annotations
@@ -61,7 +29,6 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from toolkit.data import Dataset
 from toolkit.policy import Policy, load_policy
 from toolkit.visibility import visible_date
 
@@ -70,9 +37,9 @@ __all__ = [
     "POINTS_CAP",
     "VIOLATION_STATUSES",
     "active_points",
-    "violation_clearance",
+    "point_segments",
+    "violation_ends",
     "violation_windows",
-    "violations_table",
 ]
 
 #: Resolutions that address a violation: it stops costing points, and keeps showing.
@@ -85,13 +52,6 @@ POINTS_CAP = 10**12
 
 _SELLER = ["seller_id", "marketplace"]
 _DAY = timedelta(days=1)
-
-
-def _check_dates(as_of: date, to: date | None) -> date:
-    end = as_of if to is None else to
-    if end < as_of:
-        raise ValueError(f"to {end} is before as_of {as_of}")
-    return end
 
 
 def _prepared(violations: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
@@ -110,10 +70,17 @@ def _prepared(violations: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     )
 
 
-def _ends(policy: Policy, known: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Exclusive ends of the display and of the point cost, from the resolutions ``known``.
+def violation_ends(known: pl.Expr, *, policy: Policy) -> tuple[pl.Expr, pl.Expr]:
+    """Exclusive ends of the display and of the point cost, using the resolutions ``known``.
 
-    Null means "no end known" (only under ``display_anchor = "resolved"``).
+    Expression builders over a frame with ``detected_on``, ``resolution`` and
+    ``resolved_on``: ``known`` says which resolutions count (``resolved_on <= as_of`` for
+    a point-in-time view, ``resolved_on.is_not_null()`` for the windows). The display ends
+    ``display_days`` after ``detected_on`` (anchor "detected") or after an addressing
+    resolution (anchor "resolved"), or at an upheld dispute if earlier; the point cost
+    also ends when the violation is addressed. Null means "no end known" (only under
+    ``display_anchor = "resolved"``). A violation addressed or disputed on its first
+    visible day has an end equal to ``detected_on``: an empty period.
     """
     resolution, res = pl.col("resolution"), pl.col("resolved_on")
     known = known.fill_null(False)
@@ -174,7 +141,7 @@ def violation_windows(violations: pl.LazyFrame, *, policy: Policy | None = None)
     └──────────────┴─────────────┴─────────────┴──────────────┴────────────┘
     """
     policy = policy or load_policy()
-    display_end, cost_end = _ends(policy, pl.col("resolved_on").is_not_null())
+    display_end, cost_end = violation_ends(pl.col("resolved_on").is_not_null(), policy=policy)
     return _prepared(violations, policy).with_columns(display_ends=display_end, cost_ends=cost_end)
 
 
@@ -193,220 +160,128 @@ def _points(severity: pl.Expr, rank: pl.Expr, policy: Policy) -> pl.Expr:
     return pl.when(exp > max_exp).then(POINTS_CAP).otherwise(base * factor).clip(0, POINTS_CAP)
 
 
-def active_points(
+def point_segments(
     violations: pl.LazyFrame, *, start: date, end: date, policy: Policy
 ) -> pl.LazyFrame:
-    """One row per violation and as-of date in ``start .. end`` on which it costs points.
+    """Stretches of as-of dates in ``start .. end`` over which a violation costs fixed points.
 
-    Columns ``seller_id, marketplace, violation_id, severity, as_of, points``. Within a
-    seller, marketplace and category, the active low, medium and high violations of D are
-    ranked by ``detected_at`` then ``violation_id``; the k-th costs
-    ``severity_points * repeat_multiplier ** (k - 1)``. Critical violations take no rank and
-    have 0 points (they hold the AHR at its minimum instead).
-    """
-    windows = violation_windows(violations, policy=policy)
-    first = pl.max_horizontal("detected_on", pl.lit(start, pl.Date))
-    last = pl.min_horizontal(pl.col("cost_ends") - pl.duration(days=1), pl.lit(end, pl.Date))
-    ranked = pl.col("severity") != "critical"
-    rank = pl.struct("detected_at", "violation_id").rank("ordinal")
-    return (
-        windows.filter(first <= last)
-        .with_columns(as_of=pl.date_ranges(first, last))
-        .explode("as_of")
-        .with_columns(
-            _rank=rank.over(*_SELLER, "category", "as_of", ranked.alias("_ranked")),
-        )
-        .select(
-            *_SELLER,
-            "violation_id",
-            "severity",
-            "as_of",
-            points=pl.when(ranked)
-            .then(_points(pl.col("severity"), pl.col("_rank"), policy))
-            # Critical violations have no points.
-            .otherwise(pl.lit(0, pl.Int64)),
-        )
-    )
-
-
-def violations_table(
-    data: Dataset, *, as_of: date, to: date | None = None, policy: Policy | None = None
-) -> pl.LazyFrame:
-    """The violations table: every known violation on each as-of date, and its state.
-
-    Parameters
-    ----------
-    data
-        The dataset; only ``violations`` is read.
-    as_of, to
-        First and last as-of date (``to`` defaults to ``as_of``: one date).
-    policy
-        Cadence, display period and AHR points; default the shipped policy.
+    Within a seller, marketplace and category, the active low, medium and high violations
+    of D are ranked by ``detected_at`` then ``violation_id``; the k-th costs
+    ``severity_points * repeat_multiplier ** (k - 1)``. A violation's rank changes only when
+    an earlier one of its category starts or stops costing points, so its active dates
+    split into a few stretches of constant rank: the cost grows with pairs of violations of
+    a category, never with dates. Critical violations take no rank and have 0 points (they
+    hold the AHR at its minimum instead); ``rank`` is null for them.
 
     Returns
     -------
     pl.LazyFrame
-        One row per as-of date D and violation detected (visible) by D, expired and
-        removed ones included, sorted by ``as_of, seller_id, marketplace, violation_id``:
-        ``as_of, violation_id, seller_id, marketplace, category, severity,
-        displayed_from, displayed_until, costs_points_until, points_at_as_of, status``.
-
-    Notes
-    -----
-    - ``displayed_from`` is the visible detected date. ``displayed_until`` and
-      ``costs_points_until`` are the last as-of dates (inclusive) on which the violation
-      shows and costs points **given what is known at D**: a dispute or an appeal that
-      becomes visible later moves them on later rows. Null when the period is empty (a
-      violation addressed or disputed on the day it became visible) or, under
-      ``display_anchor = "resolved"``, when no end is known yet.
-    - ``costs_points_until`` of a critical violation is the last date it holds the AHR
-      estimate at its minimum (0).
-    - ``points_at_as_of`` is what the violation takes off the AHR estimate on D, with the
-      repeat doubling; 0 when it is not active on D, and always 0 for critical ones.
-    - ``status``: ``removed_as_error`` (upheld dispute visible by D), ``expired`` (D after
-      ``displayed_until``), ``addressed`` (appeal accepted, action taken or acknowledged,
-      visible by D), else ``open``; the first that applies. ``appeal_rejected`` leaves a
-      violation ``open``.
-    """
-    policy = policy or load_policy()
-    end = _check_dates(as_of, to)
-    prepared = _prepared(data.violations, policy)
-    points = active_points(data.violations, start=as_of, end=end, policy=policy).select(
-        "violation_id", "as_of", "points"
-    )
-    first = pl.max_horizontal("detected_on", pl.lit(as_of, pl.Date))
-    known = pl.col("resolved_on") <= pl.col("as_of")
-    display_end, cost_end = _ends(policy, known)
-    detected, day = pl.col("detected_on"), pl.duration(days=1)
-    resolution = pl.col("resolution")
-    status = (
-        pl.when((resolution == "disputed_error") & known)
-        .then(pl.lit("removed_as_error"))
-        .when(pl.col("_display_end") <= pl.col("as_of"))
-        .then(pl.lit("expired"))
-        .when(resolution.is_in(ADDRESSED) & known)
-        .then(pl.lit("addressed"))
-        .otherwise(pl.lit("open"))
-    )
-    return (
-        prepared.filter(detected <= pl.lit(end, pl.Date))
-        .with_columns(as_of=pl.date_ranges(first, pl.lit(end, pl.Date)))
-        .explode("as_of")
-        .join(points, on=["violation_id", "as_of"], how="left")
-        .with_columns(_display_end=display_end, _cost_end=cost_end)
-        .select(
-            "as_of",
-            "violation_id",
-            *_SELLER,
-            "category",
-            "severity",
-            displayed_from=detected,
-            displayed_until=pl.when(pl.col("_display_end") > detected).then(
-                pl.col("_display_end") - day
-            ),
-            costs_points_until=pl.when(pl.col("_cost_end") > detected).then(
-                pl.col("_cost_end") - day
-            ),
-            points_at_as_of=pl.col("points").fill_null(0),
-            status=status,
-        )
-        .sort("as_of", *_SELLER, "violation_id")
-    )
-
-
-def violation_clearance(
-    data: Dataset, *, as_of: date, policy: Policy | None = None
-) -> pl.LazyFrame:
-    """Clearance rows for policy violations (SPEC section 5): when each one stops showing.
-
-    A row for each violation detected (visible) by D whose display would end after D
-    (``detected_on + display_days > D``; under ``display_anchor = "resolved"``, a
-    violation addressed or disputed by D ``display_days`` after that, else always),
-    including ones already removed by an upheld dispute (``counting`` false).
-
-    Parameters
-    ----------
-    data
-        The dataset; only ``violations`` is read.
-    as_of
-        The as-of date D.
-    policy
-        Cadence and display period; default the shipped policy.
-
-    Returns
-    -------
-    pl.LazyFrame
-        The clearance-table columns ``seller_id, marketplace, channel ("all"), metric
-        ("policy_violation"), order_id (null), defect_type`` (the category), ``record_id``
-        (the violation id), ``attribution_date`` and ``counts_from`` (the visible detected
-        date), ``clears_on`` (exclusive end of display given what is known at D: detected
-        + display_days, or the visible date of an upheld dispute if earlier), ``counting``
-        (displayed on D) and ``clear_reason`` (``expired`` or ``disputed_error``); sorted by
-        ``seller_id, marketplace, record_id``. Under ``display_anchor = "resolved"`` a
-        violation not yet addressed has null ``clears_on`` and ``clear_reason``.
+        ``seller_id, marketplace, violation_id, severity, counts_from, clears_on, rank,
+        points``: the violation costs ``points`` on ``counts_from <= D < clears_on``
+        (``clears_on`` at most ``end + 1``). Stretches of one violation are disjoint and
+        cover its active dates in the range.
 
     Examples
     --------
     >>> from datetime import date
     >>> import polars as pl
     >>> from toolkit.data import dataset_from_frames
+    >>> from toolkit.policy import load_policy
     >>> violations = pl.DataFrame({
-    ...     "violation_id": ["V1", "V2", "V3"], "seller_id": "S1", "category": "other",
-    ...     "severity": "low",
-    ...     "detected_at": ["2024-07-01T08:00Z", "2025-01-10T08:00Z", "2025-02-01T08:00Z"],
-    ...     "resolution": [None, "disputed_error", None],
-    ...     "resolved_at": [None, "2025-01-15T10:00Z", None],
+    ...     "violation_id": ["V1", "V2"], "seller_id": "S1", "category": "other",
+    ...     "severity": "medium",
+    ...     "detected_at": ["2025-01-10T08:00Z", "2025-01-11T08:00Z"],
+    ...     "resolution": ["acknowledged", None],
+    ...     "resolved_at": ["2025-01-20T10:00Z", None],
     ... })
-    >>> violation_clearance(dataset_from_frames(violations=violations),
-    ...     as_of=date(2025, 2, 1)).drop("seller_id", "marketplace", "channel", "metric",
-    ...     "order_id", "attribution_date").collect()
-    shape: (2, 6)
-    ┌─────────────┬───────────┬─────────────┬────────────┬──────────┬────────────────┐
-    │ defect_type ┆ record_id ┆ counts_from ┆ clears_on  ┆ counting ┆ clear_reason   │
-    │ ---         ┆ ---       ┆ ---         ┆ ---        ┆ ---      ┆ ---            │
-    │ str         ┆ str       ┆ date        ┆ date       ┆ bool     ┆ str            │
-    ╞═════════════╪═══════════╪═════════════╪════════════╪══════════╪════════════════╡
-    │ other       ┆ V2        ┆ 2025-01-10  ┆ 2025-01-15 ┆ false    ┆ disputed_error │
-    │ other       ┆ V3        ┆ 2025-02-01  ┆ 2025-07-31 ┆ true     ┆ expired        │
-    └─────────────┴───────────┴─────────────┴────────────┴──────────┴────────────────┘
-
-    V1 (detected 1 July 2024) left the display on 28 December, so it has no row; V2 was
-    disputed as an error and left on 15 January.
+    >>> point_segments(dataset_from_frames(violations=violations).violations,
+    ...     start=date(2025, 1, 1), end=date(2025, 1, 31), policy=load_policy()).drop(
+    ...     "seller_id", "marketplace", "severity").collect()
+    shape: (3, 5)
+    ┌──────────────┬─────────────┬────────────┬──────┬────────┐
+    │ violation_id ┆ counts_from ┆ clears_on  ┆ rank ┆ points │
+    │ ---          ┆ ---         ┆ ---        ┆ ---  ┆ ---    │
+    │ str          ┆ date        ┆ date       ┆ i64  ┆ i64    │
+    ╞══════════════╪═════════════╪════════════╪══════╪════════╡
+    │ V1           ┆ 2025-01-10  ┆ 2025-01-20 ┆ 1    ┆ 4      │
+    │ V2           ┆ 2025-01-11  ┆ 2025-01-20 ┆ 2    ┆ 8      │
+    │ V2           ┆ 2025-01-20  ┆ 2025-02-01 ┆ 1    ┆ 4      │
+    └──────────────┴─────────────┴────────────┴──────┴────────┘
     """
-    policy = policy or load_policy()
-    day = pl.lit(as_of, pl.Date)
-    resolution, res = pl.col("resolution"), pl.col("resolved_on")
-    known = (res <= day).fill_null(False)
-    display_end, _ = _ends(policy, known)
-    days = pl.duration(days=policy.display_days)
-    if policy.display_anchor == "detected":
-        natural = pl.col("detected_on") + days
-    else:
-        stopped = (resolution.is_in(ADDRESSED) | (resolution == "disputed_error")) & known
-        natural = pl.when(stopped).then(res + days)
-    disputed = (resolution == "disputed_error") & known
-    clears = pl.col("clears_on")
-    return (
-        _prepared(data.violations, policy)
-        .filter((pl.col("detected_on") <= day) & (natural.is_null() | (natural > day)))
-        .with_columns(clears_on=display_end, _natural=natural)
-        .select(
-            *_SELLER,
-            channel=pl.lit("all"),
-            metric=pl.lit("policy_violation"),
-            order_id=pl.lit(None, pl.String),
-            defect_type="category",
-            record_id="violation_id",
-            attribution_date="detected_on",
-            counts_from="detected_on",
-            clears_on=clears,
-            counting=clears.is_null() | (day < clears),
-            clear_reason=pl.when(
-                disputed & (pl.col("_natural").is_null() | (res < pl.col("_natural")))
-            )
-            .then(pl.lit("disputed_error"))
-            .when(clears.is_not_null())
-            .then(pl.lit("expired")),
+    after = pl.lit(end + _DAY, pl.Date)
+    group = [*_SELLER, "category"]
+    active = (
+        violation_windows(violations, policy=policy)
+        .with_columns(
+            _from=pl.max_horizontal("detected_on", pl.lit(start, pl.Date)),
+            _to=pl.min_horizontal(pl.col("cost_ends").fill_null(after), after),
         )
-        .sort(*_SELLER, "record_id")
+        .filter(pl.col("_from") < pl.col("_to"))
+    )
+    ranked = active.filter(pl.col("severity") != "critical").with_columns(
+        _order=pl.struct("detected_at", "violation_id").rank("ordinal").over(group)
+    )
+    # Each earlier violation u of the category adds 1 to v's rank while both are active.
+    earlier = ranked.select(*group, "_order", "_from", "_to")
+    pairs = (
+        ranked.select(*group, "violation_id", "_order", "_from", "_to")
+        .join(earlier, on=group, suffix="_u")
+        .filter(pl.col("_order_u") < pl.col("_order"))
+        .select(
+            "violation_id",
+            "_to",
+            _on=pl.max_horizontal("_from", "_from_u"),
+            _off=pl.min_horizontal("_to", "_to_u"),
+        )
+        .filter(pl.col("_on") < pl.col("_off"))
+    )
+    one = pl.lit(1, pl.Int64)
+    events = (
+        pl.concat(
+            [
+                ranked.select("violation_id", _day="_from", _delta=pl.lit(0, pl.Int64)),
+                pairs.select("violation_id", _day="_on", _delta=one),
+                pairs.filter(pl.col("_off") < pl.col("_to")).select(
+                    "violation_id", _day="_off", _delta=-one
+                ),
+            ]
+        )
+        .group_by("violation_id", "_day")
+        .agg(pl.col("_delta").sum())
+        .join(ranked.select("violation_id", *_SELLER, "severity", "_to"), on="violation_id")
+        .sort("violation_id", "_day")
+    )
+    segments = events.select(
+        *_SELLER,
+        "violation_id",
+        "severity",
+        counts_from="_day",
+        clears_on=pl.col("_day").shift(-1).over("violation_id").fill_null(pl.col("_to")),
+        rank=pl.col("_delta").cum_sum().over("violation_id") + 1,
+    ).with_columns(points=_points(pl.col("severity"), pl.col("rank"), policy))
+    critical = active.filter(pl.col("severity") == "critical").select(
+        *_SELLER,
+        "violation_id",
+        "severity",
+        counts_from="_from",
+        clears_on="_to",
+        rank=pl.lit(None, pl.Int64),
+        points=pl.lit(0, pl.Int64),
+    )
+    return pl.concat([segments, critical]).sort(*_SELLER, "violation_id", "counts_from")
+
+
+def active_points(
+    violations: pl.LazyFrame, *, start: date, end: date, policy: Policy
+) -> pl.LazyFrame:
+    """One row per violation and as-of date in ``start .. end`` on which it costs points.
+
+    The stretches of :func:`point_segments`, one row per date: ``seller_id, marketplace,
+    violation_id, severity, as_of, points`` (0 for critical violations).
+    """
+    return (
+        point_segments(violations, start=start, end=end, policy=policy)
+        .with_columns(as_of=pl.date_ranges("counts_from", pl.col("clears_on") - _DAY))
+        .explode("as_of")
+        .select(*_SELLER, "violation_id", "severity", "as_of", "points")
     )

@@ -9,15 +9,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from toolkit.compliance import violation_clearance, violations_table
 from toolkit.data import dataset_from_frames
 from toolkit.policy import load_policy
-from toolkit.violations import (
-    POINTS_CAP,
-    active_points,
-    violation_clearance,
-    violation_windows,
-    violations_table,
-)
+from toolkit.violations import POINTS_CAP, active_points, violation_windows
 
 POLICY = load_policy()
 RESOLVED_ANCHOR = replace(POLICY, display_anchor="resolved")
