@@ -286,3 +286,26 @@ def test_range_equals_single_dates():
     assert_frame_equal(table.filter(on_days).sort(sort_v), singles_v.sort(sort_v))
     assert_frame_equal(scores.filter(on_days).sort(sort_a), singles_a.sort(sort_a))
     assert singles_v.height > 100
+
+
+def test_ahr_columns_add_up_from_the_violations_table():
+    """The two tables agree: per seller and date, points, active and displayed counts."""
+    data, _, _ = random_data(6)
+    table = violations_table(data, as_of=START, to=END).collect()
+    scores = ahr_table(data, as_of=START, to=END).collect()
+    day = pl.col("as_of")
+    sums = table.group_by("seller_id", "marketplace", "as_of").agg(
+        points=pl.col("points_at_as_of").sum(),
+        active_violations=(day <= pl.col("costs_points_until")).fill_null(False).sum(),
+        displayed_violations=(day <= pl.col("displayed_until")).fill_null(False).sum(),
+    )
+    keys = ["seller_id", "marketplace", "as_of"]
+    counts = ["points", "active_violations", "displayed_violations"]
+    got = (
+        scores.select(keys)
+        .join(sums, on=keys, how="left")
+        .select(*keys, *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts))
+    )
+    want = scores.select(*keys, *counts)
+    assert_frame_equal(got.sort(keys), want.sort(keys))
+    assert scores["displayed_violations"].max() >= 3
