@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 from toolkit.compliance import violation_clearance, violations_table
 from toolkit.data import dataset_from_frames
 from toolkit.policy import load_policy
-from toolkit.violations import POINTS_CAP, active_points, violation_windows
+from toolkit.violations import POINTS_CAP, point_segments, violation_windows
 
 POLICY = load_policy()
 RESOLVED_ANCHOR = replace(POLICY, display_anchor="resolved")
@@ -271,7 +271,7 @@ def test_points_saturate_instead_of_overflowing():
     rows = [
         violation(f"V{i:02d}", f"2025-01-01T00:{i:02d}:00Z", severity="high") for i in range(50)
     ]
-    frame = active_points(
+    frame = point_segments(
         dataset(*rows).violations, start=d("2025-01-02"), end=d("2025-01-02"), policy=POLICY
     )
     points = frame.sort("violation_id").collect()["points"].to_list()

@@ -62,7 +62,7 @@ import polars as pl
 from toolkit.data import Dataset
 from toolkit.intervals import daily_counts
 from toolkit.policy import Policy, load_policy
-from toolkit.violations import active_points, violation_windows
+from toolkit.violations import point_segments, violation_windows
 from toolkit.visibility import utc_date, visible_date
 
 __all__ = ["AHR_BANDS", "ahr_band", "ahr_table", "fulfilled_windows"]
@@ -167,10 +167,11 @@ def ahr_table(
 
     Notes
     -----
-    A range of dates costs one pass: shipments and displayed violations are counted with
-    retention windows (:func:`toolkit.intervals.daily_counts`); the repeat ranks come
-    from stretches of constant rank (:func:`toolkit.violations.point_segments`), expanded
-    over the dates on which each violation costs points and summed per seller and date.
+    A range of dates costs one pass over the (seller, date) grid, never one query per
+    date: shipments (:func:`fulfilled_windows`), displays
+    (:func:`toolkit.violations.violation_windows`) and stretches of constant repeat rank
+    (:func:`toolkit.violations.point_segments`) are all retention windows, counted and
+    weighted with :func:`toolkit.intervals.daily_counts`.
 
     Any active critical violation sets the estimate to the policy ``minimum`` (0 in the
     shipped policy: SPEC "makes the AHR 0"); ``points`` still shows what the other
@@ -184,47 +185,52 @@ def ahr_table(
     keys = pl.concat(
         [data.orders.select(_SELLER), data.violations.select(_SELLER)], how="vertical"
     ).unique()
-    fulfilled = daily_counts(
-        fulfilled_windows(data.orders, policy=policy),
-        keys=_SELLER,
-        start=as_of,
-        end=end,
-        all_keys=keys,
-    ).rename({"count": "fulfilled_orders_180d"})
     beyond = pl.lit(end + timedelta(days=1), pl.Date)
+    # Three kinds of retention windows, counted in one pass over the (seller, date) grid.
+    window = [*_SELLER, "counts_from", "clears_on"]
+    shipped = fulfilled_windows(data.orders, policy=policy).select(
+        *window,
+        _kind=pl.lit("fulfilled"),
+        points=pl.lit(0, pl.Int64),
+        severity=pl.lit(None, pl.String),
+    )
     shown = violation_windows(data.violations, policy=policy).select(
         *_SELLER,
         counts_from="detected_on",
         clears_on=pl.col("display_ends").fill_null(beyond),
+        _kind=pl.lit("displayed"),
+        points=pl.lit(0, pl.Int64),
+        severity="severity",
     )
-    displayed = daily_counts(shown, keys=_SELLER, start=as_of, end=end, all_keys=keys).rename(
-        {"count": "displayed_violations"}
+    # A violation's stretches of constant rank are disjoint: one counts once per date.
+    costing = point_segments(data.violations, start=as_of, end=end, policy=policy).select(
+        *window, _kind=pl.lit("active"), points="points", severity="severity"
     )
-    active = (
-        active_points(data.violations, start=as_of, end=end, policy=policy)
-        .group_by(*_SELLER, "as_of")
-        .agg(
-            active_violations=pl.len().cast(pl.Int64),
-            points=pl.col("points").sum(),
-            _critical=(pl.col("severity") == "critical").any(),
-        )
+    kind = pl.col("_kind")
+    counts = daily_counts(
+        pl.concat([shipped, shown, costing]),
+        keys=_SELLER,
+        start=as_of,
+        end=end,
+        all_keys=keys,
+        weights={
+            "fulfilled_orders_180d": kind == "fulfilled",
+            "displayed_violations": kind == "displayed",
+            "active_violations": kind == "active",
+            "points": pl.when(kind == "active").then(pl.col("points")).otherwise(0),
+            "_critical": (kind == "active") & (pl.col("severity") == "critical"),
+        },
     )
     steps = pl.col("fulfilled_orders_180d") // ahr["orders_per_step"]
     score = ahr["start"] + ahr["points_per_step"] * steps - pl.col("points")
     estimate = (
-        pl.when(pl.col("_critical"))
+        pl.when(pl.col("_critical") > 0)
         .then(pl.lit(ahr["minimum"], pl.Int64))
         .otherwise(score.clip(ahr["minimum"], ahr["maximum"]))
     )
     on = [*_SELLER, "as_of"]
     return (
-        fulfilled.join(displayed, on=on, how="left", nulls_equal=True)
-        .join(active, on=on, how="left", nulls_equal=True)
-        .with_columns(
-            pl.col("active_violations", "points").fill_null(0),
-            pl.col("_critical").fill_null(False),
-        )
-        .with_columns(ahr_estimate=estimate)
+        counts.with_columns(ahr_estimate=estimate)
         .select(
             *on,
             "fulfilled_orders_180d",

@@ -36,7 +36,6 @@ __all__ = [
     "ADDRESSED",
     "POINTS_CAP",
     "VIOLATION_STATUSES",
-    "active_points",
     "point_segments",
     "violation_ends",
     "violation_windows",
@@ -269,19 +268,3 @@ def point_segments(
         points=pl.lit(0, pl.Int64),
     )
     return pl.concat([segments, critical]).sort(*_SELLER, "violation_id", "counts_from")
-
-
-def active_points(
-    violations: pl.LazyFrame, *, start: date, end: date, policy: Policy
-) -> pl.LazyFrame:
-    """One row per violation and as-of date in ``start .. end`` on which it costs points.
-
-    The stretches of :func:`point_segments`, one row per date: ``seller_id, marketplace,
-    violation_id, severity, as_of, points`` (0 for critical violations).
-    """
-    return (
-        point_segments(violations, start=start, end=end, policy=policy)
-        .with_columns(as_of=pl.date_ranges("counts_from", pl.col("clears_on") - _DAY))
-        .explode("as_of")
-        .select(*_SELLER, "violation_id", "severity", "as_of", "points")
-    )
