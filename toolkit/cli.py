@@ -149,6 +149,64 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     return _finish(table, args, summary)
 
 
+# ------------------------------------------------------------------------- ahr (estimate)
+
+
+def _cmd_ahr(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from toolkit.ahr import ahr_table
+    from toolkit.compliance import violations_table
+    from toolkit.output import write_table
+
+    to = args.to or args.as_of
+    if to < args.as_of:
+        print(f"seller-health ahr: --to {to} is before --as-of {args.as_of}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    policy, data = _load(args)
+    queries = [ahr_table(data, as_of=args.as_of, to=to, policy=policy)]
+    if args.violations_out is not None:
+        queries.append(violations_table(data, as_of=args.as_of, to=to, policy=policy))
+    scores, *violations = pl.collect_all(queries)
+    write_table(scores, args.out)
+    for frame in violations:
+        write_table(frame, args.violations_out)
+    span = f"{args.as_of}" if to == args.as_of else f"{args.as_of} .. {to}"
+    print(
+        f"AHR estimate (Amazon publishes no formula; policy {policy.name}), {span}: "
+        f"{scores.height:,} rows, {scores['seller_id'].n_unique():,} sellers -> {args.out}"
+    )
+    if scores.height:
+        low = scores.sort("ahr_estimate", "as_of", "seller_id", "marketplace").row(0, named=True)
+        print(
+            f"lowest estimate: {low['ahr_estimate']} ({low['band']}) for {low['seller_id']} "
+            f"{low['marketplace']} on {low['as_of']}"
+        )
+        last = scores.filter(pl.col("as_of") == to)["band"].value_counts()
+        counts = dict(zip(last["band"], last["count"], strict=True))
+        bands = ", ".join(
+            f"{band} {counts.get(band, 0)}" for band in ("healthy", "at_risk", "critical")
+        )
+        print(f"bands on {to}: {bands}")
+    for frame in violations:
+        print(f"violations table: {frame.height:,} rows -> {args.violations_out}")
+    return 0
+
+
+def _add_ahr(sub) -> None:
+    ahr = sub.add_parser(
+        "ahr", help="Account Health Rating estimate (and the violations table) per as-of date"
+    )
+    _common(ahr)
+    ahr.add_argument("--as-of", type=_date, required=True, help="as-of date (YYYY-MM-DD)")
+    ahr.add_argument("--to", type=_date, default=None, help="last as-of date of a range")
+    ahr.add_argument("--out", type=_out_path, required=True, help="AHR table (.csv or .parquet)")
+    ahr.add_argument(
+        "--violations-out", type=_out_path, default=None, help="also write the violations table"
+    )
+    ahr.set_defaults(func=_cmd_ahr)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seller-health",
@@ -205,6 +263,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     forecast.add_argument("--out", type=_out_path, default=None)
     forecast.set_defaults(func=_cmd_forecast)
+
+    _add_ahr(sub)
     return parser
 
 
