@@ -182,7 +182,10 @@ def _cmd_ingest_feedback(args: argparse.Namespace) -> int:
     write_table(table, args.out)
     ratings = table.group_by("rating").len().sort("rating")
     spread = ", ".join(f"{r} stars {n}" for r, n in ratings.iter_rows()) or "none"
-    span = table.select(pl.col("left_at").min().dt.date(), pl.col("left_at").max().dt.date())
+    span = table.select(
+        pl.col("left_at").min().dt.date().alias("first"),
+        pl.col("left_at").max().dt.date().alias("last"),
+    )
     first, last = span.row(0)
     print(f"read {args.file}: {table.height} feedback rows ({spread}), dates {first} .. {last}")
     print(f"Rater Email dropped; wrote {args.out}")
@@ -202,7 +205,8 @@ def _cmd_ingest_orders(args: argparse.Namespace) -> int:
     channels = table.group_by("channel").len().sort("channel")
     spread = ", ".join(f"{c} {n}" for c, n in channels.iter_rows()) or "none"
     span = table.select(
-        pl.col("purchased_at").min().dt.date(), pl.col("purchased_at").max().dt.date()
+        pl.col("purchased_at").min().dt.date().alias("first"),
+        pl.col("purchased_at").max().dt.date().alias("last"),
     )
     first, last = span.row(0)
     cancelled = table["cancelled_at"].is_not_null().sum()

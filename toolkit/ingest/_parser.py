@@ -133,6 +133,9 @@ class ReportParser:
         return self.rows[-1]
 
     def odr(self, block: Any, market: str, where: str) -> None:
+        if not isinstance(block, Mapping):
+            self.problems.append(f"{where} is not an object")
+            return
         for channel in ("mfn", "afn"):
             sub = self.get(block, channel, where, required=False)
             if sub is None:
@@ -227,7 +230,12 @@ class ReportParser:
             window = self.window(ahr, here)
             self.add(market, "ahr", "all", window, numerator=score, amazon_status=status)
         warnings = self.pick(entry, WARNING_KEYS, where)
-        for i, item in enumerate([warnings] if isinstance(warnings, Mapping) else warnings or []):
+        if isinstance(warnings, Mapping):
+            warnings = [warnings]
+        elif warnings is not None and not isinstance(warnings, list):
+            self.problems.append(f"{where}.{WARNING_KEYS[0]} is not a list")
+            warnings = None
+        for i, item in enumerate(warnings or []):
             here = f"{where}.{WARNING_KEYS[0]}[{i}]"
             if isinstance(item, str):
                 self.add(market, f"warning_{item}", "all", (None, None))
