@@ -192,3 +192,13 @@ def test_cli_bad_file_writes_nothing(tmp_path, capsys):
     assert main(["ingest", "orders", str(path), "--out", str(out)]) == 2
     assert not out.exists()
     assert "column fulfillment-channel: not Amazon or Merchant" in capsys.readouterr().err
+
+
+def test_buyer_columns_of_other_order_reports_are_not_kept(tmp_path):
+    header = f"{HEADER}\tbuyer-email\tbuyer-name"
+    path = write(
+        tmp_path, "O-1\t2025-03-03T10:00:00Z\tShipped\tMerchant\t1\tb@example.com\tB", header=header
+    )
+    got = read_orders_report(path).collect()
+    text = [str(v) for row in got.select(pl.all().cast(pl.String)).rows() for v in row]
+    assert not [cell for cell in [*got.columns, *text] if "@" in cell or "buyer" in cell]

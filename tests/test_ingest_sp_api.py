@@ -268,6 +268,9 @@ def test_seller_and_snapshot_date_options(tmp_path):
     gz.write_bytes(gzip.compress(path.read_bytes()))
     table = read_seller_performance([path, gz]).collect()
     assert sorted(table["seller_id"].unique()) == ["A2SELLER", "B3SELLER"]
+    bom = tmp_path / "C4SELLER.json"
+    bom.write_bytes(EXAMPLE.read_text().encode("utf-8-sig"))
+    assert read_seller_performance(bom).collect().height == 27
     table = read_seller_performance(gz, seller_id="X", snapshot_date=D(2020, 11, 20)).collect()
     assert table.select("seller_id", "snapshot_date").unique().rows() == [("X", D(2020, 11, 20))]
 

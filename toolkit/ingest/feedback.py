@@ -26,7 +26,8 @@ Examples
 >>> text = ("Date\\tRating\\tComments\\tYour Response\\tOrder ID\\tRater Email\\r\\n"
 ...         "10/20/23\\t1\\tLate\\t\\tO-1\\tb1@example.com\\r\\n"
 ...         "3/2/24\\t3\\tmail x@y.org\\t\\tO-2\\tb2@example.com\\r\\n")
->>> path = pathlib.Path(tempfile.mkdtemp()) / "feedback.txt"
+>>> tmp = tempfile.TemporaryDirectory()
+>>> path = pathlib.Path(tmp.name) / "feedback.txt"
 >>> _ = path.write_text(text)
 >>> read_feedback_report(path, marketplace="US").drop("removed_at", "removal").collect()
 shape: (2, 5)
@@ -38,6 +39,7 @@ shape: (2, 5)
 │ O-1:2023-10-20 ┆ O-1      ┆ 1      ┆ 2023-10-20 00:00:00 UTC ┆ Late                  │
 │ O-2:2024-03-02 ┆ O-2      ┆ 3      ┆ 2024-03-02 00:00:00 UTC ┆ mail [e-mail removed] │
 └────────────────┴──────────┴────────┴─────────────────────────┴───────────────────────┘
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations
