@@ -242,6 +242,21 @@ def test_missing_optional_metrics_give_no_rows():
     assert table["snapshot_date"].unique().to_list() == [D(2026, 10, 4)]
 
 
+def test_absent_counts_give_nulls_and_keep_amazons_rate():
+    """A real DE excerpt has an ODR block with a rate but no orderWithDefects."""
+    report = example()
+    afn = report["performanceMetrics"][0]["orderDefectRate"]["afn"]
+    for key in ("orderWithDefects", "claims", "chargebacks", "negativeFeedback"):
+        del afn[key]
+    afn.update(orderCount=4322, rate=0)
+    del report["performanceMetrics"][0]["listingPolicyViolations"]["defectsCount"]
+    table = snap(report)
+    row = only(table, "odr", "afn")
+    assert (row["numerator"], row["denominator"], row["rate"]) == (None, 4322, 0.0)
+    assert table.filter(channel="afn").height == 1  # no component rows without components
+    assert only(table, "policy_listingPolicyViolations")["numerator"] is None
+
+
 def test_late_shipment_list_is_named_by_window_length():
     report = example()
     entry = report["performanceMetrics"][0]
@@ -321,19 +336,24 @@ def test_not_a_report(tmp_path, document, problem):
     ("damage", "problem"),
     [
         pytest.param(
-            lambda e: e["lateShipmentRate"].pop("orderCount"),
-            "missing performanceMetrics[0].lateShipmentRate.orderCount",
-            id="a count is missing",
-        ),
-        pytest.param(
-            lambda e: e["orderDefectRate"]["mfn"]["orderWithDefects"].pop("count"),
-            "missing performanceMetrics[0].orderDefectRate.mfn.orderWithDefects.count",
-            id="a nested count is missing",
-        ),
-        pytest.param(
             lambda e: e["invoiceDefectRate"].pop("reportingDateRange"),
             "missing performanceMetrics[0].invoiceDefectRate.reportingDateRange.reportingDateFrom",
             id="a window is missing",
+        ),
+        pytest.param(
+            lambda e: e["orderDefectRate"]["afn"]["reportingDateRange"].pop("reportingDateTo"),
+            "missing performanceMetrics[0].orderDefectRate.afn.reportingDateRange.reportingDateTo",
+            id="a window end is missing",
+        ),
+        pytest.param(
+            lambda e: e["orderDefectRate"]["mfn"]["claims"].update(count=1.5),
+            "performanceMetrics[0].orderDefectRate.mfn.claims.count is not a count: 1.5",
+            id="a component count is not whole",
+        ),
+        pytest.param(
+            lambda e: e.update(lateShipmentRateList=[{"rate": 0, "status": "GOOD"}]),
+            "missing performanceMetrics[0].lateShipmentRateList[0].reportingDateRange.reportingDateFrom",
+            id="a late shipment list entry without a window cannot be named",
         ),
         pytest.param(
             lambda e: e.pop("marketplaceId"),

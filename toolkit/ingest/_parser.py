@@ -1,7 +1,13 @@
 """Walking one seller performance report document: rows found and problems met.
 
 Used by :mod:`toolkit.ingest.sp_api`; problems are JSON paths such as
-``missing performanceMetrics[0].lateShipmentRate.orderCount``.
+``missing performanceMetrics[0].lateShipmentRate.reportingDateRange.reportingDateFrom``.
+
+Required: ``performanceMetrics`` (a list), each entry's ``marketplaceId``, and the
+``reportingDateRange`` of every present block that has one in the schema (the snapshot
+row means nothing without its window). Everything else is optional: real reports omit
+blocks and fields the schema calls required, so an absent count, rate, target, condition
+or status gives a null, while a value of the wrong type is a problem.
 """
 
 from __future__ import annotations
@@ -122,8 +128,8 @@ class ReportParser:
         self.add(
             metric=metric,
             window=self.window(block, where),
-            numerator=self.count(block, spec.numerator, where),
-            denominator=self.count(block, spec.denominator, where),
+            numerator=self.count(block, spec.numerator, where, required=False),
+            denominator=self.count(block, spec.denominator, where, required=False),
             rate=self.number(block, "rate", where),
             target=self.number(block, "targetValue", where),
             condition=self.condition(block, where),
@@ -148,7 +154,7 @@ class ReportParser:
             for key, metric in ODR_COMPONENTS.items():
                 if self.get(sub, key, here, required=False) is None:
                     continue
-                defects = self.count(sub, f"{key}.count", here)
+                defects = self.count(sub, f"{key}.count", here, required=False)
                 self.add(
                     market,
                     metric,
@@ -214,7 +220,7 @@ class ReportParser:
             LISTING_PREFIX + key,
             "all",
             self.window(block, where),
-            numerator=self.count(block, "defectsCount", where),
+            numerator=self.count(block, "defectsCount", where, required=False),
             target=0.0 if target is None else target,
             condition=condition or "=",
             amazon_status=self.text(block, "status", where),
@@ -226,6 +232,9 @@ class ReportParser:
         if ahr is not None:
             here = f"{where}.accountHealthRating"
             status = self.pick(ahr, AHR_STATUS_KEYS, here) if isinstance(ahr, Mapping) else None
+            if status is not None and not isinstance(status, str):
+                self.problems.append(f"{here}.{AHR_STATUS_KEYS[0]} is not a string: {status!r}")
+                status = None
             score = self.count(ahr, "ahrScore", here, required=False)
             window = self.window(ahr, here)
             self.add(market, "ahr", "all", window, numerator=score, amazon_status=status)
@@ -247,7 +256,7 @@ class ReportParser:
         if warned is not None:
             here = f"{where}.policyViolationWarnings"
             window = self.window(warned, here, required=False)
-            count = self.count(warned, "warningsCount", here)
+            count = self.count(warned, "warningsCount", here, required=False)
             self.add(market, "policy_violation_warnings", "all", window, numerator=count)
 
     def report(self, report: Any) -> None:

@@ -16,9 +16,10 @@ numerator, denominator, rate, target, condition, amazon_status``.
 
 Metric names are in ``docs/ingest.md``; the mapping lives in
 :mod:`toolkit.ingest.report_shape`. Both spellings of the renamed keys are read, unknown
-keys are ignored, and absent metric blocks give no rows. A file that is not such a report,
-is truncated, or lacks a field a present block needs is a :class:`~toolkit.data.DataError`
-naming the file and the missing field; nothing of any file is returned then.
+keys are ignored, absent metric blocks give no rows and absent fields give nulls. A file
+that is not such a report, is truncated, lacks a block's window or has a value of the
+wrong type is a :class:`~toolkit.data.DataError` naming the file and the field; nothing
+of any file is returned then.
 
 Examples
 --------
@@ -178,7 +179,8 @@ def parse_seller_performance(
     Raises
     ------
     DataError
-        When it is not a seller performance report or a present block lacks a field.
+        When it is not a seller performance report, a present block lacks its window, or
+        a value has the wrong type.
     """
     frame, errors = _frame(report, seller_id=seller_id, snapshot_date=snapshot_date, source=source)
     if errors:
