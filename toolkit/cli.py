@@ -181,7 +181,7 @@ def _cmd_ingest_feedback(args: argparse.Namespace) -> int:
     ).collect()
     write_table(table, args.out)
     ratings = table.group_by("rating").len().sort("rating")
-    spread = ", ".join(f"{r} stars {n}" for r, n in ratings.iter_rows()) or "none"
+    spread = ", ".join(f"{r}-star {n}" for r, n in ratings.iter_rows()) or "none"
     span = table.select(
         pl.col("left_at").min().dt.date().alias("first"),
         pl.col("left_at").max().dt.date().alias("last"),

@@ -73,38 +73,50 @@ ORDERS_COLUMNS = {
 _CHANNELS = {"amazon": "afn", "afn": "afn", "merchant": "mfn", "mfn": "mfn"}
 
 
-def _typed(name: str, kind: str) -> pl.Expr:
-    """The typed value of report column ``name`` (null where it does not parse)."""
-    return _parse(Column(name, kind), pl.String())
+_KINDS = {
+    "purchase-date": "timestamp",
+    "last-updated-date": "timestamp",
+    "is-business-order": "bool",
+    "quantity": "int",
+}
+_PROBLEMS = {
+    "timestamp": "unparseable timestamp",
+    "bool": "not a boolean (true/false/1/0/t/f/yes/no)",
+    "int": "not a whole number >= 0",
+}
+
+
+def _typed(items: pl.LazyFrame, names: set[str]) -> pl.DataFrame:
+    """The items with typed copies (``_<column>``) of the columns read, parsed once."""
+    status = pl.col("order-status") if "order-status" in names else pl.lit(None, pl.String)
+    return items.with_columns(
+        pl.col("amazon-order-id").str.strip_chars().alias("_order"),
+        pl.col("fulfillment-channel").str.strip_chars().str.to_lowercase().alias("_channel"),
+        status.str.strip_chars().replace("", None).alias("_status"),
+        *(_parse(Column(n, kind), pl.String()).alias(f"_{n}") for n, kind in _KINDS.items() if n in names),
+    ).collect()  # fmt: skip
 
 
 def _checks(names: set[str]) -> list[tuple[str, str, pl.Expr]]:
     def present(name: str) -> pl.Expr:
         return pl.col(name).str.strip_chars().str.len_bytes() > 0
 
-    order = pl.col("amazon-order-id").str.strip_chars()
-    channel = pl.col("fulfillment-channel").str.strip_chars().str.to_lowercase()
+    order = pl.col("_order")
     checks = [
         (name, "missing value in a required column", ~present(name))
         for name, required in ORDERS_COLUMNS.items()
         if required
     ]
     checks += [
-        ("purchase-date", "unparseable timestamp", present("purchase-date") & _typed("purchase-date", "timestamp").is_null()),
-        ("fulfillment-channel", "not Amazon or Merchant", present("fulfillment-channel") & ~channel.is_in(list(_CHANNELS))),
-        ("purchase-date", "items of one order disagree on purchase-date", _typed("purchase-date", "timestamp").n_unique().over(order) > 1),
-        ("fulfillment-channel", "items of one order disagree on fulfillment-channel", channel.n_unique().over(order) > 1),
+        ("fulfillment-channel", "not Amazon or Merchant", present("fulfillment-channel") & ~pl.col("_channel").is_in(list(_CHANNELS))),
+        ("purchase-date", "items of one order disagree on purchase-date", pl.col("_purchase-date").n_unique().over(order) > 1),
+        ("fulfillment-channel", "items of one order disagree on fulfillment-channel", pl.col("_channel").n_unique().over(order) > 1),
     ]  # fmt: skip
-    optional = {
-        "last-updated-date": ("timestamp", "unparseable timestamp"),
-        "is-business-order": ("bool", "not a boolean (true/false/1/0/t/f/yes/no)"),
-        "quantity": ("int", "not a whole number >= 0"),
-    }
-    for name, (kind, problem) in optional.items():
+    for name, kind in _KINDS.items():
         if name in names:
-            value = _typed(name, kind)
+            value = pl.col(f"_{name}")
             bad = value.is_null() | (value < 0) if kind == "int" else value.is_null()
-            checks.append((name, problem, present(name) & bad))
+            checks.append((name, _PROBLEMS[kind], present(name) & bad))
     return [(c, problem, mask.fill_null(False)) for c, problem, mask in checks]
 
 
@@ -151,39 +163,36 @@ def read_orders_report(
         raise DataError([InputError(file, n, "missing required column") for n in missing])
     names = {n for n in ORDERS_COLUMNS if n in positions}
     items = rows.lazy().select(ROW, *(pl.col(f"c{positions[n]}").alias(n) for n in names))
-    errors = _report(items, _checks(names), file)
+    typed = _typed(items, names)
+    errors = _report(typed.lazy(), _checks(names), file)
     if errors:
         raise DataError(scrub(errors))
 
-    def column(name: str, kind: str, default: object = None) -> pl.Expr:
-        if name not in names:
-            return pl.lit(default, dtype=pl.String if kind == "str" else None)
-        return _typed(name, kind) if kind != "str" else pl.col(name).str.strip_chars()
+    def column(name: str, default: object = None) -> pl.Expr:
+        return pl.col(f"_{name}") if name in names else pl.lit(default)
 
-    status = column("order-status", "str")
-    cancelled = status.fill_null("").str.to_lowercase() == "cancelled"
     per_order = (
-        items.with_columns(pl.col("amazon-order-id").str.strip_chars())
-        .group_by("amazon-order-id")
+        typed.lazy()
+        .group_by("_order")
         .agg(
-            _typed("purchase-date", "timestamp").first().alias("purchased_at"),
-            pl.col("fulfillment-channel").first().str.strip_chars().str.to_lowercase(),
-            column("is-business-order", "bool", False).fill_null(False).any().alias("is_business"),
-            column("quantity", "int").sum().alias("_units"),
-            status.unique().sort().str.join(",").alias("order_status"),
-            cancelled.all().alias("_cancelled"),
-            column("last-updated-date", "timestamp").max().alias("_updated"),
+            pl.col("_purchase-date").first().alias("purchased_at"),
+            pl.col("_channel").first(),
+            column("is-business-order", False).fill_null(False).any().alias("is_business"),
+            column("quantity").sum().alias("_units"),
+            pl.col("_status").unique().drop_nulls().sort().str.join(",").alias("order_status"),
+            (pl.col("_status").str.to_lowercase() == "cancelled").fill_null(False).all().alias("_cancelled"),
+            column("last-updated-date").max().alias("_updated"),
         )
-    )
+    )  # fmt: skip
     template = _empty(TABLES["orders"])
     schema = template.collect_schema()
     given = {
-        "order_id": pl.col("amazon-order-id"),
+        "order_id": pl.col("_order"),
         "seller_id": pl.lit(seller_id if seller_id is not None else stem(path)),
         "marketplace": pl.lit(marketplace),
-        "channel": pl.col("fulfillment-channel").replace_strict(_CHANNELS),
+        "channel": pl.col("_channel").replace_strict(_CHANNELS),
         "purchased_at": pl.col("purchased_at"),
-        "cancelled_at": pl.when(pl.col("_cancelled").fill_null(False)).then(pl.col("_updated")),
+        "cancelled_at": pl.when(pl.col("_cancelled")).then(pl.col("_updated")),
         "is_business": pl.col("is_business"),
         "units": pl.when(pl.col("_units") > 0).then(pl.col("_units")),
     }
