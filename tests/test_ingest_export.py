@@ -265,3 +265,39 @@ def test_bad_metrics_tables(change, message):
         seller_performance_report(
             change(metrics_table()), seller_id="S1", marketplace="US", as_of=D
         )
+
+
+def test_round_trip_of_the_engine_metrics_table(tmp_path):
+    from toolkit.data import dataset_from_frames
+    from toolkit.metrics import metrics_table
+
+    orders = pl.DataFrame(
+        {
+            "order_id": ["A", "B", "C", "E"],
+            "seller_id": ["S1"] * 4,
+            "channel": ["mfn", "afn", "mfn", "mfn"],
+            "purchased_at": ["2025-03-01T10:00:00Z"] * 3 + ["2025-03-25T10:00:00Z"],
+            "latest_ship_at": ["2025-03-02T10:00:00Z"] * 3 + ["2025-03-26T10:00:00Z"],
+            "shipped_at": ["2025-03-03T10:00:00Z", None, "2025-03-01T12:00:00Z", None],
+            "is_business": [True, False, False, False],
+        }
+    )
+    feedback = pl.DataFrame(
+        {"feedback_id": ["F1"], "order_id": ["A"], "rating": [1], "left_at": ["2025-03-05"]}
+    )
+    data = dataset_from_frames(orders=orders, feedback=feedback)
+    metrics = metrics_table(data, as_of=D).collect()
+    report = seller_performance_report(metrics, seller_id="S1", marketplace="US", as_of=D)
+    snapshot = read_seller_performance(write_report_json(report, tmp_path / "S1.json")).collect()
+    compared = ["metric", "channel", "window_start", "window_end", "numerator", "denominator"]
+    compared += ["rate", "target", "condition"]
+    family = pl.col("metric").str.starts_with("odr")
+    expected = metrics.with_columns(
+        channel=pl.when(family).then("channel").otherwise(pl.lit("all"))
+    ).select(compared)
+    assert_frame_equal(
+        snapshot.select(compared).sort("metric", "channel"),
+        expected.sort("metric", "channel"),
+    )
+    odr = snapshot.filter(metric="odr", channel="mfn").row(0, named=True)
+    assert (odr["numerator"], odr["denominator"]) == (1, 2)
