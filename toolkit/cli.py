@@ -205,6 +205,107 @@ def _add_ahr(sub) -> None:
         "--violations-out", type=_out_path, default=None, help="also write the violations table"
     )
     ahr.set_defaults(func=_cmd_ahr)
+# ------------------------------------------------------------------ ingest (SPEC 7)
+
+
+def _cmd_ingest_sp_api(args: argparse.Namespace) -> int:
+    from toolkit.ingest import read_seller_performance
+    from toolkit.output import write_table
+
+    table = read_seller_performance(
+        args.files, seller_id=args.seller, snapshot_date=args.snapshot_date
+    ).collect()
+    write_table(table, args.out)
+    sellers = ", ".join(table["seller_id"].unique().sort().to_list())
+    markets = ", ".join(table["marketplace"].unique().sort().to_list())
+    dates = table["snapshot_date"]
+    print(
+        f"read {len(args.files)} report file(s): {table.height} snapshot rows, "
+        f"sellers {sellers}, marketplaces {markets}, snapshot dates {dates.min()} .. {dates.max()}"
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_ingest_feedback(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from toolkit.ingest import read_feedback_report
+    from toolkit.output import write_table
+
+    table = read_feedback_report(
+        args.file, marketplace=args.marketplace, encoding=args.encoding
+    ).collect()
+    write_table(table, args.out)
+    ratings = table.group_by("rating").len().sort("rating")
+    spread = ", ".join(f"{r}-star {n}" for r, n in ratings.iter_rows()) or "none"
+    span = table.select(
+        pl.col("left_at").min().dt.date().alias("first"),
+        pl.col("left_at").max().dt.date().alias("last"),
+    )
+    first, last = span.row(0)
+    print(f"read {args.file}: {table.height} feedback rows ({spread}), dates {first} .. {last}")
+    print(f"Rater Email dropped; wrote {args.out}")
+    return 0
+
+
+def _cmd_ingest_orders(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from toolkit.ingest import read_orders_report
+    from toolkit.output import write_table
+
+    table = read_orders_report(
+        args.file, seller_id=args.seller, marketplace=args.marketplace, encoding=args.encoding
+    ).collect()
+    write_table(table, args.out)
+    channels = table.group_by("channel").len().sort("channel")
+    spread = ", ".join(f"{c} {n}" for c, n in channels.iter_rows()) or "none"
+    span = table.select(
+        pl.col("purchased_at").min().dt.date().alias("first"),
+        pl.col("purchased_at").max().dt.date().alias("last"),
+    )
+    first, last = span.row(0)
+    cancelled = table["cancelled_at"].is_not_null().sum()
+    print(
+        f"read {args.file}: {table.height} orders ({spread}; {cancelled} cancelled), "
+        f"purchased {first} .. {last}"
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _add_ingest(sub: argparse._SubParsersAction) -> None:
+    ingest = sub.add_parser("ingest", help="convert Amazon report files into toolkit tables")
+    kinds = ingest.add_subparsers(dest="kind", required=True, metavar="KIND")
+
+    sp_api = kinds.add_parser(
+        "sp-api", help="GET_V2_SELLER_PERFORMANCE_REPORT JSON files -> snapshot table"
+    )
+    sp_api.add_argument("files", nargs="+", type=Path, metavar="FILE", help="report JSON (.gz ok)")
+    sp_api.add_argument("--out", type=_out_path, required=True, help=".csv or .parquet")
+    sp_api.add_argument("--seller", default=None, help="seller id (default: file name)")
+    sp_api.add_argument(
+        "--snapshot-date", type=_date, default=None, help="default: latest reportingDateTo"
+    )
+    sp_api.set_defaults(func=_cmd_ingest_sp_api)
+
+    feedback = kinds.add_parser("feedback", help="seller feedback flat file -> feedback table")
+    feedback.add_argument("file", type=Path, metavar="FILE")
+    feedback.add_argument(
+        "--marketplace", required=True, help="country code (US, DE, JP, ...): the date format"
+    )
+    feedback.add_argument("--out", type=_out_path, required=True, help=".csv or .parquet")
+    feedback.add_argument("--encoding", default=None, help="default: detected")
+    feedback.set_defaults(func=_cmd_ingest_feedback)
+
+    orders = kinds.add_parser("orders", help="all-orders flat file -> orders table")
+    orders.add_argument("file", type=Path, metavar="FILE")
+    orders.add_argument("--out", type=_out_path, required=True, help=".csv or .parquet")
+    orders.add_argument("--seller", default=None, help="seller id (default: file name)")
+    orders.add_argument("--marketplace", default="US", help="country code (default US)")
+    orders.add_argument("--encoding", default=None, help="default: detected")
+    orders.set_defaults(func=_cmd_ingest_orders)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -265,6 +366,7 @@ def _build_parser() -> argparse.ArgumentParser:
     forecast.set_defaults(func=_cmd_forecast)
 
     _add_ahr(sub)
+    _add_ingest(sub)
     return parser
 
 
