@@ -1,0 +1,457 @@
+"""Charts: built from tiny frames, checked through ``chart.to_dict()`` and vl-convert SVG."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, timedelta
+
+import altair as alt
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from toolkit import charts
+from toolkit._charts_window import STATE_COLORS
+from toolkit.html import svg_chart
+from toolkit.policy import load_policy
+
+D = date(2025, 3, 1)
+
+
+def day(offset: int) -> date:
+    return D + timedelta(days=offset)
+
+
+def layer(spec: dict, name: str) -> dict:
+    layers = spec["spec"]["layer"] if "spec" in spec else spec["layer"]
+    (found,) = [item for item in layers if item.get("name") == name]
+    return found
+
+
+def rows(spec: dict, part: dict | None = None) -> pl.DataFrame:
+    """The inline data of a layer (or of the top level) as a frame."""
+    name = (part or spec)["data"]["name"]
+    return pl.DataFrame(spec["datasets"][name])
+
+
+def metrics_frame(
+    metric: str = "odr", *, channel: str = "mfn", target: float | None = 0.01
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "seller_id": ["S1"] * 3,
+            "as_of": [day(0), day(1), day(2)],
+            "metric": [metric] * 3,
+            "channel": [channel] * 3,
+            "numerator": [3, 1, 0],
+            "denominator": [212, 1, 0],
+            "rate": [3 / 212, 1.0, None],
+            "target": [target] * 3,
+            "condition": ["<" if target is not None else None] * 3,
+            "status": ["bad_low_volume", "bad_low_volume", "no_data"],
+        },
+        schema_overrides={"target": pl.Float64, "condition": pl.String},
+    )
+
+
+def test_the_theme_is_registered_and_enabled():
+    assert alt.theme.active == charts.THEME_NAME
+    config = alt.Chart().mark_point().to_dict()["config"]
+    assert config["range"]["category"] == charts.CATEGORY_COLORS
+    assert "http" not in str(config)  # no web font
+
+
+def test_status_colours_cover_every_status_and_are_distinct():
+    assert list(charts.STATUS_COLORS) == [
+        "good",
+        "watch",
+        "bad",
+        "bad_low_volume",
+        "info",
+        "no_data",
+    ]
+    assert len(set(charts.STATUS_COLORS.values())) == 6
+    assert list(charts.BAND_COLORS) == ["healthy", "at_risk", "critical"]
+
+
+class TestMetricHistory:
+    def test_layers_encodings_and_target_rule(self):
+        spec = metric_history_spec()
+        assert [(item["name"], item["mark"]["type"]) for item in spec["layer"]] == [
+            ("rate", "line"),
+            ("status", "point"),
+            ("target", "rule"),
+            ("target_label", "text"),
+            ("last_label", "text"),
+        ]
+        points = layer(spec, "status")["encoding"]
+        assert points["x"]["field"] == "as_of" and points["x"]["type"] == "temporal"
+        assert points["color"]["scale"]["range"] == list(charts.STATUS_COLORS.values())
+        assert points["color"]["legend"]["values"] == ["bad_low_volume", "no_data"]
+        assert layer(spec, "target")["encoding"]["y"]["field"] == "target"
+
+    def test_counts_are_worded_next_to_rates(self):
+        data = rows(metric_history_spec()).filter(pl.col("layer") != "target")
+        got = data.select("layer", "as_of", "counts", "label").sort("layer", "as_of")
+        expected = pl.DataFrame(
+            {
+                "layer": ["actual", "actual", "actual", "last"],
+                "as_of": [
+                    "2025-03-01T00:00:00",
+                    "2025-03-02T00:00:00",
+                    "2025-03-03T00:00:00",
+                    "2025-03-03T00:00:00",
+                ],
+                "counts": [
+                    "3 defects / 212 orders",
+                    "1 defect / 1 order",
+                    "0 defects / 0 orders",
+                    "0 defects / 0 orders",
+                ],
+                "label": [None, None, None, "no data · 0 defects / 0 orders"],
+            }
+        )
+        assert_frame_equal(got, expected)
+
+    def test_target_label_names_the_condition(self):
+        data = rows(metric_history_spec()).filter(pl.col("layer") == "target")
+        assert data.select("target", "label").rows() == [(0.01, "target < 1.0%")]
+
+    def test_a_metric_without_target_has_no_target_row(self):
+        spec = charts.metric_history(metrics_frame("odr_claims", target=None)).to_dict()
+        assert rows(spec).filter(pl.col("layer") == "target").height == 0
+        assert rows(spec).get_column("counts")[0] == "3 claims / 212 orders"
+
+    def test_several_metrics_are_faceted_in_policy_order(self):
+        frame = pl.concat([metrics_frame("lsr_30d", target=0.04), metrics_frame("odr")])
+        spec = charts.metric_history(frame).to_dict()
+        assert spec["facet"]["row"]["field"] == "series"
+        assert spec["facet"]["row"]["sort"] == ["odr · mfn", "lsr_30d · mfn"]
+        assert spec["resolve"]["scale"]["y"] == "independent"
+        assert layer(spec, "target")["mark"]["type"] == "rule"
+
+    def test_forecast_continues_dashed_from_the_last_point(self):
+        forecast = pl.DataFrame(
+            {
+                "seller_id": ["S1"] * 2,
+                "as_of": [day(3), day(4)],
+                "metric": ["odr"] * 2,
+                "channel": ["mfn"] * 2,
+                "projected_rate": [0.012, 0.008],
+                "projected_numerator": [3, 2],
+                "projected_denominator": [250.4, 250.4],
+                "recovery_date": [day(4), day(4)],
+            }
+        )
+        spec = charts.metric_history(metrics_frame(), forecast=forecast).to_dict()
+        assert layer(spec, "forecast")["mark"]["strokeDash"] == [6, 4]
+        data = rows(spec)
+        line = data.filter(pl.col("layer") == "forecast").sort("as_of")
+        assert line.get_column("as_of").to_list() == [
+            "2025-03-03T00:00:00",
+            "2025-03-04T00:00:00",
+            "2025-03-05T00:00:00",
+        ]
+        assert line.get_column("counts").to_list()[1:] == [
+            "3 defects / 250 orders (projected)",
+            "2 defects / 250 orders (projected)",
+        ]
+        recovery = data.filter(pl.col("layer") == "recovery")
+        assert recovery.select("as_of", "label").rows() == [
+            ("2025-03-05T00:00:00", "meets target 2025-03-05")
+        ]
+
+    def test_missing_column_is_named(self):
+        with pytest.raises(ValueError, match=r"metric_history: missing column\(s\) \['status'\]"):
+            charts.metric_history(metrics_frame().drop("status"))
+
+    def test_rows_of_two_sellers_are_refused(self):
+        frame = pl.concat([metrics_frame(), metrics_frame().with_columns(seller_id=pl.lit("S2"))])
+        with pytest.raises(ValueError, match="pass one seller's rows, got 2"):
+            charts.metric_history(frame)
+
+    def test_lazy_frames_are_accepted(self):
+        assert charts.metric_history(metrics_frame().lazy()).to_dict() == metric_history_spec()
+
+
+def metric_history_spec() -> dict:
+    return charts.metric_history(metrics_frame()).to_dict()
+
+
+def test_odr_components_stack_the_components_under_the_odr_line():
+    frame = pl.concat(
+        [
+            metrics_frame("odr"),
+            metrics_frame("odr_negative_feedback", target=None),
+            metrics_frame("odr_claims", target=None),
+            metrics_frame("lsr_30d", target=0.04),
+        ]
+    )
+    spec = charts.odr_components(frame).to_dict()
+    bars, line = layer(spec, "components"), layer(spec, "odr")
+    assert bars["mark"]["type"] == "bar" and bars["encoding"]["y"]["stack"] == "zero"
+    assert bars["encoding"]["color"]["field"] == "component"
+    assert line["mark"]["type"] == "line"
+    data = rows(spec)
+    assert sorted(data.get_column("layer").unique().to_list()) == ["component", "odr"]
+    components = data.filter(pl.col("layer") == "component").get_column("component")
+    assert components.unique().sort().to_list() == ["claims", "negative feedback"]
+    assert data.height == 9  # lsr_30d rows are left out
+
+
+def test_clearance_calendar_bars_run_from_counts_from_to_clears_on():
+    clearance = pl.DataFrame(
+        {
+            "order_id": ["O1", "O2", None],
+            "defect_type": ["negative_feedback", "claim", "listing_policy"],
+            "record_id": ["F1", "C1", "V1"],
+            "attribution_date": [day(-40), day(-10), day(-5)],
+            "counts_from": [day(-26), day(4), day(-5)],
+            "clears_on": [day(20), day(4), day(175)],
+            "counting": [True, False, True],
+            "clear_reason": ["window", "denied", "expired"],
+        }
+    )
+    spec = charts.clearance_calendar(clearance, as_of=D).to_dict()
+    bars = layer(spec, "records")
+    assert bars["mark"]["type"] == "bar"
+    assert (bars["encoding"]["x"]["field"], bars["encoding"]["x2"]["field"]) == (
+        "counts_from",
+        "clears_on",
+    )
+    assert bars["encoding"]["y"]["sort"] == [
+        "negative_feedback F1 · order O1",
+        "listing_policy V1",
+        "claim C1 · order O2",
+    ]
+    assert layer(spec, "as_of")["mark"]["type"] == "rule"
+    data = rows(spec)
+    records = data.filter(pl.col("layer") == "record").sort("record_id")
+    assert records.select("record_id", "group", "never_counted", "label").rows() == [
+        ("C1", "claim", True, "clears 2025-03-05 (denied)"),
+        ("F1", "negative feedback", False, "clears 2025-03-21 (window)"),
+        ("V1", "policy violation", False, "clears 2025-08-23 (expired)"),
+    ]
+    assert data.filter(pl.col("layer") == "as_of").get_column("label").to_list() == [
+        "as of 2025-03-01"
+    ]
+
+
+VIOLATIONS = pl.DataFrame(
+    {
+        "as_of": [day(0), day(0), day(1), day(1)],
+        "seller_id": ["S1"] * 4,
+        "violation_id": ["V1", "V2", "V1", "V2"],
+        "category": ["listing_policy", "product_safety"] * 2,
+        "severity": ["medium", "high", "medium", "high"],
+        "displayed_from": [day(-30), day(-2), day(-30), day(-2)],
+        "displayed_until": [day(149), day(177), day(149), None],
+        "costs_points_until": [day(149), day(177), day(0), None],
+        "status": ["open", "open", "addressed", "removed_as_error"],
+    }
+)
+
+
+def test_violations_timeline_draws_the_latest_row_of_each_violation():
+    spec = charts.violations_timeline(VIOLATIONS).to_dict()
+    assert [item["name"] for item in spec["layer"]] == [
+        "displayed",
+        "costs_points",
+        "removed",
+        "as_of",
+        "as_of_label",
+    ]
+    data = rows(spec).filter(pl.col("layer") == "violation").sort("violation_id")
+    # inclusive *_until dates end their bars one day later
+    assert data.select("violation_id", "status", "display_end", "cost_end").rows() == [
+        ("V1", "addressed", "2025-07-29T00:00:00", "2025-03-02T00:00:00"),
+        ("V2", "removed_as_error", None, None),
+    ]
+    displayed = layer(spec, "displayed")["encoding"]
+    assert displayed["x2"]["field"] == "display_end"
+    assert displayed["color"]["scale"]["range"] == ["#56B4E9", "#E69F00", "#D55E00", "#000000"]
+    assert rows(spec).filter(pl.col("layer") == "as_of").get_column("as_of").to_list() == [
+        "2025-03-02T00:00:00"
+    ]
+
+
+def test_violations_timeline_with_ahr_shares_the_date_axis():
+    ahr = pl.DataFrame(
+        {"as_of": [day(0), day(1)], "ahr_estimate": [196, 204], "band": ["at_risk", "healthy"]}
+    )
+    spec = charts.violations_timeline(VIOLATIONS, ahr=ahr).to_dict()
+    assert len(spec["vconcat"]) == 2
+    assert spec["resolve"]["scale"]["x"] == "shared"
+
+
+def test_ahr_chart_draws_the_policy_band_thresholds():
+    policy = load_policy()
+    policy = replace(policy, ahr={**policy.ahr, "healthy_from": 300, "at_risk_from": 150})
+    ahr = pl.DataFrame(
+        {"as_of": [day(0), day(1)], "ahr_estimate": [310, 120], "band": ["healthy", "at_risk"]}
+    )
+    spec = charts.ahr_chart(ahr, policy=policy).to_dict()
+    thresholds = rows(spec, layer(spec, "thresholds"))
+    assert thresholds.get_column("threshold").to_list() == [150, 300]
+    bands = rows(spec, layer(spec, "bands")).select("band", "low", "high").rows()
+    assert bands == [("healthy", 300, 400), ("at_risk", 150, 300), ("critical", 0, 150)]
+    assert layer(spec, "ahr_points")["encoding"]["color"]["scale"]["domain"] == list(
+        charts.BAND_COLORS
+    )
+    assert "estimate" in spec["title"]
+
+
+def test_funnel_plot_limits_target_and_sellers():
+    points = pl.DataFrame(
+        {
+            "seller_id": ["S1", "S2", "S3"],
+            "numerator": [1, 0, 3],
+            "denominator": [10, 0, 300],
+            "rate": [0.1, None, 0.01],
+            "status": ["bad_low_volume", "no_data", "watch"],
+        }
+    )
+    limits = pl.DataFrame(
+        {"n": [10, 300] * 2, "level": ["95%", "95%", "99.8%", "99.8%"]}
+        | {"lower": [0.0, 0.001, 0.0, 0.0], "upper": [0.08, 0.02, 0.12, 0.03]}
+    )
+    spec = charts.funnel_plot(points, limits, target=0.01, condition="<", log_x=True).to_dict()
+    assert [item["name"] for item in spec["layer"]] == [
+        "limits",
+        "target",
+        "target_label",
+        "sellers",
+    ]
+    assert layer(spec, "limits")["encoding"]["strokeDash"]["field"] == "level"
+    assert layer(spec, "sellers")["encoding"]["x"]["scale"]["type"] == "log"
+    assert layer(spec, "target")["encoding"]["y"]["datum"] == 0.01
+    sellers = rows(spec, layer(spec, "sellers"))
+    assert sellers.select("seller_id", "counts").rows() == [
+        ("S1", "1 / 10 orders"),
+        ("S3", "3 / 300 orders"),
+    ]
+    assert rows(spec, layer(spec, "limits")).height == 8
+
+
+def test_p_chart_flags_weeks_outside_the_limits():
+    weeks = pl.DataFrame(
+        {
+            "week": [day(0), day(7), day(14), day(21)],
+            "rate": [0.02, 0.09, 0.0, 0.03],
+            "centre": [0.03] * 4,
+            "lower": [0.0, 0.0, 0.005, 0.0],
+            "upper": [0.08, 0.08, 0.07, 0.08],
+        }
+    )
+    spec = charts.p_chart(weeks).to_dict()
+    assert [(item["name"], item["mark"]["type"]) for item in spec["layer"]] == [
+        ("limits", "line"),
+        ("centre", "line"),
+        ("rate", "line"),
+        ("weeks", "point"),
+    ]
+    assert layer(spec, "limits")["mark"]["interpolate"] == "step"
+    signals = rows(spec, layer(spec, "weeks")).get_column("signal").to_list()
+    assert signals == ["within limits", "outside limits", "outside limits", "within limits"]
+
+
+# ----------------------------------------------------------------------------------------
+# Window explorer: the state expressions are checked by rendering with vl-convert at
+# several slider values (Vega evaluates them exactly as the browser does).
+
+W, L = 5, 2
+RECORDS = pl.DataFrame(
+    {
+        "order_id": ["O1", "O2", "O3", "O2"],
+        "record_type": ["order", "order", "order", "negative_feedback"],
+        "attribution_date": [day(0), day(2), day(6), day(2)],
+        "counts_from": [day(L), day(2 + L), day(6 + L), day(2 + L + 1)],
+        "clears_on": [day(L + W), day(2 + L + W), day(6 + L + W), day(2 + L + 3)],
+    }
+)
+
+
+def explorer_states(as_of: date) -> dict[str, int]:
+    svg = svg_chart(
+        charts.window_explorer(RECORDS, window_days=W, lag_days=L, start=D, value=as_of)
+    )
+    colours = {colour.upper(): state for state, colour in STATE_COLORS.items()}
+    counts: dict[str, int] = {}
+    for group in re.findall(r'class="mark-symbol role-mark (?:orders|defects)_marks".*?</g>', svg):
+        for colour in re.findall(r'(?:fill|stroke)="(#[0-9a-fA-F]{6})"', group):
+            state = colours[colour.upper()]
+            counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        pytest.param(
+            day(1),
+            {"order not yet in window": 3, "defect not yet counting": 1},
+            id="before the lag has passed nothing counts",
+        ),
+        pytest.param(
+            day(5),
+            {"order in window": 2, "order not yet in window": 1, "defect counting": 1},
+            id="two orders in the window and their defect counting",
+        ),
+        pytest.param(
+            day(7),
+            {"order dropped out": 1, "order in window": 1, "order not yet in window": 1}
+            | {"defect dropped out": 1},
+            id="the first order aged out and the defect stopped while its order is in",
+        ),
+        pytest.param(
+            day(9),
+            {"order dropped out": 2, "order in window": 1, "defect dropped out": 1},
+            id="only the last order is left in the window",
+        ),
+    ],
+)
+def test_window_explorer_states_on_the_slider_day(as_of, expected):
+    assert explorer_states(as_of) == expected
+
+
+def test_window_explorer_headline_counts_the_day():
+    svg = svg_chart(
+        charts.window_explorer(RECORDS, window_days=W, lag_days=L, start=D, value=day(5))
+    )
+    assert "as of 2025-03-06: 2 orders in the window, 1 defect counting, 0 dropped out" in svg
+
+
+def test_window_explorer_binds_a_slider_and_shades_the_window():
+    spec = charts.window_explorer(RECORDS, window_days=W, lag_days=L, value=day(3)).to_dict()
+    (param,) = spec["params"]
+    assert param["name"] == "as_of_day"
+    assert param["value"] == 3
+    assert param["bind"] == {
+        "input": "range",
+        "min": 0,
+        "max": 13,
+        "step": 1,
+        "name": "as-of date (days after 2025-03-01) ",
+    }
+    window = layer(spec, "window")
+    assert window["mark"]["type"] == "rect"
+    calculate = {item["as"]: item["calculate"] for item in window["transform"][1:]}
+    assert calculate == {
+        "window_from": "datetime(2025, 2, 1 + as_of_day - 6)",
+        "window_to": "datetime(2025, 2, 1 + as_of_day - 2 + 1)",
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param({"value": day(40)}, "outside", id="initial date after the range"),
+        pytest.param({"window_days": 0}, "window_days must be >= 1", id="empty window"),
+        pytest.param({"end": day(-3)}, "is before start", id="end before start"),
+    ],
+)
+def test_window_explorer_rejects_bad_options(options, message):
+    arguments = {"window_days": W, "lag_days": L} | options
+    with pytest.raises(ValueError, match=message):
+        charts.window_explorer(RECORDS, **arguments)
