@@ -677,3 +677,47 @@ def test_p_chart_accepts_utc_timestamps_and_other_column_names():
 def test_p_chart_needs_positive_sigmas(sigmas):
     with pytest.raises(ValueError, match="sigmas"):
         p_chart(daily_frame(), sigmas=sigmas)
+
+
+def test_the_spec_ten_order_example_on_the_funnel():
+    # SPEC 4.1: 1 defect in 10 orders against the 1 % ODR target. Binomial(10, 0.01):
+    # P(R=0) = 0.99^10, P(R=1) = 10 * 0.01 * 0.99^9; r = 1 at q = 0.975, so the 95 % upper
+    # limit is (1 - (P(R<=1) - 0.975) / P(R=1)) / 10 = 0.0773: the seller's 10 % is above
+    # it, although P(X >= 1) = 0.096 (bad_low_volume in the metrics table); the 99.8 %
+    # limit (r = 2) is 0.1787 and the seller is inside it.
+    p_zero, p_one = 0.99**10, 10 * 0.01 * 0.99**9
+    upper_95 = (1 - (p_zero + p_one - 0.975) / p_one) / 10
+    seller = pl.LazyFrame({"seller_id": ["S"], "numerator": [1], "denominator": [10]})
+    got = funnel_points(seller, p0=0.01).collect().sort("level")
+    assert got["status"].to_list() == ["above", "inside"]
+    assert got["upper"][0] == pytest.approx(upper_95, rel=1e-9)
+    assert got["upper"][1] == pytest.approx(0.178659, abs=1e-6)
+
+
+def test_winsorised_phi_under_pure_chance_matches_normal_theory():
+    # With 10 % winsorising, E[phi] for standard normal z-scores is
+    # 2 (Phi(c) - 1/2 - c phi(c)) + 2 (0.1) c^2 with c = Phi^-1(0.9): about 0.679, not 1.
+    # 20000 sellers with 2000..5000 orders each, all truly at the 4 % target.
+    c = stats.norm.ppf(0.9)
+    expected = 2 * (stats.norm.cdf(c) - 0.5 - c * stats.norm.pdf(c)) + 0.2 * c**2
+    rng = np.random.default_rng(11)
+    n = rng.integers(2000, 5001, 20_000)
+    frame = pl.LazyFrame({"numerator": rng.binomial(n, 0.04), "denominator": n})
+    got = overdispersion(frame, p0=0.04).collect().row(0, named=True)
+    assert got["phi"] == pytest.approx(expected, abs=0.02)
+    assert (got["overdispersed"], got["tau2"]) == (False, 0.0)
+
+
+def test_exact_limits_hold_their_nominal_levels_for_sellers_at_the_target():
+    # 20000 sellers with 1..5000 orders, all truly at 4 %: about 5 % should fall outside the
+    # 95 % lines and 0.2 % outside the 99.8 % lines (bounds: four binomial standard errors).
+    rng = np.random.default_rng(3)
+    n = rng.integers(1, 5000, 20_000)
+    frame = pl.LazyFrame(
+        {"seller_id": np.arange(20_000), "numerator": rng.binomial(n, 0.04), "denominator": n}
+    )
+    got = funnel_points(frame, p0=0.04, adjust="none").collect()
+    outside = got.group_by("level").agg((pl.col("status") != "inside").mean()).sort("level")
+    share_95, share_998 = outside["status"].to_list()
+    assert 0.044 < share_95 < 0.056
+    assert 0.0008 < share_998 < 0.0032

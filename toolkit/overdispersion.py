@@ -139,8 +139,9 @@ def overdispersion(
     -----
     z-scores are ``(x / n - p0) / sqrt(p0 (1 - p0) / n)`` against the fixed target, so under
     "no over-dispersion" ``I * phi`` is about chi-square with I degrees of freedom (no
-    degree is spent estimating the centre); winsorising makes the test slightly
-    conservative. ``tau2`` is the DerSimonian-Laird moment estimator Spiegelhalter (2005b)
+    degree is spent estimating the centre). Winsorising makes the test conservative: with
+    10 % winsorising ``phi`` is about 0.68, not 1, when sellers vary by chance alone, so
+    the test (and ``tau2``) respond only to clear over-dispersion. ``tau2`` is the DerSimonian-Laird moment estimator Spiegelhalter (2005b)
     uses; it is reported even when the test does not call the data over-dispersed.
     Sellers with denominator 0 (or null) are left out.
 
