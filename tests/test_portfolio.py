@@ -348,8 +348,11 @@ def test_multiplicative_limits_scale_the_standard_error_by_root_phi():
 
 
 def test_points_and_drawn_limits_agree():
-    dispersion = overdispersion(TEN, p0=0.2).collect()
+    dispersion = overdispersion(TEN, p0=0.2)
     lines = funnel_limits([25, 100, 400], p0=0.2, dispersion=dispersion)
+    assert_frame_equal(
+        funnel_limits([25, 100, 400], p0=0.2, dispersion=dispersion.collect()), lines
+    )
     points = (
         funnel_points(TEN, p0=0.2)
         .group_by("denominator", "level")

@@ -123,7 +123,7 @@ def funnel_limits(
     p0: float,
     levels: Iterable[float] = (0.95, 0.998),
     method: str = "exact",
-    dispersion: Mapping[str, object] | pl.DataFrame | None = None,
+    dispersion: Mapping[str, object] | pl.DataFrame | pl.LazyFrame | None = None,
     adjust: str = "additive",
 ) -> pl.DataFrame:
     """Control limits around ``p0`` at each denominator in ``n_values``, for drawing a funnel.
@@ -139,7 +139,8 @@ def funnel_limits(
     method
         ``"exact"`` (interpolated binomial) or ``"normal"``.
     dispersion
-        The row of :func:`overdispersion` (a one-row frame or a dict). When it says
+        The row of :func:`~toolkit.overdispersion.overdispersion` (its one-row frame, lazy
+        or collected, or a dict). When it says
         ``overdispersed``, the limits are widened as ``adjust`` says (normal scale),
         exactly as :func:`funnel_points` does, so points and lines agree.
     adjust
@@ -174,6 +175,8 @@ def funnel_limits(
         raise ValueError(f"n_values must be integers >= 1, got {ns.to_list()[:10]!r}")
     kind, tau2, phi = method, 0.0, 1.0
     if dispersion is not None and adjust != "none":
+        if isinstance(dispersion, pl.LazyFrame):
+            dispersion = dispersion.collect()
         row = dispersion.row(0, named=True) if isinstance(dispersion, pl.DataFrame) else dispersion
         if row["overdispersed"]:
             kind, tau2, phi = adjust, float(row["tau2"]), float(row["phi"])  # type: ignore[arg-type]
