@@ -113,8 +113,13 @@ def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None)
     │ C1        ┆ 2025-03-20  ┆ 2025-04-20 ┆ false    ┆ denied       │
     └───────────┴─────────────┴────────────┴──────────┴──────────────┘
     """
+    from toolkit.compliance import violation_clearance
+
     policy = policy or load_policy()
-    parts = [defect_clearance(data, as_of=as_of, policy=policy)]
+    parts = [
+        defect_clearance(data, as_of=as_of, policy=policy),
+        violation_clearance(data, as_of=as_of, policy=policy),
+    ]
     return pl.concat(parts).sort(
         "seller_id", "marketplace", "channel", "metric", "clears_on", "record_id"
     )

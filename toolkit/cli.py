@@ -205,6 +205,8 @@ def _add_ahr(sub) -> None:
         "--violations-out", type=_out_path, default=None, help="also write the violations table"
     )
     ahr.set_defaults(func=_cmd_ahr)
+
+
 # ------------------------------------------------------------------ ingest (SPEC 7)
 
 
