@@ -1,1 +1,78 @@
-"""Seller account health analytics."""
+"""Seller account health analytics: Amazon performance metrics recomputed from raw events.
+
+The public API, loaded on first use (``import toolkit`` stays cheap: altair, scipy and
+nbconvert load only when a function that needs them is used):
+
+>>> import toolkit
+>>> toolkit.load_policy().metric("odr").window_days
+60
+
+Data and policy
+    ``read_data``, ``validate_data``, ``dataset_from_frames``, ``Dataset``, ``DataError``,
+    ``load_policy``, ``Policy``, ``write_table``, ``generate_sample``, ``write_sample``
+Metrics, retention windows and forecasts
+    ``metrics_table``, ``clearance_table``, ``forecast_table``, ``what_if``
+Policy compliance
+    ``violations_table``, ``violation_clearance``, ``ahr_table``
+Statistics
+    ``wilson_interval``, ``binomial_tail``, ``funnel_limits``, ``funnel_points``,
+    ``overdispersion``, ``fit_beta_binomial``, ``shrink_rates``, ``p_chart``
+Amazon files
+    ``read_seller_performance``, ``snapshot_history``, ``read_feedback_report``,
+    ``read_orders_report``, ``seller_performance_report``, ``write_report_json``
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "DataError": "toolkit.data",
+    "Dataset": "toolkit.data",
+    "Policy": "toolkit.policy",
+    "ahr_table": "toolkit.ahr",
+    "binomial_tail": "toolkit.stats",
+    "clearance_table": "toolkit.clearance",
+    "dataset_from_frames": "toolkit.data",
+    "fit_beta_binomial": "toolkit.portfolio",
+    "forecast_table": "toolkit.forecast",
+    "funnel_limits": "toolkit.portfolio",
+    "funnel_points": "toolkit.portfolio",
+    "generate_sample": "toolkit.sample",
+    "load_policy": "toolkit.policy",
+    "metrics_table": "toolkit.metrics",
+    "overdispersion": "toolkit.portfolio",
+    "p_chart": "toolkit.portfolio",
+    "read_data": "toolkit.data",
+    "read_feedback_report": "toolkit.ingest",
+    "read_orders_report": "toolkit.ingest",
+    "read_seller_performance": "toolkit.ingest",
+    "seller_performance_report": "toolkit.ingest",
+    "shrink_rates": "toolkit.portfolio",
+    "snapshot_history": "toolkit.ingest",
+    "validate_data": "toolkit.data",
+    "violation_clearance": "toolkit.compliance",
+    "violations_table": "toolkit.compliance",
+    "what_if": "toolkit.forecast",
+    "wilson_interval": "toolkit.stats",
+    "write_report_json": "toolkit.ingest",
+    "write_sample": "toolkit.sample",
+    "write_table": "toolkit.output",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'toolkit' has no attribute {name!r}") from None
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -51,13 +51,7 @@ __all__ = [
 
 _ROW = "_row"
 _MAX_ROWS_SHOWN = 10
-_TS_FORMATS = (
-    "%Y-%m-%dT%H:%M:%S%.f%#z",
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M%#z",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d",
-)
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 _TRUE = ("true", "1", "t", "yes")
 _FALSE = ("false", "0", "f", "no")
 UTC_US = pl.Datetime("us", "UTC")
@@ -173,6 +167,27 @@ def _clean_text(raw: pl.Expr, dtype: pl.DataType, *, strip: bool = True) -> pl.E
     return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
 
 
+def _parse_timestamp(text: pl.Expr) -> pl.Expr:
+    """ISO 8601 text to ``Datetime[us, UTC]``, null where it does not parse.
+
+    Every accepted form is first rewritten into one canonical form, so that a single
+    ``to_datetime`` pass parses them all: ``T`` or a space between date and time, optional
+    seconds and fractions, an optional ``Z`` or offset (naive means UTC), or a plain date
+    (midnight UTC).
+    """
+    canonical = (
+        text.str.replace(r"^(\d{4}-\d{2}-\d{2})$", r"${1}T00:00:00")
+        .str.replace(r"^(\d{4}-\d{2}-\d{2}) ", r"${1}T")
+        .str.replace(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([^:\d]|$)", r"${1}:00${2}")
+    )
+    zoned = (
+        pl.when(canonical.str.contains(r"(Z|[+-]\d{2}:?\d{2})$"))
+        .then(canonical)
+        .otherwise(canonical + "Z")
+    )
+    return zoned.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+
+
 def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
     """Typed value of ``column`` from its raw form; null where it does not parse."""
     raw = pl.col(column.name)
@@ -188,11 +203,7 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
             return typed.cast(UTC_US)
         if isinstance(dtype, pl.Date):
             return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        text = _clean_text(raw, dtype).str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", r"${1}T")
-        return pl.coalesce(
-            text.str.to_datetime(fmt, time_zone="UTC", time_unit="us", strict=False)
-            for fmt in _TS_FORMATS
-        )
+        return _parse_timestamp(_clean_text(raw, dtype))
     if column.kind == "bool":
         if dtype == pl.Boolean:
             return raw
