@@ -138,10 +138,15 @@ def _typed_column(name: str, kind: str, source_type: str | None, *, csv: bool) -
     text = source_type == "VARCHAR"
     col = f'"{name}"'
     if kind == "str":
-        # Text files may pad cells; typed (Parquet) strings are taken as they are.
-        value = f"NULLIF(trim({col}), '')" if csv else col
-        value = value if text else f"CAST({col} AS VARCHAR)"
-        return f"coalesce({value}, 'US')" if name == "marketplace" else value
+        # Text files may pad cells; typed (Parquet) strings are taken as they are, except
+        # that an empty marketplace means US there too. (An empty cancelled_by already
+        # counts as no one; ids and enumerations are required, so never empty.)
+        value = col if text else f"CAST({col} AS VARCHAR)"
+        if csv:
+            value = f"NULLIF(trim({value}), '')"
+        if name == "marketplace":
+            return f"coalesce(NULLIF({value}, ''), 'US')"
+        return value
     if kind == "ts":
         if text:
             return f"epoch_us(CAST(NULLIF(trim({col}), '') AS TIMESTAMPTZ))"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import doctest
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -413,9 +413,7 @@ def test_hand_computed_numbers(
     assert counts(edge_oracle, seller, metric, day) == expected, "brute force"
 
 
-@pytest.mark.parametrize(
-    "day", ["2025-03-10", "2025-03-11", "2025-03-20", "2025-03-26", "2025-05-20"]
-)
+@pytest.mark.parametrize("day", sorted({row[2] for row in LITERALS}))
 def test_hand_computed_numbers_one_date(edge_dir, day):
     table = duckdb_metrics.duckdb_metrics(edge_dir, as_of=D(day))
     for seller, metric, when, numerator, denominator, _ in LITERALS:
@@ -668,6 +666,32 @@ def test_missing_optional_tables_and_columns(tmp_path):
     assert counts(table, "S", "odr", "2025-03-20", "mfn") == (0, 1)
     assert counts(table, "S", "odr", "2025-03-20", "afn") == (0, 1)
     assert table.filter(pl.col("metric") == "lsr_10d").get_column("rate").is_null().all()
+
+
+def test_parquet_from_another_writer(tmp_path):
+    """Naive and non-UTC timestamps, empty and missing marketplaces, integer booleans."""
+    when = [datetime(2025, 3, 1, 23, 50), datetime(2025, 3, 2, 10, 0), datetime(2025, 3, 3, 0, 10)]
+    pl.DataFrame(
+        {
+            "order_id": ["A", "B", "C"],
+            "seller_id": ["S", "S", "S"],
+            "marketplace": ["", None, "CA"],
+            "channel": ["mfn", "mfn", "mfn"],
+            "purchased_at": when,  # naive: read as UTC
+            "latest_ship_at": pl.Series(when).dt.replace_time_zone("UTC") + timedelta(days=1),
+            "shipped_at": pl.Series(when)
+            .dt.replace_time_zone("UTC")
+            .dt.convert_time_zone("Asia/Tokyo")
+            + timedelta(hours=20),  # on time, but wrong if read as local time
+            "is_business": [1, 0, 1],
+        }
+    ).write_parquet(tmp_path / "orders.parquet")
+    days = {"as_of": D("2025-03-01"), "to": D("2025-03-12")}
+    table = duckdb_metrics.duckdb_metrics(tmp_path, **days)
+    assert_frame_equal(table, bruteforce_metrics(tmp_path, **days))
+    assert table.get_column("marketplace").unique().sort().to_list() == ["CA", "US"]
+    us = table.filter(pl.col("marketplace") == "US")
+    assert counts(us, "S", "lsr_10d", "2025-03-03") == (0, 2)
 
 
 @pytest.mark.parametrize(
