@@ -63,14 +63,18 @@ def _invoice_deadline(shipped_at: datetime) -> datetime:
 class _Judge:
     """The SPEC questions for one as-of date."""
 
-    def __init__(self, policy: Policy, as_of: date, defects: dict) -> None:
+    def __init__(
+        self, policy: Policy, as_of: date, defects: dict, knowledge: date | None = None
+    ) -> None:
         self.policy = policy
         self.as_of = as_of
+        self.knowledge = as_of if knowledge is None else knowledge
         self.cad = policy.cadence_minutes
         self.defects = defects
 
     def known(self, ts: datetime | None, source: str) -> bool:
-        return _known(ts, self.cad[source], self.as_of)
+        """Visible by the end of the knowledge date (the as-of date, or ``known_at``)."""
+        return _known(ts, self.cad[source], self.knowledge)
 
     def window(self, metric: str, attribution: datetime | None) -> bool:
         if attribution is None:
@@ -151,11 +155,18 @@ class _Judge:
 
 
 def bruteforce_metrics(
-    data_dir: str | Path, *, as_of: date, to: date | None = None, policy: Policy | None = None
+    data_dir: str | Path,
+    *,
+    as_of: date,
+    to: date | None = None,
+    policy: Policy | None = None,
+    known_at: date | None = None,
 ) -> pl.DataFrame:
     """The SPEC 4.2 key and count columns (plus ``rate``), one date at a time, in Python.
 
-    Same output as :func:`benchmarks.duckdb_metrics.duckdb_metrics`.
+    Same output as :func:`benchmarks.duckdb_metrics.duckdb_metrics`. ``known_at`` judges
+    every "visible by D" at the end of that date instead (restated history); the window and
+    the invoice deadline still come from each as-of date.
     """
     policy = policy if policy is not None else load_policy()
     data = read_data(data_dir).collect()
@@ -172,7 +183,7 @@ def bruteforce_metrics(
     rows = []
     day = as_of
     while day <= last:
-        judge = _Judge(policy, day, defects)
+        judge = _Judge(policy, day, defects, known_at)
         for seller, market, channel in keys:
             if channel == "all":
                 metrics = ("idr_7d",)

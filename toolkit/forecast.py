@@ -119,7 +119,7 @@ def forecast_table(
     if horizon < 1:
         raise ValueError(f"horizon must be at least 1 day, got {horizon}")
     removed = frozenset(remove)
-    params = metric_parameters(policy)
+    params = metric_parameters(policy).drop("metric")
     future = window_counts(
         data,
         policy,
@@ -143,7 +143,7 @@ def forecast_table(
     ).otherwise(0)
     den_w = pl.col("denominator") * window + projected
     future = (
-        future.join(params, on="metric", how="left")
+        future.join(params, on="_metric", how="left")
         .join(volume, on=KEYS, how="left")
         .with_columns(pl.col("_volume").fill_null(0))
         .with_columns(_num_w=num_w, _den_w=den_w)
@@ -156,7 +156,7 @@ def forecast_table(
     )
     now = (
         snapshot_counts(data, policy, as_of, remove=removed)
-        .join(params, on="metric", how="left")
+        .join(params, on="_metric", how="left")
         .with_columns(_meets=_meets(pl.col("numerator"), pl.col("denominator")))
     )
     bad = (

@@ -59,7 +59,8 @@ KEYS = ["seller_id", "marketplace", "channel", "metric"]
 _CHANNEL_KEYS = ["seller_id", "marketplace", "channel"]
 _ODR_FAMILY = ("odr", *COMPONENTS)
 _MFN_ONLY = tuple(m for m, rule in ORDER_RULES.items() if rule.channel == "mfn")
-_CODE = {metric: i for i, metric in enumerate(METRICS)}
+# metric codes in string order, so that integer keys sort like the output's strings
+_CODE = {metric: i for i, metric in enumerate(sorted(METRICS))}
 _NEVER = 2**30  # a stop that never comes, as a day number
 _ROLES = ("denominator", "numerator")
 
@@ -137,18 +138,19 @@ def _snapshot_counts(
         rows = wide.select(
             *_CHANNEL_KEYS,
             pl.lit(metric).alias("metric"),
+            pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
             pl.col(f"{metric}|numerator").alias("numerator"),
             pl.col(f"{metric}|denominator").alias("denominator"),
         )
         if metric == "idr_7d":  # both channels together
             rows = (
-                rows.group_by("seller_id", "marketplace", "metric")
+                rows.group_by("seller_id", "marketplace", "metric", "_metric")
                 .agg(pl.col("numerator", "denominator").sum())
                 .with_columns(channel=pl.lit("all"))
             )
         parts.append(
             rows.filter(_applies(pl.col("metric"), pl.col("channel"))).select(
-                *KEYS, "numerator", "denominator"
+                *KEYS, "_metric", "numerator", "denominator"
             )
         )
     return pl.concat(parts)
@@ -192,12 +194,9 @@ def snapshot_counts(
 def _key_table(orders: pl.LazyFrame) -> pl.LazyFrame:
     """Integer ids: one per (seller, marketplace, channel) and one per (seller, mp, "all")."""
     combos = orders.select(_CHANNEL_KEYS).unique()
-    return pl.concat(
-        [
-            combos,
-            combos.select("seller_id", "marketplace").unique().with_columns(channel=pl.lit("all")),
-        ]
-    ).with_row_index("_key")
+    alls = combos.select("seller_id", "marketplace").unique().with_columns(channel=pl.lit("all"))
+    # ids in string order, so that integer keys sort like the output's strings
+    return pl.concat([combos, alls]).sort(_CHANNEL_KEYS).with_row_index("_key")
 
 
 def _record_windows(
@@ -367,8 +366,9 @@ def window_counts(
             denominator=pl.col("_d").fill_null(0).cum_sum().over("_key", "_metric"),
         )
     )
-    return counts.join(rows, on=["_key", "_metric"]).select(
-        *KEYS, pl.col("_day").cast(pl.Date).alias("as_of"), "numerator", "denominator"
+    # sorted by integer codes assigned in string order: already in the output's order
+    return counts.join(rows, on=["_key", "_metric"], how="left", maintain_order="left").select(
+        *KEYS, "_metric", pl.col("_day").cast(pl.Date).alias("as_of"), "numerator", "denominator"
     )
 
 
@@ -415,6 +415,7 @@ def metric_parameters(policy: Policy) -> pl.LazyFrame:
         rows.append(
             {
                 "metric": metric,
+                "_metric": _CODE[metric],
                 "_window": m.window_days,
                 "_lag": m.lag_days,
                 "target": None if m.target is None else float(m.target),
@@ -426,6 +427,7 @@ def metric_parameters(policy: Policy) -> pl.LazyFrame:
         )
     schema = {
         "metric": pl.String,
+        "_metric": pl.Int8,
         "_window": pl.Int64,
         "_lag": pl.Int64,
         "target": pl.Float64,
@@ -437,11 +439,16 @@ def metric_parameters(policy: Policy) -> pl.LazyFrame:
     return pl.LazyFrame(rows, schema=schema)
 
 
-def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
-    """Add window dates, target, condition, informational and the SPEC 4.1 statistics."""
-    return (
+def _with_status(counts: pl.LazyFrame, policy: Policy, *, sort: bool) -> pl.LazyFrame:
+    """Add window dates, target, condition, informational and the SPEC 4.1 statistics.
+
+    ``counts`` carries the metric code ``_metric`` (parameters join on it, not on the
+    string); ``sort=False`` when the rows are already in key order.
+    """
+    params = metric_parameters(policy).drop("metric")
+    table = (
         counts.with_columns(pl.col("numerator", "denominator").cast(pl.Int64))
-        .join(metric_parameters(policy), on="metric", how="left")
+        .join(params, on="_metric", how="left", maintain_order="left")
         .with_columns(
             *status_columns(
                 condition=pl.col("condition"),
@@ -459,8 +466,8 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
             .cast(pl.Date),
         )
         .select(METRIC_COLUMNS)
-        .sort([*KEYS, "as_of"])
     )
+    return table.sort([*KEYS, "as_of"]) if sort else table
 
 
 def metrics_table(
@@ -532,6 +539,6 @@ def metrics_table(
         raise ValueError(f"--known-at {known_at} must be on or after every as-of date ({end})")
     if end == as_of:
         counts = snapshot_counts(data, policy, as_of, known_at=known_at)
-    else:
-        counts = window_counts(data, policy, as_of, end, known_at=known_at)
-    return _with_status(counts, policy)
+        return _with_status(counts, policy, sort=True)
+    counts = window_counts(data, policy, as_of, end, known_at=known_at)
+    return _with_status(counts, policy, sort=False)

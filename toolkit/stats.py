@@ -112,26 +112,41 @@ def _tail_and_verdict(columns: pl.Series, *, alpha: Fraction) -> pl.Series:
     Rows without a p0 (no target) or with n = 0 get null.
     """
     frame = columns.struct.unnest()
-    keys = list(frame.columns)
-    distinct = frame.unique().filter(pl.col("p_num").is_not_null() & (pl.col("n") > 0))
-    parts = []
-    for p_num, p_den in distinct.select("p_num", "p_den").unique().iter_rows():
-        group = distinct.filter((pl.col("p_num") == p_num) & (pl.col("p_den") == p_den))
-        bad, n = group["bad"].to_numpy(), group["n"].to_numpy()
-        tail = binomial_tail(bad, n, p_num / p_den)
+    size = frame.height
+    p_value = np.full(size, np.nan)
+    significant = np.zeros(size, dtype=bool)
+    valid = (frame["p_num"].is_not_null() & (frame["n"] > 0)).fill_null(False).to_numpy()
+    if valid.any():
+        bad = frame["bad"].to_numpy()[valid].astype(np.int64)
+        n = frame["n"].to_numpy()[valid].astype(np.int64)
+        p_num = frame["p_num"].to_numpy()[valid].astype(np.int64)
+        p_den = frame["p_den"].to_numpy()[valid].astype(np.int64)
+        # one code per distinct (p0, n, b): the binomial tail is computed once per code
+        _, p_index = np.unique(p_num * (int(p_den.max()) + 1) + p_den, return_inverse=True)
+        p0s = [(int(p_num[i]), int(p_den[i])) for i in np.unique(p_index, return_index=True)[1]]
+        span = np.int64(max(int(n.max()), int(bad.max()), 0) + 1)
+        codes, inverse = np.unique(
+            (p_index.ravel().astype(np.int64) * span + n) * span + bad, return_inverse=True
+        )
+        u_bad, u_n, u_p = codes % span, (codes // span) % span, codes // (span * span)
+        tail = np.empty(len(codes))
+        for i, (num, den) in enumerate(p0s):
+            at = u_p == i
+            tail[at] = binomial_tail(u_bad[at], u_n[at], num / den)
         below = tail < float(alpha)
         for i in np.flatnonzero(np.abs(tail - float(alpha)) <= _EXACT_BAND):
-            if n[i] <= _EXACT_MAX_N:
-                p0 = Fraction(p_num, p_den)
-                below[i] = _exact_tail_below(int(bad[i]), int(n[i]), p0, alpha)
-        parts.append(group.with_columns(p_value=pl.Series(tail), significant=pl.Series(below)))
-    schema = {**frame.schema, "p_value": pl.Float64, "significant": pl.Boolean}
-    verdicts = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-    return (
-        frame.join(verdicts, on=keys, how="left", nulls_equal=True, maintain_order="left")
-        .select("p_value", "significant")
-        .to_struct()
-    )
+            if u_n[i] <= _EXACT_MAX_N:
+                num, den = p0s[u_p[i]]
+                p0 = Fraction(num, den)
+                below[i] = _exact_tail_below(int(u_bad[i]), int(u_n[i]), p0, alpha)
+        p_value[valid] = tail[inverse.ravel()]
+        significant[valid] = below[inverse.ravel()]
+    return pl.DataFrame(
+        {
+            "p_value": pl.Series(p_value).fill_nan(None),
+            "significant": pl.Series(significant),
+        }
+    ).to_struct()
 
 
 def status_columns(
