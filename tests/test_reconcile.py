@@ -575,3 +575,14 @@ def test_random_windows_agree_with_the_engine_row_by_row(seed):
             assert counted["order_id"].n_unique() == expected[0], row
     assert checked > len(rows) // 2  # most rows have orders in their window
     assert orders.filter(pl.col("in_ours"))["order_id"].n_unique() > 5
+
+
+def test_a_window_outside_the_data_says_so():
+    data, _, _ = odr_case()
+    old = (date(2020, 9, 6), date(2020, 11, 4))
+    table = reconcile_table(snapshot([("odr", "afn", old, 0, 0)], day=date(2020, 11, 19)), data)
+    row = table.collect().row(0, named=True)
+    assert (row["our_numerator"], row["our_denominator"], row["status"]) == (0, 0, "match")
+    assert (
+        row["explanation"] == "the window is outside the data's orders (2025-02-10 .. 2025-04-16)"
+    )

@@ -219,3 +219,26 @@ def test_a_download_one_day_old_is_explained_by_the_stops_of_that_day(sample, sn
     # explanation still names the two orders of the older list
     assert odr["status"] == "match"
     assert odr["explanation"].startswith("Amazon only: 2 order(s) (")
+
+
+def test_the_sample_reports_need_one_engine_pass(snapshots):
+    from toolkit._reconcile_counts import classified, plan_passes, slot
+
+    rows = classified(snapshots).filter(pl.col("_kind") == "engine")
+    passes = plan_passes(
+        (day, slot(metric), window, lag)
+        for day, metric, window, lag in rows.select(
+            "snapshot_date", "_engine", "_window", "_lag"
+        ).iter_rows()
+    )
+    assert len(passes) == 1
+    assert passes[0].dates == SAMPLE_REPORT_DATES
+    assert passes[0].windows == (
+        ("cancel_rate_7d", 7, 0),
+        ("idr_7d", 7, 7),
+        ("lsr_10d", 10, 0),
+        ("lsr_30d", 30, 0),
+        ("odr", 60, 14),
+        ("otdr_14d", 14, 7),
+        ("vtr_30d", 30, 14),
+    )

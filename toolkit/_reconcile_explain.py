@@ -16,6 +16,7 @@ from toolkit.policy import COMPONENTS, Policy
 _SELLER = ["seller_id", "marketplace"]
 _ODR_FAMILY = ("odr", *COMPONENTS)
 _IDS_SHOWN = 5
+_AFTER_LAST_DAYS = 30
 
 
 def _ids(side: pl.Expr, label: str) -> pl.Expr:
@@ -136,6 +137,12 @@ def _explanation(policy: Policy) -> pl.Expr:
         pl.col("amazon_denominator"), o_den
     )
     channel = pl.col("_channel")
+    first, last = pl.col("_first"), pl.col("_last")
+    # attribution dates (purchase, ship-by, promised delivery) are on or after the purchase
+    # date and rarely weeks after it: a window before the first purchase or a month after
+    # the last one says the report and the data do not cover the same time
+    late = last + pl.duration(days=_AFTER_LAST_DAYS)
+    outside = ((pl.col("window_end") < first) | (pl.col("window_start") > late)).fill_null(False)
     no_orders = pl.when(channel == "all").then(pl.lit("no orders of this seller in the data"))
     no_orders = no_orders.otherwise(pl.format("no {} orders of this seller in the data", channel))
     units = (
@@ -183,6 +190,9 @@ def _explanation(policy: Policy) -> pl.Expr:
             pl.lit("seller and marketplace not in the data")
         ),
         pl.when(usable & (kind == "engine") & pl.col("_channel_known").is_null()).then(no_orders),
+        pl.when(usable & (kind == "engine") & outside).then(
+            pl.format("the window is outside the data's orders ({} .. {})", "_first", "_last")
+        ),
         pl.when(usable & (metric == "otdr_30d")).then(
             pl.lit("packages counted as orders (one shipment per order in the data)")
         ),

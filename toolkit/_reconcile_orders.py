@@ -94,11 +94,34 @@ def parse_orders_list(frame: pl.DataFrame, *, source: str = "<orders list>") -> 
     Guarantee claim``, ``Chargeback``, ...: :data:`DEFECT_SPELLINGS`). A repeated row
     counts once.
 
+    Returns
+    -------
+    pl.LazyFrame
+        ``order_id, defect_type`` (``negative_feedback``, ``claim`` or ``chargeback``),
+        ``seller_id, marketplace, snapshot_date`` (date), ``channel, order_date`` (date);
+        absent optional columns are null.
+
     Raises
     ------
     DataError
         Missing required column, empty order id, unknown defect type, bad date or channel;
         with the rows (data rows from 1) and the values.
+
+    Examples
+    --------
+    >>> download = pl.DataFrame({"Order Date": ["2026-09-22", "2026-10-01"],
+    ...     "Order ID": ["111-0869399-3845300", "111-6797490-7995920"],
+    ...     "Category": ["Chargeback", "A-to-z Guarantee claim"]})
+    >>> parse_orders_list(download).select("order_id", "defect_type", "order_date").collect()
+    shape: (2, 3)
+    ┌─────────────────────┬─────────────┬────────────┐
+    │ order_id            ┆ defect_type ┆ order_date │
+    │ ---                 ┆ ---         ┆ ---        │
+    │ str                 ┆ str         ┆ date       │
+    ╞═════════════════════╪═════════════╪════════════╡
+    │ 111-0869399-3845300 ┆ chargeback  ┆ 2026-09-22 │
+    │ 111-6797490-7995920 ┆ claim       ┆ 2026-10-01 │
+    └─────────────────────┴─────────────┴────────────┘
     """
     frame = frame.rename({c: _header(c) for c in frame.columns})
     missing = [c for c in ("order_id", "defect_type") if c not in frame.columns]

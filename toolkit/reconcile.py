@@ -71,6 +71,7 @@ from toolkit._reconcile_orders import DEFECT_TYPES, order_table, parse_orders_li
 from toolkit.data import DataError, Dataset, InputError
 from toolkit.ingest.report_shape import SNAPSHOT_SCHEMA
 from toolkit.policy import Policy, load_policy
+from toolkit.visibility import utc_date
 
 __all__ = [
     "DEFECT_TYPES",
@@ -313,6 +314,8 @@ def reconcile_table(
     )
     channels = counts.known_channels(data).rename({"channel": "_channel"})
     sellers = channels.select(_SELLER).unique().with_columns(_seller_known=pl.lit(True))
+    purchased = utc_date(pl.col("purchased_at"))
+    spans = data.orders.group_by(_SELLER).agg(_first=purchased.min(), _last=purchased.max())
     table = (
         rows.lazy()
         .join(ours, on=[*_SELLER, "_channel", "_engine", "snapshot_date", *window], how="left")
@@ -324,6 +327,7 @@ def reconcile_table(
         .join(shown, on=[*_SELLER, "snapshot_date", "metric"], how="left")
         .join(ahr, on=[*_SELLER, "snapshot_date"], how="left")
         .join(sellers, on=_SELLER, how="left")
+        .join(spans, on=_SELLER, how="left")
         .join(
             channels.with_columns(_channel_known=pl.lit(True)),
             on=[*_SELLER, "_channel"],
