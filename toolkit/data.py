@@ -188,11 +188,15 @@ def _parse_timestamp(text: pl.Expr) -> pl.Expr:
     return zoned.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us", strict=False)
 
 
-def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
-    """Typed value of ``column`` from its raw form; null where it does not parse."""
+def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
+    """Typed value of ``column`` from its raw form; null where it does not parse.
+
+    ``strip`` removes surrounding spaces from text (CSV cells typed in spreadsheets);
+    Parquet text is used as it is. An empty text is null either way.
+    """
     raw = pl.col(column.name)
     if column.kind in ("str", "enum"):
-        return _clean_text(raw, dtype, strip=column.name != "comment")
+        return _clean_text(raw, dtype, strip=strip and column.name != "comment")
     if column.kind == "timestamp":
         if isinstance(dtype, pl.Datetime):
             typed = (
@@ -221,12 +225,12 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
     raise AssertionError(column.kind)
 
 
-def _typed(raw: pl.LazyFrame, table: Table, schema: pl.Schema) -> pl.LazyFrame:
+def _typed(raw: pl.LazyFrame, table: Table, schema: pl.Schema, *, strip: bool) -> pl.LazyFrame:
     """Typed frame with defaults; keeps ``_row`` and any extra columns (ignored)."""
     exprs = []
     for column in table.columns:
         if column.name in schema:
-            value = _parse(column, schema[column.name])
+            value = _parse(column, schema[column.name], strip=strip)
             if column.default is not None:
                 value = value.fill_null(column.default)
         else:
@@ -239,15 +243,17 @@ def _typed(raw: pl.LazyFrame, table: Table, schema: pl.Schema) -> pl.LazyFrame:
 # ------------------------------------------------------------------------ validation
 
 
-def _column_checks(table: Table, schema: pl.Schema) -> list[tuple[str, str, pl.Expr]]:
+def _column_checks(
+    table: Table, schema: pl.Schema, *, strip: bool = True
+) -> list[tuple[str, str, pl.Expr]]:
     """(column, problem, bad-row mask) for every per-column check of one table."""
     checks = []
     for column in table.columns:
         if column.name not in schema:
             continue
         raw = pl.col(column.name)
-        typed = _parse(column, schema[column.name])
-        present = _clean_text(raw, schema[column.name]).is_not_null()
+        typed = _parse(column, schema[column.name], strip=strip)
+        present = _clean_text(raw, schema[column.name], strip=strip).is_not_null()
         if column.kind in ("timestamp", "bool", "int"):
             label = {
                 "timestamp": "unparseable timestamp",
@@ -310,7 +316,7 @@ def _report(frame: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr]], file: s
 
 
 def _table_errors(
-    name: str, raw: pl.LazyFrame, order_ids: pl.LazyFrame | None, file: str
+    name: str, raw: pl.LazyFrame, order_ids: pl.LazyFrame | None, file: str, *, strip: bool
 ) -> list[InputError]:
     table = TABLES[name]
     schema = raw.collect_schema()
@@ -320,9 +326,9 @@ def _table_errors(
         return errors
 
     def typed(column: str) -> pl.Expr:
-        return _parse(table.column(column), schema[column])
+        return _parse(table.column(column), schema[column], strip=strip)
 
-    checks = _column_checks(table, schema)
+    checks = _column_checks(table, schema, strip=strip)
     key = typed(table.key)
     checks.append((table.key, f"duplicate {table.key}", key.is_not_null() & key.is_duplicated()))
     if name in RESOLUTION_RULES:
@@ -330,7 +336,7 @@ def _table_errors(
         needs = typed(outcome).is_in(list(resolved)).fill_null(False) if outcome in schema else None
         if needs is not None:
             if end in schema:
-                absent = _clean_text(pl.col(end), schema[end]).is_null()
+                absent = _clean_text(pl.col(end), schema[end], strip=strip).is_null()
                 checks.append(
                     (end, f"{end} before {start}", (typed(end) < typed(start)).fill_null(False))
                 )
@@ -348,29 +354,30 @@ def _table_errors(
     return errors + _report(frame, checks, file)
 
 
-def _load(sources: Mapping[str, tuple[str, pl.LazyFrame]], validate: bool) -> Dataset:
+def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool) -> Dataset:
+    """Type (and validate) each source ``(file label, raw frame, strip text?)``."""
     errors: list[InputError] = []
     typed: dict[str, pl.LazyFrame] = {}
     schemas = {}
-    for name, (file, raw) in sources.items():
+    for name, (file, raw, strip) in sources.items():
         try:
             schemas[name] = raw.collect_schema()
         except Exception as exc:  # unreadable file: report it with its name
             errors.append(InputError(file, None, f"cannot be read: {exc}".splitlines()[0]))
             continue
-        typed[name] = _typed(raw, TABLES[name], schemas[name])
+        typed[name] = _typed(raw, TABLES[name], schemas[name], strip=strip)
     if validate and not errors:
         order_ids = None
         if "orders" in typed and "order_id" in schemas["orders"]:
             order_ids = typed["orders"].select("order_id").drop_nulls()
-        for name, (file, raw) in sources.items():
-            errors += _table_errors(name, raw, order_ids, file)
+        for name, (file, raw, strip) in sources.items():
+            errors += _table_errors(name, raw, order_ids, file, strip=strip)
     if errors:
         raise DataError(errors)
     frames = {
         name: typed[name].drop(_ROW) if name in typed else _empty(TABLES[name]) for name in TABLES
     }
-    files = {name: file for name, (file, _) in sources.items()}
+    files = {name: source[0] for name, source in sources.items()}
     return Dataset(**frames, files=files)
 
 
@@ -395,7 +402,9 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
     files, errors = _find_files(path)
     if errors:
         raise DataError(errors)
-    sources = {name: (file.name, _scan(file)) for name, file in files.items()}
+    sources = {
+        name: (file.name, _scan(file), file.suffix == ".csv") for name, file in files.items()
+    }
     return _load(sources, validate)
 
 
@@ -418,7 +427,7 @@ def dataset_from_frames(*, validate: bool = True, **frames: pl.DataFrame | pl.La
     if unknown:
         raise TypeError(f"unknown table(s): {', '.join(unknown)}")
     sources = {
-        name: (f"<{name}>", frame.lazy().with_row_index(_ROW, offset=1))
+        name: (f"<{name}>", frame.lazy().with_row_index(_ROW, offset=1), True)
         for name, frame in frames.items()
     }
     return _load(sources, validate)

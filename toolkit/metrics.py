@@ -19,7 +19,7 @@ from datetime import date
 import polars as pl
 
 from toolkit.data import Dataset
-from toolkit.intervals import active_on, merge_windows
+from toolkit.intervals import merge_windows
 from toolkit.policy import COMPONENTS, METRICS, Policy, load_policy
 from toolkit.records import ORDER_RULES, defect_events, order_dates
 from toolkit.stats import status_columns
@@ -111,8 +111,7 @@ def _snapshot_counts(
     flags = {}
     for metric, rule in ORDER_RULES.items():
         for role in _roles(metric):
-            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
-            flags[f"{metric}|{role}"] = scope & active_on(cf, co, day)
+            flags[f"{metric}|{role}"] = rule.active(policy, role=role, day=day, known_at=known_at)
     in_window = flags["odr|denominator"]
     for component in ("odr", *COMPONENTS):
         has = (
@@ -128,26 +127,31 @@ def _snapshot_counts(
     orders = order_dates(data.orders, policy).join(
         defects, on="order_id", how="left", build_side="force_right"
     )
-    wide = orders.group_by(_CHANNEL_KEYS).agg(
-        flag.sum().cast(pl.Int64).alias(name) for name, flag in flags.items()
+    wide = (
+        orders.group_by(_CHANNEL_KEYS)
+        .agg(flag.sum().cast(pl.Int64).alias(name) for name, flag in flags.items())
+        .cache()
     )
-    long = (
-        wide.unpivot(index=_CHANNEL_KEYS, variable_name="_col")
-        .with_columns(
-            pl.col("_col").str.split_exact("|", 1).struct.rename_fields(["metric", "role"])
+    parts = []
+    for metric in METRICS:
+        rows = wide.select(
+            *_CHANNEL_KEYS,
+            pl.lit(metric).alias("metric"),
+            pl.col(f"{metric}|numerator").alias("numerator"),
+            pl.col(f"{metric}|denominator").alias("denominator"),
         )
-        .unnest("_col")
-        .with_columns(
-            channel=pl.when(pl.col("metric") == "idr_7d")
-            .then(pl.lit("all"))
-            .otherwise(pl.col("channel"))
+        if metric == "idr_7d":  # both channels together
+            rows = (
+                rows.group_by("seller_id", "marketplace", "metric")
+                .agg(pl.col("numerator", "denominator").sum())
+                .with_columns(channel=pl.lit("all"))
+            )
+        parts.append(
+            rows.filter(_applies(pl.col("metric"), pl.col("channel"))).select(
+                *KEYS, "numerator", "denominator"
+            )
         )
-        .filter(_applies(pl.col("metric"), pl.col("channel")))
-    )
-    return long.group_by(KEYS).agg(
-        numerator=pl.col("value").filter(pl.col("role") == "numerator").sum(),
-        denominator=pl.col("value").filter(pl.col("role") == "denominator").sum(),
-    )
+    return pl.concat(parts)
 
 
 def _without(data: Dataset, remove: frozenset[str]) -> Dataset:

@@ -136,9 +136,8 @@ class Rule:
     counted_stop: pl.Expr | None = None
     counted_ready: pl.Expr | None = None
 
-    def bounds(self, policy: Policy, *, role: str, known_at: date | None):
-        """``(filter, counts_from, clears_on)`` for the ``"denominator"`` or ``"numerator"``."""
-        m = policy.metric(self.metric)
+    def _parts(self, role: str):
+        """``(scope, seen, stop, ready)`` of the population or of the numerator."""
         scope = self.population
         if self.channel == "mfn":
             scope = scope & (pl.col("channel") == "mfn")
@@ -154,6 +153,12 @@ class Rule:
                     else pl.min_horizontal(stop, self.counted_stop)
                 )
             ready = self.counted_ready
+        return scope.fill_null(False), seen, stop, ready
+
+    def bounds(self, policy: Policy, *, role: str, known_at: date | None):
+        """``(filter, counts_from, clears_on)`` for the ``"denominator"`` or ``"numerator"``."""
+        m = policy.metric(self.metric)
+        scope, seen, stop, ready = self._parts(role)
         cf, co = window_bounds(
             self.a,
             window_days=m.window_days,
@@ -163,7 +168,24 @@ class Rule:
             ready=ready,
             known_at=known_at,
         )
-        return scope.fill_null(False), cf, co
+        return scope, cf, co
+
+    def active(self, policy: Policy, *, role: str, day: date, known_at: date | None) -> pl.Expr:
+        """True where the record counts on ``day``: the same test as
+        ``counts_from <= day < clears_on`` from :meth:`bounds`, written as direct
+        comparisons (several times faster on one date than building the bounds).
+        """
+        m = policy.metric(self.metric)
+        scope, seen, stop, ready = self._parts(role)
+        d = day_number(day)
+        k = d if known_at is None else day_number(known_at)
+        test = scope & self.a.is_between(d - m.lag_days - m.window_days + 1, d - m.lag_days)
+        test = test & (seen <= k)
+        if stop is not None:
+            test = test & (stop.is_null() | (stop > k))
+        if ready is not None:
+            test = test & (ready.is_null() | (ready <= d))
+        return test.fill_null(False)
 
 
 _c = pl.col

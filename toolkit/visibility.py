@@ -63,6 +63,10 @@ def _visible_us(ts: pl.Expr, cadence_minutes: int) -> pl.Expr:
     if cadence_minutes == 0:
         return us
     step = cadence_minutes * 60_000_000
+    if DAY_US % step == 0:
+        # the cadence divides the day: every midnight is a multiple of it, so rounding up
+        # from the epoch is rounding up from midnight
+        return (us + (step - 1)).floordiv(step) * step
     day_start = us.floordiv(DAY_US) * DAY_US
     into_day = us - day_start
     # Next multiple of the cadence counted from midnight; never past the next midnight,
