@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from fractions import Fraction
 
+import polars as pl
 import pytest
 
+from tests.builders import dataset, order
+from toolkit.metrics import metrics_table
 from toolkit.policy import METRICS, PolicyError, load_policy
 
 SHIPPED = load_policy()
@@ -110,3 +114,67 @@ def test_a_custom_policy_changes_the_numbers(tmp_path):
 def test_missing_policy_file_is_an_error(tmp_path):
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy(tmp_path / "nope.toml")
+
+
+# ----------------------------------------------------------------- with_metric
+
+
+def test_with_metric_replaces_one_window_and_keeps_the_original():
+    changed = SHIPPED.with_metric("vtr_30d", window_days=7, lag_days=10)
+    vtr = changed.metric("vtr_30d")
+    assert (vtr.window_days, vtr.lag_days, vtr.target, vtr.condition) == (
+        7,
+        10,
+        Fraction(95, 100),
+        ">",
+    )
+    assert (SHIPPED.metric("vtr_30d").window_days, SHIPPED.metric("vtr_30d").lag_days) == (30, 14)
+    for name in METRICS:
+        if name != "vtr_30d":
+            assert changed.metric(name) == SHIPPED.metric(name), name
+    assert changed.cadence_minutes == SHIPPED.cadence_minutes
+
+
+def test_with_metric_on_odr_moves_its_components():
+    changed = SHIPPED.with_metric("odr", lag_days=15)
+    for name in ("odr", "odr_negative_feedback", "odr_claims", "odr_chargebacks"):
+        m = changed.metric(name)
+        assert (m.window_days, m.lag_days) == (60, 15), name
+    assert changed.metric("odr_claims").target is None
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "error", "message"),
+    [
+        pytest.param("odr_claims", {"lag_days": 15}, ValueError, "shares the ODR window",
+                     id="a component alone"),
+        pytest.param("odr", {"window_days": 0}, ValueError, "window_days must be an integer >= 1",
+                     id="an empty window"),
+        pytest.param("odr", {"lag_days": -1}, ValueError, "lag_days must be an integer >= 0",
+                     id="a negative lag"),
+        pytest.param("odr", {"lag_days": 1.5}, ValueError, "lag_days must be an integer",
+                     id="a fractional lag"),
+        pytest.param("otdr_30d", {"lag_days": 1}, KeyError, "unknown metric 'otdr_30d'",
+                     id="a metric the engine does not have"),
+    ],
+)  # fmt: skip
+def test_with_metric_refuses(name, options, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        SHIPPED.with_metric(name, **options)
+
+
+def test_with_metric_makes_the_engine_use_an_explicit_window():
+    data = dataset(orders=[order("A", "2025-03-01T10:00:00Z"), order("B", "2025-03-02T10:00:00Z")])
+    # the report's window 2025-03-02 .. 2025-03-31 seen on 2025-04-15: W 30, L 15
+    policy = SHIPPED.with_metric("odr", window_days=30, lag_days=15)
+    row = (
+        metrics_table(data, as_of=date(2025, 4, 15), policy=policy)
+        .filter(pl.col("metric") == "odr")
+        .collect()
+        .row(0, named=True)
+    )
+    assert (row["window_start"], row["window_end"], row["denominator"]) == (
+        date(2025, 3, 2),
+        date(2025, 3, 31),
+        1,
+    )

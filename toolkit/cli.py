@@ -64,6 +64,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     )
     rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
     print(f"wrote {args.out}: {rows}")
+    if args.with_reports:
+        _write_sample_reports(args)
     return 0
 
 
@@ -310,6 +312,88 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
     orders.set_defaults(func=_cmd_ingest_orders)
 
 
+# ------------------------------------------------------------------ reconcile (SPEC 7)
+
+
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from toolkit.output import write_table
+    from toolkit.reconcile import (
+        order_reconciliation,
+        read_orders_list,
+        read_snapshot_table,
+        reconcile_table,
+    )
+
+    if args.orders_out is not None and args.orders_list is None:
+        print("seller-health reconcile: --orders-out needs --orders-list", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    snapshots = read_snapshot_table(args.snapshots).collect()  # small inputs first
+    listed = None if args.orders_list is None else read_orders_list(args.orders_list).collect()
+    policy, data = _load(args)
+    queries = [reconcile_table(snapshots, data, policy=policy, orders_list=listed)]
+    if listed is not None:
+        queries.append(order_reconciliation(snapshots, data, listed, policy=policy))
+    table, *orders = pl.collect_all(queries)
+    counts = dict(table.group_by("status").len().iter_rows())
+    statuses = ", ".join(
+        f"{s} {counts.get(s, 0)}" for s in ("match", "differs", "not_compared", "not_recomputable")
+    )
+    print(f"reconciled {table.height} snapshot rows against {args.data}: {statuses}")
+    for row in table.filter(status="differs").head(10).iter_rows(named=True):
+        print(
+            f"  differs: {row['seller_id']} {row['snapshot_date']} {row['metric']} "
+            f"{row['channel']}: Amazon {row['amazon_numerator']} / {row['amazon_denominator']}, "
+            f"ours {row['our_numerator']} / {row['our_denominator']}"
+        )
+    for frame in orders:
+        one_side = frame.filter(pl.col("in_amazon") != pl.col("in_ours")).height
+        print(f"order-level: {frame.height} rows, {one_side} counted by one side only")
+    if args.out is not None:
+        write_table(table, args.out)
+        print(f"wrote {args.out}")
+    if args.orders_out is not None:
+        write_table(orders[0], args.orders_out)
+        print(f"wrote {args.orders_out}")
+    if args.out is None and args.orders_out is None:
+        print("(no --out: nothing written)")
+    return 0
+
+
+def _add_reconcile(sub) -> None:
+    rec = sub.add_parser(
+        "reconcile", help="Amazon's report numbers next to ours over the same windows"
+    )
+    _common(rec)
+    rec.add_argument(
+        "--snapshots",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="snapshot table from `ingest sp-api` (.csv or .parquet)",
+    )
+    rec.add_argument(
+        "--orders-list",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="Amazon's order-level ODR list (CSV: order_id, defect_type)",
+    )
+    rec.add_argument("--out", type=_out_path, default=None, help="reconciliation table")
+    rec.add_argument("--orders-out", type=_out_path, default=None, help="order-level table")
+    rec.set_defaults(func=_cmd_reconcile)
+
+
+def _write_sample_reports(args: argparse.Namespace) -> None:
+    """``sample --with-reports``: SP-API report files of a few personas, in ``out/sp_api``."""
+    from toolkit.data import read_data
+    from toolkit.sample_reports import SAMPLE_REPORTS_DIR, write_sample_reports
+
+    paths = write_sample_reports(read_data(args.out).collect(), args.out / SAMPLE_REPORTS_DIR)
+    print(f"wrote {len(paths)} report files to {args.out / SAMPLE_REPORTS_DIR}")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seller-health",
@@ -335,6 +419,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "(default 5; 50000 sellers x 120 days x 1.67 = about 10 million orders)",
     )
     sample.add_argument("--quiet", action="store_true", help="no progress output")
+    sample.add_argument(
+        "--with-reports",
+        action="store_true",
+        help="also write SP-API report files of a few personas into OUT/sp_api",
+    )
     sample.set_defaults(func=_cmd_sample)
 
     validate = sub.add_parser("validate", help="check a data directory and summarise it")
@@ -369,6 +458,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     _add_ahr(sub)
     _add_ingest(sub)
+    _add_reconcile(sub)
     return parser
 
 

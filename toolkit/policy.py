@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from importlib import resources
@@ -108,6 +108,51 @@ class Policy:
             return self.metrics[name]
         except KeyError:
             raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+
+    def with_metric(
+        self, name: str, *, window_days: int | None = None, lag_days: int | None = None
+    ) -> Policy:
+        """A copy whose metric ``name`` has another window length and/or lag.
+
+        Used to recompute a metric over an explicit window, such as the one an Amazon
+        report states: for attribution dates ``start .. end`` seen at as-of date D, use
+        ``window_days = end - start + 1`` and ``lag_days = D - end``. Everything else
+        (targets, cadences, other metrics) is kept. The ODR components share the ODR
+        window, so changing ``odr`` changes them too, and a component cannot be changed
+        alone.
+
+        Raises
+        ------
+        KeyError
+            ``name`` is not one of :data:`METRICS`.
+        ValueError
+            ``name`` is an ODR component, ``window_days`` is not an integer >= 1 or
+            ``lag_days`` not an integer >= 0.
+
+        Examples
+        --------
+        >>> policy = load_policy().with_metric("odr", lag_days=15)
+        >>> odr = policy.metric("odr")
+        >>> (odr.window_days, odr.lag_days, policy.metric("odr_claims").lag_days)
+        (60, 15, 15)
+        >>> load_policy().metric("odr").lag_days  # the original is unchanged
+        14
+        """
+        self.metric(name)  # KeyError for an unknown name
+        if name in COMPONENTS:
+            raise ValueError(f"{name} shares the ODR window: change 'odr' instead")
+        changes = {}
+        for key, value, minimum in (("window_days", window_days, 1), ("lag_days", lag_days, 0)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(f"{name}: {key} must be an integer >= {minimum}, got {value!r}")
+            changes[key] = value
+        names = (name, *COMPONENTS) if name == "odr" else (name,)
+        metrics = dict(self.metrics)
+        for each in names:
+            metrics[each] = replace(metrics[each], **changes)
+        return replace(self, metrics=metrics)
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
