@@ -160,6 +160,13 @@ def _dtype(column: Column) -> pl.DataType:
     }[column.kind]
 
 
+def _present(raw: pl.Expr, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
+    """A value is there: not null, and for text not empty (typed columns are not cast)."""
+    if dtype == pl.String:
+        return _clean_text(raw, dtype, strip=strip).is_not_null()
+    return raw.is_not_null()
+
+
 def _clean_text(raw: pl.Expr, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
     text = raw.cast(pl.String)
     if strip:
@@ -253,7 +260,7 @@ def _column_checks(
             continue
         raw = pl.col(column.name)
         typed = _parse(column, schema[column.name], strip=strip)
-        present = _clean_text(raw, schema[column.name], strip=strip).is_not_null()
+        present = _present(raw, schema[column.name], strip=strip)
         if column.kind in ("timestamp", "bool", "int"):
             label = {
                 "timestamp": "unparseable timestamp",
@@ -286,32 +293,46 @@ def _column_checks(
 
 
 def _report(frame: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr]], file: str):
-    """Evaluate all masks in one pass; an InputError for each mask with rows."""
+    """Evaluate all masks in one pass; an InputError for each mask with rows.
+
+    Each mask is computed once (as a column); only the first bad rows' values are turned
+    into text, so a clean file costs one pass of cheap boolean columns.
+    """
     if not checks:
         return []
-    aggs = []
-    for i, (column, _, mask) in enumerate(checks):
-        value = pl.col(column).cast(pl.String) if column in frame.collect_schema() else pl.lit("")
-        aggs += [
-            mask.sum().alias(f"n{i}"),
-            pl.col(_ROW).filter(mask).head(_MAX_ROWS_SHOWN).implode().alias(f"r{i}"),
-            value.filter(mask).head(_MAX_ROWS_SHOWN).implode().alias(f"v{i}"),
-        ]
-    result = frame.select(aggs).collect().row(0, named=True)
-    errors = []
-    for i, (column, problem, _) in enumerate(checks):
-        if result[f"n{i}"]:
-            values = tuple(dict.fromkeys(str(v) for v in result[f"v{i}"] if v is not None))
-            errors.append(
-                InputError(
-                    file,
-                    column,
-                    problem,
-                    tuple(int(r) for r in result[f"r{i}"]),
-                    int(result[f"n{i}"]),
-                    values,
-                )
+    names = frame.collect_schema().names()
+    masks = frame.select(
+        _ROW,
+        *(c for c in dict.fromkeys(column for column, _, _ in checks) if c in names),
+        *(mask.fill_null(False).alias(f"_bad{i}") for i, (_, _, mask) in enumerate(checks)),
+    )
+    counts = masks.select(pl.col(f"_bad{i}").sum() for i in range(len(checks))).collect().row(0)
+    failing = [i for i, n in enumerate(counts) if n]
+    if not failing:
+        return []
+    shown = []
+    for i in failing:
+        column = checks[i][0]
+        value = pl.col(column) if column in names else pl.lit(None, pl.String)
+        bad = pl.col(f"_bad{i}")
+        shown.append(
+            masks.filter(bad)
+            .head(_MAX_ROWS_SHOWN)
+            .select(
+                pl.col(_ROW).implode().alias("rows"),
+                value.cast(pl.String).implode().alias("values"),
             )
+        )
+    errors = []
+    for i, result in zip(failing, pl.collect_all(shown), strict=True):
+        column, problem, _ = checks[i]
+        row = result.row(0, named=True)
+        values = tuple(dict.fromkeys(str(v) for v in row["values"] if v is not None))
+        errors.append(
+            InputError(
+                file, column, problem, tuple(int(r) for r in row["rows"]), int(counts[i]), values
+            )
+        )
     return errors
 
 
@@ -336,7 +357,7 @@ def _table_errors(
         needs = typed(outcome).is_in(list(resolved)).fill_null(False) if outcome in schema else None
         if needs is not None:
             if end in schema:
-                absent = _clean_text(pl.col(end), schema[end], strip=strip).is_null()
+                absent = ~_present(pl.col(end), schema[end], strip=strip)
                 checks.append(
                     (end, f"{end} before {start}", (typed(end) < typed(start)).fill_null(False))
                 )
