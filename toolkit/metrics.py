@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from toolkit.data import Dataset
 from toolkit.intervals import merge_windows
 from toolkit.policy import COMPONENTS, METRICS, Policy, load_policy
 from toolkit.records import ORDER_RULES, defect_events, order_dates
-from toolkit.stats import status_columns
+from toolkit.stats import with_statistics
 from toolkit.visibility import day_number
 
 __all__ = [
@@ -318,57 +319,96 @@ def window_counts(
         data, policy, orders, known_at=known_at, attributed_until=attributed_until, remove=remove
     )
     first, last = day_number(start), day_number(end)
+    days = last - first + 1
     cf, co = pl.col("counts_from"), pl.col("clears_on")
     live = records.filter((cf < co) & (cf <= last) & (co > first)).cache()
-    num = pl.col("_num").cast(pl.Int64)
-    plus = live.select(
-        "_key",
-        "_metric",
-        cf.clip(lower_bound=first).alias("_day"),
-        num.alias("_n"),
-        (1 - num).alias("_d"),
-    )
-    minus = live.filter(co <= last).select(
-        "_key", "_metric", co.alias("_day"), (-num).alias("_n"), (num - 1).alias("_d")
-    )
-    deltas = (
-        pl.concat([plus, minus])
-        .group_by("_key", "_metric", "_day")
-        .agg(pl.col("_n", "_d").sum())
-        .cache()
-    )
-    # the ODR components divide by the ODR population: copy its denominator changes
-    odr_den = deltas.filter(pl.col("_metric") == _CODE["odr"]).select("_key", "_day", "_d")
-    shared = pl.concat(
+    # +1 where a record starts counting (or on the first date), -1 where it clears
+    events = pl.concat(
         [
-            odr_den.with_columns(_metric=pl.lit(_CODE[c], pl.Int8), _n=pl.lit(0, pl.Int64))
-            for c in COMPONENTS
+            live.select(
+                "_key",
+                "_metric",
+                (cf.clip(lower_bound=first) - first).alias("_t"),
+                "_num",
+                pl.lit(1, pl.Int8).alias("_sign"),
+            ),
+            live.filter(co <= last).select(
+                "_key",
+                "_metric",
+                (co - first).alias("_t"),
+                "_num",
+                pl.lit(-1, pl.Int8).alias("_sign"),
+            ),
         ]
-    ).select("_key", "_metric", "_day", "_n", "_d")
-    deltas = (
-        pl.concat([deltas.select("_key", "_metric", "_day", "_n", "_d"), shared])
-        .group_by("_key", "_metric", "_day")
-        .agg(pl.col("_n", "_d").sum())
     )
     rows = (
         table.join(pl.LazyFrame({"metric": list(METRICS)}), how="cross")
         .filter(_applies(pl.col("metric"), pl.col("channel")))
         .with_columns(_metric=pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8))
+        .sort("_key", "_metric")
+        .with_row_index("_combo")
         .cache()
     )
-    days = pl.LazyFrame({"_day": pl.int_range(first, last + 1, dtype=pl.Int32, eager=True)})
-    grid = rows.select("_key", "_metric").join(days, how="cross")
-    counts = (
-        grid.join(deltas, on=["_key", "_metric", "_day"], how="left")
-        .sort("_key", "_metric", "_day")
-        .with_columns(
-            numerator=pl.col("_n").fill_null(0).cum_sum().over("_key", "_metric"),
-            denominator=pl.col("_d").fill_null(0).cum_sum().over("_key", "_metric"),
-        )
+    # the ODR components divide by the ODR population of the same key
+    odr_rows = rows.filter(pl.col("_metric") == _CODE["odr"]).select(
+        "_key", pl.col("_combo").alias("_den_from")
     )
-    # sorted by integer codes assigned in string order: already in the output's order
-    return counts.join(rows, on=["_key", "_metric"], how="left", maintain_order="left").select(
-        *KEYS, "_metric", pl.col("_day").cast(pl.Date).alias("as_of"), "numerator", "denominator"
+    combos = rows.join(odr_rows, on="_key", how="left").select(
+        "_key",
+        "_metric",
+        "_combo",
+        pl.when(pl.col("metric").is_in(list(COMPONENTS)))
+        .then(pl.col("_den_from"))
+        .otherwise(pl.col("_combo"))
+        .alias("_den_from"),
+    )
+    dense = pl.concat([events, combos], how="diagonal").map_batches(
+        lambda frame: _cumulative_grid(frame, days),
+        schema={"numerator": pl.Int64, "denominator": pl.Int64},
+    )
+    # one row per combination and date, in the same (combination-major) order as `dense`
+    labels = (
+        rows.select(*KEYS, "_metric", pl.int_ranges(0, days, dtype=pl.Int32).alias("_t"))
+        .explode("_t")
+        .select(*KEYS, "_metric", (pl.col("_t") + first).cast(pl.Date).alias("as_of"))
+    )
+    # combinations are numbered in string order: already in the output's order
+    return pl.concat([labels, dense], how="horizontal")
+
+
+def _cumulative_grid(frame: pl.DataFrame, days: int) -> pl.DataFrame:
+    """Dense running counts per (key, metric) combination and date, from +1/-1 events.
+
+    ``frame`` holds the events (``_key, _metric, _t, _num, _sign``) and one row per
+    combination (``_key, _metric, _combo, _den_from``). A scatter-add and a cumulative sum
+    along the dates: O(events + combinations x dates), no sort.
+    """
+    is_combo = frame["_combo"].is_not_null().to_numpy()
+    combos = frame.filter(is_combo)
+    events = frame.filter(~is_combo)
+    count = combos.height
+    width = int(frame["_metric"].max()) + 1 if frame.height else 1
+    lookup = np.full((int(combos["_key"].max()) + 1 if count else 1) * width, -1, dtype=np.int64)
+    combo_key = combos["_key"].to_numpy().astype(np.int64) * width + combos["_metric"].to_numpy()
+    lookup[combo_key] = combos["_combo"].to_numpy()
+    event_combo = lookup[
+        events["_key"].to_numpy().astype(np.int64) * width + events["_metric"].to_numpy()
+    ]
+    cell = event_combo * days + events["_t"].to_numpy()
+    sign = events["_sign"].to_numpy().astype(np.int64)
+    numerator = events["_num"].to_numpy()
+    size = count * days
+    num = np.bincount(cell[numerator], weights=sign[numerator], minlength=size)
+    den = np.bincount(cell[~numerator], weights=sign[~numerator], minlength=size)
+    num = num.reshape(count, days).cumsum(axis=1)
+    den = den.reshape(count, days).cumsum(axis=1)
+    order = np.argsort(combos["_combo"].to_numpy())
+    den = den[combos["_den_from"].to_numpy()[order]]
+    return pl.DataFrame(
+        {
+            "numerator": num.ravel().round().astype(np.int64),
+            "denominator": den.ravel().round().astype(np.int64),
+        }
     )
 
 
@@ -406,10 +446,10 @@ def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
 # ------------------------------------------------------------------------ assembly
 
 
-def metric_parameters(policy: Policy) -> pl.LazyFrame:
-    """One row per metric: window, lag, target, condition, informational and exact p0."""
+def _parameter_frame(policy: Policy) -> pl.DataFrame:
+    """One row per metric, in metric-code order (row i is code i)."""
     rows = []
-    for metric in METRICS:
+    for metric in sorted(_CODE, key=_CODE.get):
         m = policy.metric(metric)
         p0 = m.allowed_bad
         rows.append(
@@ -436,28 +476,40 @@ def metric_parameters(policy: Policy) -> pl.LazyFrame:
         "_p0_num": pl.Int64,
         "_p0_den": pl.Int64,
     }
-    return pl.LazyFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=schema)
+
+
+def metric_parameters(policy: Policy) -> pl.LazyFrame:
+    """One row per metric: window, lag, target, condition, informational and exact p0."""
+    return _parameter_frame(policy).lazy()
 
 
 def _with_status(counts: pl.LazyFrame, policy: Policy, *, sort: bool) -> pl.LazyFrame:
     """Add window dates, target, condition, informational and the SPEC 4.1 statistics.
 
-    ``counts`` carries the metric code ``_metric`` (parameters join on it, not on the
-    string); ``sort=False`` when the rows are already in key order.
+    ``counts`` carries the metric code ``_metric``: each parameter is looked up by
+    position in a tiny per-code list (no join, no hashing of the metric string).
+    ``sort=False`` when the rows are already in key order.
     """
-    params = metric_parameters(policy).drop("metric")
+    params = _parameter_frame(policy)
+
+    def lookup(name: str) -> pl.Expr:
+        return pl.lit(params[name]).gather(pl.col("_metric")).alias(name)
+
+    columns = ["_window", "_lag", "target", "condition", "informational", "_p0_num", "_p0_den"]
     table = (
-        counts.with_columns(pl.col("numerator", "denominator").cast(pl.Int64))
-        .join(params, on="_metric", how="left", maintain_order="left")
-        .with_columns(
-            *status_columns(
-                condition=pl.col("condition"),
-                p0_numerator=pl.col("_p0_num"),
-                p0_denominator=pl.col("_p0_den"),
-                z=policy.wilson_z,
-                alpha=policy.alpha,
-                watch_fraction=policy.watch_fraction,
+        with_statistics(
+            counts.with_columns(pl.col("numerator", "denominator").cast(pl.Int64)).with_columns(
+                lookup(c) for c in columns
             ),
+            condition=pl.col("condition"),
+            p0_numerator=pl.col("_p0_num"),
+            p0_denominator=pl.col("_p0_den"),
+            z=policy.wilson_z,
+            alpha=policy.alpha,
+            watch_fraction=policy.watch_fraction,
+        )
+        .with_columns(
             window_start=(pl.col("as_of").cast(pl.Int32) - (pl.col("_lag") + pl.col("_window") - 1))
             .cast(pl.Int32)
             .cast(pl.Date),

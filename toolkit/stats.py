@@ -21,11 +21,11 @@ The source document's example: 10 orders, 1 defect, target 1 %.
 
 >>> import polars as pl
 >>> from fractions import Fraction
->>> from toolkit.stats import status_columns
+>>> from toolkit.stats import with_statistics
 >>> frame = pl.LazyFrame({"numerator": [1, 0, 3], "denominator": [10, 0, 50]})
->>> frame.with_columns(
-...     status_columns(condition=pl.lit("<"), p0_numerator=pl.lit(1), p0_denominator=pl.lit(100),
-...                    z=1.959963984540054, alpha=Fraction(1, 20), watch_fraction=Fraction(4, 5))
+>>> with_statistics(
+...     frame, condition=pl.lit("<"), p0_numerator=pl.lit(1), p0_denominator=pl.lit(100),
+...     z=1.959963984540054, alpha=Fraction(1, 20), watch_fraction=Fraction(4, 5),
 ... ).collect()
 shape: (3, 7)
 ┌───────────┬─────────────┬──────┬──────────┬──────────┬──────────┬────────────────┐
@@ -51,8 +51,8 @@ __all__ = [
     "STATUSES",
     "binomial_tail",
     "clean_orders_needed",
-    "status_columns",
     "wilson_interval",
+    "with_statistics",
 ]
 
 #: Every status, best first.
@@ -149,7 +149,8 @@ def _tail_and_verdict(columns: pl.Series, *, alpha: Fraction) -> pl.Series:
     ).to_struct()
 
 
-def status_columns(
+def with_statistics(
+    frame: pl.LazyFrame,
     *,
     condition: pl.Expr,
     p0_numerator: pl.Expr,
@@ -159,8 +160,8 @@ def status_columns(
     watch_fraction: Fraction,
     numerator: str = "numerator",
     denominator: str = "denominator",
-) -> list[pl.Expr]:
-    """Expressions adding ``rate, ci_low, ci_high, p_value, status``.
+) -> pl.LazyFrame:
+    """Add ``rate, ci_low, ci_high, p_value, status`` to ``frame``.
 
     Parameters
     ----------
@@ -182,15 +183,15 @@ def status_columns(
     wilson = wilson_interval(num, den, z=z)
     bad = pl.when(condition == ">").then(den - num).otherwise(num)
     p_num, p_den = p0_numerator.cast(pl.Int64), p0_denominator.cast(pl.Int64)
-    # b/n < p0  <=>  b * p0.den < p0.num * n   (exact integers)
-    met = bad * p_den < p_num * den
-    watch = bad * p_den * watch_fraction.denominator >= watch_fraction.numerator * p_num * den
     tail = pl.struct(
         bad.alias("bad"), den.alias("n"), p_num.alias("p_num"), p_den.alias("p_den")
     ).map_batches(
         lambda s: _tail_and_verdict(s, alpha=alpha),
         return_dtype=pl.Struct({"p_value": pl.Float64, "significant": pl.Boolean}),
     )
+    # b/n < p0  <=>  b * p0.den < p0.num * n   (exact integers)
+    met = bad * p_den < p_num * den
+    watch = bad * p_den * watch_fraction.denominator >= watch_fraction.numerator * p_num * den
     has_target = condition.is_not_null()
     status = (
         pl.when(den == 0)
@@ -201,17 +202,23 @@ def status_columns(
         .then(pl.lit("good"))
         .when(met)
         .then(pl.lit("watch"))
-        .when(tail.struct.field("significant"))
+        .when(pl.col("_tail").struct.field("significant"))
         .then(pl.lit("bad"))
         .otherwise(pl.lit("bad_low_volume"))
     )
-    return [
-        pl.when(den > 0).then(num / den).alias("rate"),
-        wilson.struct.field("ci_low"),
-        wilson.struct.field("ci_high"),
-        pl.when((den > 0) & has_target).then(tail.struct.field("p_value")).alias("p_value"),
-        status.alias("status"),
-    ]
+    return (
+        frame.with_columns(_tail=tail)
+        .with_columns(
+            pl.when(den > 0).then(num / den).alias("rate"),
+            wilson.struct.field("ci_low"),
+            wilson.struct.field("ci_high"),
+            pl.when((den > 0) & has_target)
+            .then(pl.col("_tail").struct.field("p_value"))
+            .alias("p_value"),
+            status.alias("status"),
+        )
+        .drop("_tail")
+    )
 
 
 def clean_orders_needed(bad: int, n: int, *, allowed_bad: Fraction) -> int:
