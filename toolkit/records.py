@@ -86,7 +86,7 @@ def order_dates(orders: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     ``_sd``/``_sv`` ship date and its visible date, ``_pdd`` promised delivery date,
     ``_dv`` delivery visible, ``_cv`` cancellation visible, ``_iv`` invoice visible,
     ``_deadline`` the invoice deadline date (first Monday-to-Friday date after the ship
-    date) and ``_upload_on_time``.
+    date), ``_upload_on_time`` and ``_mfn`` (seller-fulfilled).
     """
     cadence = policy.cadence_minutes["orders"]
 
@@ -111,6 +111,7 @@ def order_dates(orders: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
         _cv=seen("cancelled_at"),
         _iv=seen("invoice_uploaded_at"),
         _deadline=deadline.cast(pl.Int32),
+        _mfn=pl.col("channel") == "mfn",
         _upload_on_time=on_time.fill_null(False),
     )
 
@@ -140,7 +141,7 @@ class Rule:
         """``(scope, seen, stop, ready)`` of the population or of the numerator."""
         scope = self.population
         if self.channel == "mfn":
-            scope = scope & (pl.col("channel") == "mfn")
+            scope = scope & pl.col("_mfn")
         seen, stop, ready = self.seen, self.stop, None
         if role == "numerator":
             scope = scope & self.counted
