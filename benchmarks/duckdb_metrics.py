@@ -245,10 +245,9 @@ def duckdb_metrics(
     if method not in ("snapshot", "history") or (method == "snapshot" and last != as_of):
         raise ValueError(f"method {method!r} does not fit as_of {as_of} .. {last}")
     data_dir = Path(data_dir)
-    con = duckdb.connect(
-        config={"threads": threads or os.cpu_count() or 1, "enable_progress_bar": False}
-    )
+    con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
     try:
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET preserve_insertion_order = false")
         tables = {name: _typed(con, data_dir, name) for name in _COLUMNS}
