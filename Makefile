@@ -16,7 +16,7 @@ WORKERS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: help install test test-fast lint format reports sample lab notebooks teaching-html bench browser clean
+.PHONY: help install test test-fast lint format reports sample lab bench browser clean
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,8 +53,11 @@ format: install ## apply ruff fixes and formatting
 reports: install ## the main job: per-seller HTML reports of data/sample into reports/
 	$(BIN)/seller-health validate --data data/sample
 
-sample: install ## regenerate data/sample (deterministic: same seed, same bytes)
-	$(BIN)/seller-health sample --out data/sample
+sample: install ## regenerate data/sample and its SP-API report files (same seed, same bytes)
+	$(BIN)/seller-health sample --out data/sample --with-reports
+
+bench: install ## benchmarks: toolkit vs DuckDB (metrics); prints wall time, CPU, peak memory
+	$(BIN)/python benchmarks/metrics_vs_duckdb.py
 
 lab: install ## open JupyterLab on notebooks/ with the toolkit importable
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -19,7 +19,8 @@ Statistics
     ``overdispersion``, ``fit_beta_binomial``, ``shrink_rates``, ``p_chart``
 Amazon files
     ``read_seller_performance``, ``snapshot_history``, ``read_feedback_report``,
-    ``read_orders_report``, ``seller_performance_report``, ``write_report_json``
+    ``read_orders_report``, ``seller_performance_report``, ``write_report_json``,
+    ``reconcile_table``, ``order_reconciliation``
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ _EXPORTS = {
     "read_feedback_report": "toolkit.ingest",
     "read_orders_report": "toolkit.ingest",
     "read_seller_performance": "toolkit.ingest",
+    "reconcile_table": "toolkit.reconcile",
+    "order_reconciliation": "toolkit.reconcile",
     "seller_performance_report": "toolkit.ingest",
     "shrink_rates": "toolkit.portfolio",
     "snapshot_history": "toolkit.ingest",
