@@ -1,0 +1,85 @@
+"""The exported teaching notebook 2 in headless Chromium: offline, and the slider works.
+
+``export_teaching_html`` (what ``make teaching-html`` runs) writes the page of
+``02_rolling_windows.ipynb``; Chromium opens it with every network request aborted
+(``tests/browser.py``). The first window explorer (S03-low-volume, all its orders) must
+draw, agree with the metrics table on 15 November 2026, and redraw when the slider moves.
+Screenshots: ``tests/artifacts/teaching-02-*.png``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.browser import ARTIFACTS, open_page, require_chromium
+from tests.conftest import ROOT, SAMPLE
+from toolkit.notebooks import export_teaching_html
+
+IN_WINDOW = "#0072B2"  # charts STATE_COLORS["order in window"]
+CHART = ".sh-vega-chart"
+
+
+@pytest.fixture(scope="module")
+def page_path(tmp_path_factory) -> Path:
+    require_chromium()
+    root = tmp_path_factory.mktemp("notebooks")
+    (root / "teaching").mkdir()
+    shutil.copy(ROOT / "notebooks" / "teaching" / "02_rolling_windows.ipynb", root / "teaching")
+    out = tmp_path_factory.mktemp("pages")
+    written, failed = export_teaching_html(out, root=root, parameters={"data": str(SAMPLE)})
+    assert failed == {}
+    assert [p.name for p in written] == ["02_rolling_windows.html", "index.html"]
+    return out / "02_rolling_windows.html"
+
+
+def chart(n: int, part: str) -> str:
+    return f"{CHART} >> nth={n} >> css=svg g.{part}"
+
+
+def chart_screenshot(page, name: str) -> None:
+    """The whole page, and the first chart alone (legible), in tests/artifacts/."""
+    page.screenshot(name)
+    page.page.locator(CHART).first.screenshot(path=str(ARTIFACTS / f"{name}-chart.png"))
+
+
+@pytest.mark.slow
+def test_teaching_page_window_explorer_responds_to_the_slider_offline(page_path):
+    headline = chart(0, "headline_marks text")
+    orders = chart(0, "orders_marks > path")
+    defects = chart(0, "defects_marks > path")
+    with open_page(page_path, width=1200, height=1000) as page:
+        page.wait_for(f"{CHART} svg g.headline_marks text")
+        assert page.count(f"{CHART} svg") == 4  # two explorers, two histories
+        assert page.count("input[type=range]") == 2
+        assert "Error loading script" not in page.text("body")
+        assert page.text(headline) == (
+            "as of 2026-11-15: 10 orders in the window, 1 defect counting, 0 dropped out"
+        )
+        assert page.fills(orders).count(IN_WINDOW) == 10
+        before = page.svg_markup(f"{CHART} >> nth=0")
+        chart_screenshot(page, "teaching-02-as-of-2026-11-15")
+
+        # the slider counts days after the first purchase date, 2025-10-17
+        assert page.set_slider(393) == "393"
+        assert page.text(headline) == (
+            "as of 2026-11-14: 10 orders in the window, 0 defects counting, 0 dropped out"
+        )
+
+        assert page.set_slider(408) == "408"
+        assert page.text(headline) == (
+            "as of 2026-11-29: 9 orders in the window, 0 defects counting, 1 dropped out"
+        )
+        assert page.fills(orders).count(IN_WINDOW) == 9
+        strokes = page.page.eval_on_selector_all(
+            defects, "nodes => nodes.map(n => n.getAttribute('stroke'))"
+        )
+        assert strokes == ["#3D3D3D"]  # the defect has dropped out
+        assert page.svg_markup(f"{CHART} >> nth=0") != before
+        chart_screenshot(page, "teaching-02-as-of-2026-11-29")
+    assert page.blocked_requests == [], "the page tried to reach the network"
+    assert page.console_errors == []
+    assert page.page_errors == []
+    assert page.dialogs == []
