@@ -32,7 +32,9 @@ def test_interrupted_run_leaves_only_a_partial_directory(tmp_path, monkeypatch):
 
     monkeypatch.setattr(toolkit.reports, "_render_all", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run_reports(data=write_tiny(tmp_path / "data"), out=tmp_path / "out", progress=False)
+        run_reports(
+            data=write_tiny(tmp_path / "data"), out=tmp_path / "out", workers=1, progress=False
+        )
     [run] = (tmp_path / "out").iterdir()
     assert run.name.endswith(".partial")
     assert not (run / "index.html").exists() and not (run / "run.json").exists()
@@ -81,6 +83,35 @@ def test_one_broken_seller_does_not_stop_the_batch(tmp_path, monkeypatch, capsys
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in low
     assert SCRIPT not in low and EMAIL not in low
     assert [p.name for p in out.iterdir() if p.name.endswith(".partial")] == []
+
+
+@pytest.mark.slow
+def test_the_notebook_runs_on_its_own_from_the_notebooks_folder(tmp_path):
+    """Opened in JupyterLab (cwd notebooks/), the defaults find data/sample one level up."""
+    import papermill
+
+    from toolkit.reports import NOTEBOOK
+
+    nb = papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp_path / "out.ipynb"),
+        parameters={"seller_id": "S03-low-volume"},
+        cwd=str(NOTEBOOK.parent),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    html = "".join(
+        output.get("data", {}).get("text/html", "")
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
+    assert "S03-low-volume · US" in html
+    assert "Wilson interval of your rate is 1.8% to 40.4%" in html
+    assert "computed from" in html and "data/sample" in html
+    svgs = [
+        o for c in nb.cells for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})
+    ]
+    assert len(svgs) == 5
 
 
 @pytest.mark.slow

@@ -38,6 +38,44 @@ def frames(tiny) -> dict[str, pl.DataFrame]:
     return dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))
 
 
+# ------------------------------------------------------------------------ the notebook
+
+
+def test_report_notebook_has_literal_parameters_and_no_definitions():
+    import ast
+
+    import nbformat
+    import papermill
+
+    from toolkit.reports import NOTEBOOK
+
+    names = {p["name"] for p in papermill.inspect_notebook(str(NOTEBOOK)).values()}
+    assert names == {
+        "seller_id",
+        "marketplace",
+        "as_of",
+        "results",
+        "data",
+        "policy",
+        "reconciliation",
+    }
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    [parameters] = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    for statement in ast.parse(parameters.source).body:
+        assert isinstance(statement, ast.Assign), ast.dump(statement)
+        assert isinstance(statement.value, ast.Constant), ast.dump(statement)
+    for cell in cells:
+        if cell.cell_type == "code":
+            tree = ast.parse(cell.source)
+            defined = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)
+            ]
+            assert defined == [], cell.source
+            assert cell.outputs == [] and cell.execution_count is None  # stripped
+
+
 # ------------------------------------------------------------------------- file names
 
 

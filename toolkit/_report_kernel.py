@@ -14,12 +14,13 @@ in a new kernel (for comparison).
 from __future__ import annotations
 
 import copy
+import subprocess
 import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NOTEBOOK", "RESTART_EVERY", "render_one", "start_worker"]
+__all__ = ["NOTEBOOK", "RESTART_EVERY", "render_one", "start_worker", "warm_up"]
 
 #: The report template in a source checkout.
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "report.ipynb"
@@ -27,6 +28,14 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "report.ipynb"
 RESTART_EVERY = 200
 KERNEL_NAME = "python3"
 _RESET = "get_ipython().run_line_magic('reset', '-f')"
+#: What a report needs loaded before its first chart: run once per kernel, ahead of time.
+_WARM_UP = """\
+import altair as alt
+import polars as pl
+from toolkit import charts, html, report_view
+html.enable_offline_svg()
+html.svg_chart(alt.Chart(pl.DataFrame({"x": [1, 2]})).mark_point().encode(x="x"))
+"""
 
 _worker: _Worker | None = None
 
@@ -89,7 +98,9 @@ class _Worker:
         client = NotebookClient(nb, km=self.km, timeout=self.timeout, kernel_name=KERNEL_NAME)
         client.kc = self.kc
         try:
-            client.execute(cwd=str(Path.cwd()))
+            # The kernel's own stderr (ipykernel's start-up warnings) would interleave with
+            # the progress bar; cell errors reach us through the kernel's messages anyway.
+            client.execute(cwd=str(Path.cwd()), stderr=subprocess.DEVNULL)
         except CellExecutionError:
             raise  # the kernel is fine: keep it
         except Exception:
@@ -117,6 +128,22 @@ class _Worker:
             progress_bar=False,
             execution_timeout=self.timeout,
         )
+
+
+def warm_up() -> float:
+    """Start this worker's kernel and load what reports need (seconds taken; never raises).
+
+    The batch submits one per worker while the main process still computes the results,
+    so kernel start-up overlaps with that work instead of delaying the first report.
+    """
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    assert _worker is not None, "start_worker() first"
+    start = time.perf_counter()
+    if _worker.reuse:
+        with suppress(Exception):
+            _worker._execute_reused(new_notebook(cells=[new_code_cell(_WARM_UP)]))
+    return time.perf_counter() - start
 
 
 def start_worker(notebook: str, kernel: str = "reuse", timeout: int = 600) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
+from toolkit import _report_account as _account
 from toolkit import _report_sections as _sections
 from toolkit._report_text import Fragment
 from toolkit.policy import Policy, load_policy
@@ -130,23 +131,23 @@ class SellerReport:
 
     def violations(self) -> Fragment:
         """Policy violations table with display and AHR cost."""
-        return _sections.violations(self)
+        return _account.violations(self)
 
     def violations_chart(self) -> alt.TopLevelMixin:
         """Violations timeline over the AHR estimate."""
-        return _sections.violations_chart(self)
+        return _account.violations_chart(self)
 
     def low_volume(self) -> Fragment:
         """The low-volume explanation with the Wilson interval where it applies."""
-        return _sections.low_volume(self)
+        return _account.low_volume(self)
 
     def freshness(self) -> Fragment:
         """Last event per source and its refresh cadence."""
-        return _sections.freshness(self)
+        return _account.freshness(self)
 
     def reconciliation_table(self) -> Fragment:
         """Reconciliation with Amazon's report, or a note that none was supplied."""
-        return _sections.reconciliation_table(self)
+        return _account.reconciliation_table(self)
 
 
 def _read_slice(directory: Path, seller_id: str, marketplace: str) -> dict[str, pl.DataFrame]:

@@ -39,7 +39,7 @@ from typing import Any
 import polars as pl
 
 from toolkit._report_index import index_page
-from toolkit._report_kernel import NOTEBOOK, render_one, start_worker
+from toolkit._report_kernel import NOTEBOOK, render_one, start_worker, warm_up
 from toolkit.output import atomic_path
 from toolkit.policy import load_policy
 from toolkit.report_data import last_data_date, report_labels, report_tables, write_results
@@ -146,35 +146,46 @@ def _select(data, sellers: list[str] | None):
     )
 
 
-def _render_all(tasks: list[dict], *, workers: int, options: dict, progress: bool) -> list[dict]:
-    """Render every task; in-process for one worker, else in a pool of started kernels."""
+def _start_pool(workers: int, options: dict) -> ProcessPoolExecutor | None:
+    """A pool of ``workers`` processes whose kernels start warming up right away.
+
+    ``None`` for one worker: reports are then rendered in this process.
+    """
+    if workers <= 1:
+        return None
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),  # no fork of a process that runs polars threads
+        initializer=partial(start_worker, **options),
+    )
+    for _ in range(workers):  # one warm-up each: the pool spawns a process per submission
+        pool.submit(warm_up)
+    return pool
+
+
+def _render_all(
+    tasks: list[dict], *, pool: ProcessPoolExecutor | None, options: dict, progress: bool
+) -> list[dict]:
+    """Render every task in ``pool``, or in this process when there is none."""
     from tqdm import tqdm
 
     bar = tqdm(total=len(tasks), desc="reports", unit="seller", disable=not progress)
     done: list[dict] = []
     try:
-        if workers <= 1 or len(tasks) <= 1:
+        if pool is None:
             start_worker(**options)
             for task in tasks:
                 done.append(render_one(task))
                 bar.update()
             return done
-        context = get_context("spawn")  # no fork of a process that runs polars threads
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(tasks)),
-            mp_context=context,
-            initializer=partial(start_worker, **options),
-        ) as pool:
-            futures = {pool.submit(render_one, task): task for task in tasks}
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    done.append(future.result())
-                except Exception as exc:  # a worker died: the seller is a failure
-                    done.append(
-                        {**task, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-                    )
-                bar.update()
+        futures = {pool.submit(render_one, task): task for task in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                done.append(future.result())
+            except Exception as exc:  # a worker died: the seller is a failure
+                done.append({**task, "status": "failed", "error": f"{type(exc).__name__}: {exc}"})
+            bar.update()
         return done
     finally:
         bar.close()
@@ -237,95 +248,102 @@ def run_reports(
     from toolkit.data import read_data
 
     started, clock = datetime.now(UTC), time.perf_counter()
-    loaded = load_policy(policy)
-    dataset = _select(read_data(data).collect(), sellers)
-    day = as_of or last_data_date(dataset)
-    tables = report_tables(dataset, as_of=day, policy=loaded)
-    frames = dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))
-    recon = read_reconciliation(reconciliation) if reconciliation else None
-    computed = time.perf_counter()
-
-    out = Path(out)
-    name, partial = _fresh_dir(out, _run_name(day, started))
-    labels = report_labels(frames["summary"])
-    slices = write_results(frames, partial / "results", labels=labels)
-    if recon is not None:
-        write_results({"reconciliation": recon}, partial / "results", labels=labels)
-    source = (
-        f"computed for all sellers by seller-health reports from {data} "
-        f"(policy {loaded.name}) at {started:%Y-%m-%d %H:%M} UTC"
-    )
-    for directory in slices.values():
-        with atomic_path(directory / "meta.json") as path:
-            path.write_text(json.dumps({"source": source, "run": name}), encoding="utf-8")
-    tasks = [
-        {
-            "seller_id": seller_id,
-            "marketplace": marketplace,
-            "label": label,
-            "name": stem,
-            "results": str(slices[stem].resolve()),
-            "policy": str(Path(policy).resolve()) if policy else "",
-            "html": str((partial / f"{stem}.html").resolve()),
-            "title": f"{label}: account health as of {day.isoformat()}",
-        }
-        for seller_id, marketplace, label, stem in labels.iter_rows()
-    ]
-    written = time.perf_counter()
     options = {"notebook": str(Path(notebook).resolve()), "kernel": kernel, "timeout": timeout}
     workers = workers or os.cpu_count() or 1
-    rendered = _render_all(tasks, workers=workers, options=options, progress=progress)
-    order = {task["name"]: i for i, task in enumerate(tasks)}
-    rendered.sort(key=lambda r: order[r["name"]])
-    reports = [
-        {
-            "seller_id": r["seller_id"],
-            "marketplace": r["marketplace"],
-            "label": r["label"],
-            "file": f"{r['name']}.html" if r["status"] == "ok" else None,
-            "status": r["status"],
-            "error": r.get("error"),
-            "seconds": r.get("seconds"),
+    if sellers:
+        workers = min(workers, len(sellers))
+    pool = _start_pool(workers, options)  # kernels warm up while the results are computed
+    try:
+        loaded = load_policy(policy)
+        dataset = _select(read_data(data).collect(), sellers)
+        day = as_of or last_data_date(dataset)
+        tables = report_tables(dataset, as_of=day, policy=loaded)
+        frames = dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))
+        recon = read_reconciliation(reconciliation) if reconciliation else None
+        computed = time.perf_counter()
+
+        out = Path(out)
+        name, partial = _fresh_dir(out, _run_name(day, started))
+        labels = report_labels(frames["summary"])
+        slices = write_results(frames, partial / "results", labels=labels)
+        if recon is not None:
+            write_results({"reconciliation": recon}, partial / "results", labels=labels)
+        source = (
+            f"computed for all sellers by seller-health reports from {data} "
+            f"(policy {loaded.name}) at {started:%Y-%m-%d %H:%M} UTC"
+        )
+        for directory in slices.values():
+            with atomic_path(directory / "meta.json") as path:
+                path.write_text(json.dumps({"source": source, "run": name}), encoding="utf-8")
+        tasks = [
+            {
+                "seller_id": seller_id,
+                "marketplace": marketplace,
+                "label": label,
+                "name": stem,
+                "results": str(slices[stem].resolve()),
+                "policy": str(Path(policy).resolve()) if policy else "",
+                "html": str((partial / f"{stem}.html").resolve()),
+                "title": f"{label}: account health as of {day.isoformat()}",
+            }
+            for seller_id, marketplace, label, stem in labels.iter_rows()
+        ]
+        written = time.perf_counter()
+        rendered = _render_all(tasks, pool=pool, options=options, progress=progress)
+        order = {task["name"]: i for i, task in enumerate(tasks)}
+        rendered.sort(key=lambda r: order[r["name"]])
+        reports = [
+            {
+                "seller_id": r["seller_id"],
+                "marketplace": r["marketplace"],
+                "label": r["label"],
+                "file": f"{r['name']}.html" if r["status"] == "ok" else None,
+                "status": r["status"],
+                "error": r.get("error"),
+                "seconds": r.get("seconds"),
+            }
+            for r in rendered
+        ]
+        finished = time.perf_counter()
+        seconds = {
+            "compute": round(computed - clock, 3),
+            "write_results": round(written - computed, 3),
+            "render": round(finished - written, 3),
+            "total": round(finished - clock, 3),
         }
-        for r in rendered
-    ]
-    finished = time.perf_counter()
-    seconds = {
-        "compute": round(computed - clock, 3),
-        "write_results": round(written - computed, 3),
-        "render": round(finished - written, 3),
-        "total": round(finished - clock, 3),
-    }
-    run = {
-        "run": name,
-        "state": "complete",
-        "as_of": day.isoformat(),
-        "parameters": {
-            "data": str(data),
-            "out": str(out),
-            "sellers": sellers,
-            "workers": workers,
-            "kernel": kernel,
-            "policy": {"name": loaded.name, "source": loaded.source},
-            "reconciliation": str(reconciliation) if reconciliation else None,
-            "notebook": str(notebook),
-        },
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seconds": seconds,
-        "versions": _versions(),
-        "counts": {
-            "sellers": len(reports),
-            "ok": sum(r["status"] == "ok" for r in reports),
-            "failed": sum(r["status"] != "ok" for r in reports),
-        },
-        "reports": reports,
-    }
-    with atomic_path(partial / "index.html") as path:
-        path.write_text(index_page(frames["summary"], reports, run=run), encoding="utf-8")
-    with atomic_path(partial / "run.json") as path:
-        path.write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
-    final = out / name
-    os.replace(partial, final)
-    _point_latest(out, name)
-    return RunResult(directory=final, reports=reports, seconds=seconds)
+        run = {
+            "run": name,
+            "state": "complete",
+            "as_of": day.isoformat(),
+            "parameters": {
+                "data": str(data),
+                "out": str(out),
+                "sellers": sellers,
+                "workers": workers,
+                "kernel": kernel,
+                "policy": {"name": loaded.name, "source": loaded.source},
+                "reconciliation": str(reconciliation) if reconciliation else None,
+                "notebook": str(notebook),
+            },
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": seconds,
+            "versions": _versions(),
+            "counts": {
+                "sellers": len(reports),
+                "ok": sum(r["status"] == "ok" for r in reports),
+                "failed": sum(r["status"] != "ok" for r in reports),
+            },
+            "reports": reports,
+        }
+        with atomic_path(partial / "index.html") as path:
+            path.write_text(index_page(frames["summary"], reports, run=run), encoding="utf-8")
+        with atomic_path(partial / "run.json") as path:
+            path.write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
+        final = out / name
+        os.replace(partial, final)
+        _point_latest(out, name)
+        return RunResult(directory=final, reports=reports, seconds=seconds)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
