@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,12 @@ def _sellers(data: Path) -> list[str]:
 
     table = pl.read_csv(data / "orders.csv", columns=["seller_id"])
     return sorted(table["seller_id"].unique().to_list())
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of every finished child process and its descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _run(command: list[str], **kwargs) -> None:
@@ -100,24 +107,31 @@ def main() -> int:
     n = len(sellers)
     print(f"{n} sellers in {data}; {_load()}")
     figures: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="reports-bench-") as tmp:
         tmp_path = Path(tmp)
-        figures["runner"] = runner(data, tmp_path / "runner", workers=args.workers, kernel="reuse")
-        print(f"runner: {figures['runner']:.1f} s; {_load()}")
+        ways = {
+            "runner": lambda: runner(
+                data, tmp_path / "runner", workers=args.workers, kernel="reuse"
+            )
+        }
         if not args.skip_fresh:
-            figures["runner, fresh kernels"] = runner(
+            ways["runner, fresh kernels"] = lambda: runner(
                 data, tmp_path / "fresh", workers=args.workers, kernel="fresh"
             )
-            print(f"runner, fresh kernels: {figures['runner, fresh kernels']:.1f} s; {_load()}")
         if not args.skip_naive:
-            figures["naive"] = naive(data, tmp_path / "naive", sellers)
-            print(f"naive: {figures['naive']:.1f} s; {_load()}")
+            ways["naive"] = lambda: naive(data, tmp_path / "naive", sellers)
+        for name, way in ways.items():
+            before = _cpu()
+            figures[name] = way()
+            cpu[name] = _cpu() - before
+            print(f"{name}: {figures[name]:.1f} s, {cpu[name]:.1f} CPU s; {_load()}")
         shutil.rmtree(tmp_path, ignore_errors=True)
     print()
-    print(f"| way | seconds for {n} reports | reports per minute |")
-    print("|---|---:|---:|")
+    print(f"| way | seconds for {n} reports | reports per minute | CPU seconds per report |")
+    print("|---|---:|---:|---:|")
     for name, seconds in figures.items():
-        print(f"| {name} | {seconds:.1f} | {n / seconds * 60:.1f} |")
+        print(f"| {name} | {seconds:.1f} | {n / seconds * 60:.1f} | {cpu[name] / n:.1f} |")
     if "naive" in figures:
         for name in ("runner", "runner, fresh kernels"):
             if name in figures:

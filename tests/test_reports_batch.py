@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import toolkit.report_data
 import toolkit.reports
 from tests.browser import open_page
 from tests.conftest import SAMPLE
@@ -51,14 +52,14 @@ def test_unknown_seller_is_an_input_error(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_one_broken_seller_does_not_stop_the_batch(tmp_path, monkeypatch, capsys):
-    real = toolkit.reports.write_results
+    real = toolkit.report_data.write_results
 
     def corrupt_one(frames, directory, *, labels):
         written = real(frames, directory, labels=labels)
         (written["critical"] / "metrics.parquet").write_bytes(b"not a parquet file")
         return written
 
-    monkeypatch.setattr(toolkit.reports, "write_results", corrupt_one)
+    monkeypatch.setattr(toolkit.report_data, "write_results", corrupt_one)
     data = write_tiny(tmp_path / "data")
     out = tmp_path / "out"
     code = main(["reports", "--data", str(data), "--out", str(out), "--workers", "2", "--quiet"])

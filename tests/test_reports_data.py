@@ -249,6 +249,25 @@ def test_sections_say_what_applies_to_the_seller(tiny):
     assert "estimate: 0</b>" in headline and "Critical" in headline
 
 
+def test_a_supplied_reconciliation_shows_the_sellers_rows_as_text(tiny, tmp_path):
+    table = pl.DataFrame(
+        {
+            "seller_id": ["ok", "ok", "critical"],
+            "metric": ["odr", "lsr_30d", "odr"],
+            "amazon_rate": [0.0, 0.05, 0.02],
+            "note": ["<b>match</b>", "differs", "other seller"],
+        }
+    )
+    table.write_csv(tmp_path / "reconciliation.csv")
+    report = load_report(
+        "ok", data=tiny, as_of="2025-06-30", reconciliation=tmp_path / "reconciliation.csv"
+    )
+    html = report.reconciliation_table().html
+    assert "&lt;b&gt;match&lt;/b&gt;" in html and "differs" in html
+    assert "other seller" not in html and "No Amazon report supplied" not in html
+    assert "<th>amazon_rate</th>" in html
+
+
 def test_index_lists_failures_first_with_their_error_escaped(frames):
     reports = [
         {

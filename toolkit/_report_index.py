@@ -29,8 +29,10 @@ __all__ = ["index_page"]
 
 
 def _worst(row: dict[str, Any]) -> str:
-    if row["worst_metric"] is None:
-        return "–"
+    if row["worst_metric"] is None or row["status"] == "no_data":
+        return "no orders in any window"
+    if row["status"] == "good":
+        return "every metric on target"
     return (
         f"{esc(metric_label(row['worst_metric'], row['worst_channel']))}: "
         f"{pct(row['worst_rate'])} <span class='sh-note'>({row['worst_numerator']:,} / "

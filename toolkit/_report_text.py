@@ -11,8 +11,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from html import escape
 
-from toolkit.charts import BAND_COLORS, STATUS_COLORS
-
 METRIC_NAMES = {
     "odr": "Order Defect Rate",
     "odr_negative_feedback": "· negative feedback",
@@ -79,7 +77,12 @@ class Fragment:
         return f"Fragment({len(self.html)} characters of HTML)"
 
 
-_CHIP_COLORS = {**STATUS_COLORS, "at_risk": BAND_COLORS["at_risk"]}
+def _colors() -> dict[str, str]:
+    """Status and band colours of the charts' theme (imported here: altair is slow to load)."""
+    from toolkit._theme import BAND_COLORS, STATUS_COLORS
+
+    return {**STATUS_COLORS, "at_risk": BAND_COLORS["at_risk"]}
+
 
 STYLE = """<style type="text/css">
 .sh-report { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #222; }
@@ -149,7 +152,7 @@ def metric_label(metric: str, channel: str) -> str:
 def chip(status: str | None, text: str | None = None) -> str:
     """A coloured status chip; the text says the status in words (colour is never alone)."""
     status = status or "no_data"
-    color = _CHIP_COLORS.get(status) or BAND_COLORS.get(status, "#999999")
+    color = _colors().get(status, "#999999")
     words = text if text is not None else STATUS_WORDS.get(status, status)
     light = " sh-light" if status in ("watch", "at_risk") else ""
     return f'<span class="sh-chip{light}" style="background:{color}">{esc(words)}</span>'

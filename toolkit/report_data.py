@@ -38,6 +38,7 @@ __all__ = [
     "data_freshness",
     "filter_data",
     "last_data_date",
+    "read_reconciliation",
     "report_labels",
     "report_tables",
     "seller_summary",
@@ -389,6 +390,17 @@ def write_results(
             write_table(part, target / f"{table}.parquet")
         written[name] = target
     return written
+
+
+def read_reconciliation(path: str | Path) -> pl.DataFrame:
+    """A reconciliation table (``.parquet`` or ``.csv``) with at least ``seller_id``."""
+    path = Path(path)
+    frame = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path)
+    if "seller_id" not in frame.columns:
+        raise ValueError(f"{path}: a reconciliation table needs a seller_id column")
+    if "marketplace" not in frame.columns:
+        frame = frame.with_columns(marketplace=pl.lit("US"))
+    return frame
 
 
 def filter_data(data: Dataset, *, seller_id: str, marketplace: str) -> Dataset:

@@ -37,9 +37,15 @@ from toolkit import _report_account as _account
 from toolkit import _report_sections as _sections
 from toolkit._report_text import Fragment
 from toolkit.policy import Policy, load_policy
-from toolkit.report_data import RESULT_TABLES, filter_data, last_data_date, report_tables
+from toolkit.report_data import (
+    RESULT_TABLES,
+    filter_data,
+    last_data_date,
+    read_reconciliation,
+    report_tables,
+)
 
-__all__ = ["Fragment", "SellerReport", "find_path", "load_report", "read_reconciliation"]
+__all__ = ["Fragment", "SellerReport", "find_path", "load_report"]
 
 _SELLER = ["seller_id", "marketplace"]
 
@@ -57,17 +63,6 @@ def find_path(path: str | Path) -> Path:
         if (parent / path).exists():
             return parent / path
     raise FileNotFoundError(f"{path} not found in {Path.cwd()} or any parent directory")
-
-
-def read_reconciliation(path: str | Path) -> pl.DataFrame:
-    """A reconciliation table (``.parquet`` or ``.csv``) with at least ``seller_id``."""
-    path = Path(path)
-    frame = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path)
-    if "seller_id" not in frame.columns:
-        raise ValueError(f"{path}: a reconciliation table needs a seller_id column")
-    if "marketplace" not in frame.columns:
-        frame = frame.with_columns(marketplace=pl.lit("US"))
-    return frame
 
 
 @dataclass

@@ -36,14 +36,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
-from toolkit._report_index import index_page
 from toolkit._report_kernel import NOTEBOOK, render_one, start_worker, warm_up
-from toolkit.output import atomic_path
-from toolkit.policy import load_policy
-from toolkit.report_data import last_data_date, report_labels, report_tables, write_results
-from toolkit.report_view import read_reconciliation
+
+# Only light imports up here: the worker pool starts (and its kernels warm up) before
+# polars, the engine, altair or nbconvert are loaded in this process.
 
 __all__ = ["NOTEBOOK", "RunResult", "run_reports"]
 
@@ -104,6 +100,8 @@ def _fresh_dir(out: Path, name: str) -> tuple[str, Path]:
 
 def _point_latest(out: Path, name: str) -> None:
     """Make ``out/latest`` a symlink to ``name`` (atomically), or a small file naming it."""
+    from toolkit.output import atomic_path
+
     link = out / "latest"
     tmp = out / f".latest.{os.getpid()}"
     try:
@@ -125,6 +123,8 @@ def _select(data, sellers: list[str] | None):
     if not sellers:
         return data
     from dataclasses import replace
+
+    import polars as pl
 
     known = set(
         pl.concat([data.orders.select("seller_id"), data.violations.select("seller_id")])
@@ -179,6 +179,10 @@ def _render_all(
                 bar.update()
             return done
         futures = {pool.submit(render_one, task): task for task in tasks}
+        # The index needs the theme's colours (altair, seconds to import): load them now,
+        # while the workers render, not after the last report.
+        import toolkit._report_index  # noqa: F401
+
         for future in as_completed(futures):
             task = futures[future]
             try:
@@ -254,20 +258,26 @@ def run_reports(
         workers = min(workers, len(sellers))
     pool = _start_pool(workers, options)  # kernels warm up while the results are computed
     try:
+        import polars as pl
+
+        from toolkit import report_data
+        from toolkit.output import atomic_path
+        from toolkit.policy import load_policy
+
         loaded = load_policy(policy)
         dataset = _select(read_data(data).collect(), sellers)
-        day = as_of or last_data_date(dataset)
-        tables = report_tables(dataset, as_of=day, policy=loaded)
+        day = as_of or report_data.last_data_date(dataset)
+        tables = report_data.report_tables(dataset, as_of=day, policy=loaded)
         frames = dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))
-        recon = read_reconciliation(reconciliation) if reconciliation else None
+        recon = report_data.read_reconciliation(reconciliation) if reconciliation else None
         computed = time.perf_counter()
 
         out = Path(out)
         name, partial = _fresh_dir(out, _run_name(day, started))
-        labels = report_labels(frames["summary"])
-        slices = write_results(frames, partial / "results", labels=labels)
+        labels = report_data.report_labels(frames["summary"])
+        slices = report_data.write_results(frames, partial / "results", labels=labels)
         if recon is not None:
-            write_results({"reconciliation": recon}, partial / "results", labels=labels)
+            report_data.write_results({"reconciliation": recon}, partial / "results", labels=labels)
         source = (
             f"computed for all sellers by seller-health reports from {data} "
             f"(policy {loaded.name}) at {started:%Y-%m-%d %H:%M} UTC"
@@ -337,7 +347,10 @@ def run_reports(
             "reports": reports,
         }
         with atomic_path(partial / "index.html") as path:
-            path.write_text(index_page(frames["summary"], reports, run=run), encoding="utf-8")
+            from toolkit._report_index import index_page
+
+            page = index_page(frames["summary"], reports, run=run)
+            path.write_text(page, encoding="utf-8")
         with atomic_path(partial / "run.json") as path:
             path.write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
         final = out / name
