@@ -104,8 +104,9 @@ def headline(report: SellerReport) -> Fragment:
         else "No Account Health Rating estimate (no orders or violations)."
     )
     nxt = (
-        f"{plural(s['counting_records'], 'record')} count against you today; the next one "
-        f"clears on <b>{day(s['next_clearance'])}</b> (see the clearance calendar)."
+        f"{plural(s['counting_records'], 'record')} "
+        f"count{'s' if s['counting_records'] == 1 else ''} against you today; the next "
+        f"one clears on <b>{day(s['next_clearance'])}</b> (see the clearance calendar)."
         if s["next_clearance"]
         else "No defect or policy violation counts against you today."
     )
@@ -290,12 +291,18 @@ def clearance(report: SellerReport) -> Fragment:
         faded.append(not r["counting"])
     if counting.height:
         last = counting["clears_on"].max()
+        one = counting.height == 1
         lead = (
-            f"{plural(counting.height, 'defect')} count against your ODR today. "
-            "You cannot delete them: each clears by itself on the date shown, when its order "
+            f"{plural(counting.height, 'defect')} count{'s' if one else ''} against your ODR "
+            f"today. You cannot delete {'it' if one else 'them'}: "
+            f"{'it' if one else 'each'} clears by itself on the date shown, when its order "
             "leaves the window, or earlier if the feedback is removed, the claim is decided "
-            f"in your favour or you win the chargeback. The last one clears on <b>{day(last)}"
-            "</b>."
+            "in your favour or you win the chargeback. "
+            + (
+                f"It clears on <b>{day(last)}</b>."
+                if one
+                else f"The last one clears on <b>{day(last)}</b>."
+            )
         )
     else:
         lead = "None of these records counts against your ODR today."
