@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
 import toolkit.report_data
@@ -84,6 +85,53 @@ def test_one_broken_seller_does_not_stop_the_batch(tmp_path, monkeypatch, capsys
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in low
     assert SCRIPT not in low and EMAIL not in low
     assert [p.name for p in out.iterdir() if p.name.endswith(".partial")] == []
+
+
+@pytest.mark.slow
+def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_path):
+    """One worker, four sellers: the kernel is reused, reset between sellers, and
+    replaced after one seller's notebook kills it."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(
+                'seller_id = ""\nmarketplace = ""\nresults = ""\npolicy = ""',
+                metadata={"tags": ["parameters"]},
+            ),
+            new_code_cell(
+                "import os\n"
+                'assert "previous" not in globals(), previous\n'
+                "previous = seller_id\n"
+                'if seller_id == "critical":\n'
+                "    os._exit(1)\n"
+                'print(f"kernel pid {os.getpid()}")'
+            ),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(notebook, path)
+    result = run_reports(
+        data=write_tiny(tmp_path / "data"),
+        out=tmp_path / "out",
+        workers=1,
+        notebook=path,
+        progress=False,
+    )
+    status = {r["seller_id"]: r["status"] for r in result.reports}
+    assert status == {"acme/../bad": "ok", "critical": "failed", "low volume": "ok", "ok": "ok"}
+    [error] = [r["error"] for r in result.failed]
+    assert "DeadKernelError" in error
+    pids = {
+        r["seller_id"]: re.search(r"kernel pid (\d+)", (result.directory / r["file"]).read_text())[
+            1
+        ]
+        for r in result.reports
+        if r["file"]
+    }
+    assert pids["low volume"] == pids["ok"]  # kept
+    assert pids["acme/../bad"] != pids["low volume"]  # replaced after it died
 
 
 @pytest.mark.slow

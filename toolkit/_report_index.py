@@ -108,7 +108,7 @@ def index_page(summary: pl.DataFrame, reports: list[dict[str, Any]], *, run: dic
         "AHR estimate",
         "Next record clears",
         "Back on target",
-        "",
+        "Report",
     ]
     policy = run["parameters"]["policy"]
     return f"""<!DOCTYPE html>

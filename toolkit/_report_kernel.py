@@ -20,7 +20,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NOTEBOOK", "RESTART_EVERY", "render_one", "start_worker", "warm_up"]
+__all__ = ["NOTEBOOK", "RESTART_EVERY", "render_one", "start_worker", "stop_worker", "warm_up"]
 
 #: The report template in a source checkout.
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "report.ipynb"
@@ -155,6 +155,14 @@ def start_worker(notebook: str, kernel: str = "reuse", timeout: int = 600) -> No
         _worker.shutdown()
     _worker = _Worker(notebook, kernel, timeout)
     atexit.register(_worker.shutdown)
+
+
+def stop_worker() -> None:
+    """Shut this process's kernel down (after rendering in the calling process)."""
+    global _worker
+    if _worker is not None:
+        _worker.shutdown()
+        _worker = None
 
 
 def render_one(task: dict[str, Any]) -> dict[str, Any]:

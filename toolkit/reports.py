@@ -36,7 +36,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from toolkit._report_kernel import NOTEBOOK, render_one, start_worker, warm_up
+from toolkit._report_kernel import NOTEBOOK, render_one, start_worker, stop_worker, warm_up
 
 # Only light imports up here: the worker pool starts (and its kernels warm up) before
 # polars, the engine, altair or nbconvert are loaded in this process.
@@ -174,9 +174,12 @@ def _render_all(
     try:
         if pool is None:
             start_worker(**options)
-            for task in tasks:
-                done.append(render_one(task))
-                bar.update()
+            try:
+                for task in tasks:
+                    done.append(render_one(task))
+                    bar.update()
+            finally:
+                stop_worker()
             return done
         futures = {pool.submit(render_one, task): task for task in tasks}
         # The index needs the theme's colours (altair, seconds to import): load them now,
