@@ -51,7 +51,7 @@ format: install ## apply ruff fixes and formatting
 	$(BIN)/ruff format toolkit tests benchmarks
 
 reports: install ## the main job: per-seller HTML reports of data/sample into reports/
-	$(BIN)/seller-health validate --data data/sample
+	$(BIN)/seller-health reports --data data/sample --out reports $(if $(AS_OF),--as-of $(AS_OF)) $(if $(WORKERS),--workers $(WORKERS))
 
 sample: install ## regenerate data/sample and its SP-API report files (same seed, same bytes)
 	$(BIN)/seller-health sample --out data/sample --with-reports

@@ -392,6 +392,71 @@ def _write_sample_reports(args: argparse.Namespace) -> None:
 
     paths = write_sample_reports(read_data(args.out).collect(), args.out / SAMPLE_REPORTS_DIR)
     print(f"wrote {len(paths)} report files to {args.out / SAMPLE_REPORTS_DIR}")
+# --------------------------------------------------------------- reports (the main job)
+
+
+def _cmd_reports(args: argparse.Namespace) -> int:
+    from toolkit.reports import run_reports
+
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    result = run_reports(
+        data=args.data,
+        out=args.out,
+        as_of=args.as_of,
+        sellers=args.sellers,
+        workers=args.workers,
+        policy=args.policy,
+        reconciliation=args.reconciliation,
+        notebook=args.notebook,
+        kernel=args.kernel,
+        progress=not args.quiet,
+    )
+    ok = len(result.reports) - len(result.failed)
+    print(
+        f"{ok} of {len(result.reports)} seller reports written to {result.directory} "
+        f"in {result.seconds['total']:.1f} s; index: {result.directory / 'index.html'}"
+    )
+    for failure in result.failed:
+        print(f"FAILED {failure['label']}: {failure['error']}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def _add_reports(sub: argparse._SubParsersAction) -> None:
+    from toolkit._report_kernel import NOTEBOOK
+
+    reports = sub.add_parser(
+        "reports", help="one HTML report per seller and an index page (opens offline)"
+    )
+    _common(reports)
+    reports.add_argument(
+        "--as-of", type=_date, default=None, help="report date (default: last date in the data)"
+    )
+    reports.add_argument("--sellers", nargs="+", default=None, metavar="ID", help="only these")
+    reports.add_argument(
+        "--workers", type=int, default=None, help="parallel workers (default: number of cores)"
+    )
+    reports.add_argument(
+        "--out", type=Path, default=Path("reports"), help="directory of runs (default reports)"
+    )
+    reports.add_argument(
+        "--reconciliation",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="reconciliation table (.parquet/.csv with seller_id) to show in each report",
+    )
+    reports.add_argument(
+        "--notebook", type=Path, default=NOTEBOOK, help="report template (notebooks/report.ipynb)"
+    )
+    reports.add_argument(
+        "--kernel",
+        choices=("reuse", "fresh"),
+        default="reuse",
+        help="reuse one kernel per worker (default) or start one per report",
+    )
+    reports.add_argument("--quiet", action="store_true", help="no progress bar")
+    reports.set_defaults(func=_cmd_reports)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -459,6 +524,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_ahr(sub)
     _add_ingest(sub)
     _add_reconcile(sub)
+    _add_reports(sub)
     return parser
 
 

@@ -1,0 +1,213 @@
+"""The batch runner end to end: data/sample, failure isolation, interruption, the browser."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import toolkit.report_data
+import toolkit.reports
+from tests.browser import open_page
+from tests.conftest import SAMPLE
+from tests.reports_data import EMAIL, SCRIPT, write_tiny
+from toolkit.cli import main
+from toolkit.reports import run_reports
+
+E_MAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.]+")
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    result = run_reports(data=SAMPLE, out=out, workers=2, progress=False)
+    assert result.failed == []
+    return result.directory
+
+
+def test_interrupted_run_leaves_only_a_partial_directory(tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(toolkit.reports, "_render_all", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_reports(
+            data=write_tiny(tmp_path / "data"), out=tmp_path / "out", workers=1, progress=False
+        )
+    [run] = (tmp_path / "out").iterdir()
+    assert run.name.endswith(".partial")
+    assert not (run / "index.html").exists() and not (run / "run.json").exists()
+    assert not (tmp_path / "out" / "latest").exists()
+
+
+def test_unknown_seller_is_an_input_error(tmp_path, capsys):
+    data = write_tiny(tmp_path / "data")
+    code = main(["reports", "--data", str(data), "--out", str(tmp_path), "--sellers", "nobody"])
+    assert code == 2
+    assert "unknown seller ids: 'nobody'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [data]
+
+
+@pytest.mark.slow
+def test_one_broken_seller_does_not_stop_the_batch(tmp_path, monkeypatch, capsys):
+    real = toolkit.report_data.write_results
+
+    def corrupt_one(frames, directory, *, labels):
+        written = real(frames, directory, labels=labels)
+        (written["critical"] / "metrics.parquet").write_bytes(b"not a parquet file")
+        return written
+
+    monkeypatch.setattr(toolkit.report_data, "write_results", corrupt_one)
+    data = write_tiny(tmp_path / "data")
+    out = tmp_path / "out"
+    code = main(["reports", "--data", str(data), "--out", str(out), "--workers", "2", "--quiet"])
+    assert code == 1
+    assert "FAILED critical:" in capsys.readouterr().err
+    run = json.loads((out / "latest" / "run.json").read_text())
+    status = {r["seller_id"]: (r["status"], r["file"]) for r in run["reports"]}
+    assert status == {
+        "acme/../bad": ("ok", "acme_bad-de3f174a.html"),
+        "critical": ("failed", None),
+        "low volume": ("ok", "low_volume-80cea0c0.html"),
+        "ok": ("ok", "ok.html"),
+    }
+    [error] = [r["error"] for r in run["reports"] if r["status"] == "failed"]
+    assert "parquet" in error.lower()
+    assert run["counts"] == {"sellers": 4, "ok": 3, "failed": 1}
+    index = (out / "latest" / "index.html").read_text()
+    assert "Report failed" in index and "critical" in index
+    pages = sorted(p.name for p in (out / "latest").glob("*.html"))
+    assert pages == ["acme_bad-de3f174a.html", "index.html", "low_volume-80cea0c0.html", "ok.html"]
+    low = (out / "latest" / "low_volume-80cea0c0.html").read_text()
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in low
+    assert SCRIPT not in low and EMAIL not in low
+    assert [p.name for p in out.iterdir() if p.name.endswith(".partial")] == []
+
+
+@pytest.mark.slow
+def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_path):
+    """One worker, four sellers: the kernel is reused, reset between sellers, and
+    replaced after one seller's notebook kills it."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(
+                'seller_id = ""\nmarketplace = ""\nresults = ""\npolicy = ""',
+                metadata={"tags": ["parameters"]},
+            ),
+            new_code_cell(
+                "import os\n"
+                'assert "previous" not in globals(), previous\n'
+                "previous = seller_id\n"
+                'if seller_id == "critical":\n'
+                "    os._exit(1)\n"
+                'print(f"kernel pid {os.getpid()}")'
+            ),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(notebook, path)
+    result = run_reports(
+        data=write_tiny(tmp_path / "data"),
+        out=tmp_path / "out",
+        workers=1,
+        notebook=path,
+        progress=False,
+    )
+    status = {r["seller_id"]: r["status"] for r in result.reports}
+    assert status == {"acme/../bad": "ok", "critical": "failed", "low volume": "ok", "ok": "ok"}
+    [error] = [r["error"] for r in result.failed]
+    assert "DeadKernelError" in error
+    pids = {
+        r["seller_id"]: re.search(r"kernel pid (\d+)", (result.directory / r["file"]).read_text())[
+            1
+        ]
+        for r in result.reports
+        if r["file"]
+    }
+    assert pids["low volume"] == pids["ok"]  # kept
+    assert pids["acme/../bad"] != pids["low volume"]  # replaced after it died
+
+
+@pytest.mark.slow
+def test_the_notebook_runs_on_its_own_from_the_notebooks_folder(tmp_path):
+    """Opened in JupyterLab (cwd notebooks/), the defaults find data/sample one level up."""
+    import papermill
+
+    from toolkit.reports import NOTEBOOK
+
+    nb = papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp_path / "out.ipynb"),
+        parameters={"seller_id": "S03-low-volume"},
+        cwd=str(NOTEBOOK.parent),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    html = "".join(
+        output.get("data", {}).get("text/html", "")
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
+    assert "S03-low-volume · US" in html
+    assert "Wilson interval of your rate is 1.8% to 40.4%" in html
+    assert "computed from" in html and "data/sample" in html
+    svgs = [
+        o for c in nb.cells for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})
+    ]
+    assert len(svgs) == 5
+
+
+@pytest.mark.slow
+def test_sample_run_writes_every_report_index_and_run_json(sample_run):
+    run = json.loads((sample_run / "run.json").read_text())
+    assert run["state"] == "complete" and run["as_of"] == "2026-11-15"
+    assert run["counts"] == {"sellers": 12, "ok": 12, "failed": 0}
+    assert {"polars", "papermill", "nbclient", "python"} <= set(run["versions"])
+    assert all(r["seconds"]["execute"] > 0 for r in run["reports"])
+    pages = sorted(p.name for p in sample_run.glob("*.html"))
+    assert len(pages) == 13 and "S02-claims-burst.html" in pages
+    assert (sample_run.parent / "latest").resolve() == sample_run.resolve()
+    index = (sample_run / "index.html").read_text()
+    links = re.findall(r'href="([^"]+)"', index)
+    assert links[:2] == ["S02-claims-burst.html", "S06-violations.html"]  # worst first
+    assert sorted(links) == sorted(p for p in pages if p != "index.html")
+
+
+@pytest.mark.slow
+def test_sample_reports_are_safe_and_written_for_the_seller(sample_run):
+    for page in sample_run.glob("*.html"):
+        text = page.read_text()
+        assert "<script" not in text, page.name
+        assert E_MAIL.findall(text) == [], page.name
+        assert "load_report(" not in text and "seller_id = " not in text, page.name
+    s10 = (sample_run / "S10-disputes.html").read_text()
+    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in s10
+    s03 = (sample_run / "S03-low-volume.html").read_text()
+    assert "Wilson interval of your rate is 1.8% to 40.4%" in s03
+    s02 = (sample_run / "S02-claims-burst.html").read_text()
+    assert "back on target on <b>1 Dec 2026</b>" in s02
+    assert "No Amazon report supplied" in s02
+
+
+@pytest.mark.slow
+def test_index_and_a_report_draw_offline_in_chromium(sample_run):
+    with open_page(sample_run / "index.html", height=700) as page:
+        assert page.count("a[href$='.html']") == 12
+        page.screenshot("reports-index")
+    assert page.blocked_requests == [] and page.console_errors == [] and page.page_errors == []
+    # S06 has no defect in its ODR window: no clearance calendar, one chart fewer.
+    for seller, charts in [("S02-claims-burst", 5), ("S06-violations", 4)]:
+        with open_page(sample_run / f"{seller}.html") as page:
+            page.wait_for(".jp-RenderedSVG svg g.role-mark")
+            assert page.count(".jp-RenderedSVG svg") == charts
+            assert page.svg_mark_count() > 100
+            assert page.count("table.sh-table") >= 3  # scorecard, clearance, freshness
+            page.screenshot(f"report-{seller}")
+        assert page.blocked_requests == []
+        assert page.console_errors == [] and page.page_errors == [] and page.dialogs == []
