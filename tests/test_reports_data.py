@@ -301,3 +301,27 @@ def test_index_lists_failures_first_with_their_error_escaped(frames):
     assert order == sorted(order)
     assert 'href="acme_bad-de3f174a.html"' in page
     assert "<script" not in page and "http" not in page
+
+
+def test_reports_reconcile_the_sample_report_files_and_skip_when_there_are_none(tmp_path):
+    from datetime import date
+
+    from toolkit.data import read_data
+    from toolkit.policy import load_policy
+    from toolkit.report_data import reconcile_reports
+
+    data = read_data("data/sample").collect()
+    policy = load_policy()
+    table = reconcile_reports("data/sample", data, as_of=date(2026, 11, 15), policy=policy)
+    assert sorted(table["seller_id"].unique()) == [
+        "S02-claims-burst",
+        "S06-violations",
+        "S10-disputes",
+    ]
+    assert set(table["Result"]) == {"match"}
+    assert set(table["Amazon report of"]) == {"2026-11-02"}  # each seller's latest snapshot
+    odr = table.filter(table["Metric"] == "odr · mfn", table["seller_id"] == "S02-claims-burst")
+    assert odr.select("Amazon", "Recomputed here").row(0) == ("12 / 227", "12 / 227")
+    earlier = reconcile_reports("data/sample", data, as_of=date(2026, 10, 28), policy=policy)
+    assert set(earlier["Amazon report of"]) == {"2026-10-28"}
+    assert reconcile_reports(tmp_path, data, as_of=date(2026, 11, 15), policy=policy) is None

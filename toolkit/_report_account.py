@@ -142,19 +142,22 @@ def freshness(report: SellerReport) -> Fragment:
     )
 
 
+_NO_REPORT = (
+    "No Amazon report supplied for this seller. Put its Seller Performance report files "
+    "(SP-API JSON, named after the seller) under <code>sp_api/</code> in the data folder, "
+    "or give the batch a reconciliation table "
+    "(<code>seller-health reports --reconciliation FILE</code>), to compare these numbers "
+    "with Amazon's."
+)
+
+
 def reconciliation_table(report: SellerReport, *, limit: int = 200) -> Fragment:
     """The reconciliation with Amazon's own report, when one was supplied."""
     r = report.reconciliation
     if r is None:
-        return _fragment(
-            paragraphs(
-                "No Amazon report supplied. Give the batch a reconciliation table "
-                "(<code>seller-health reports --reconciliation FILE</code>) to compare "
-                "these numbers with Amazon's Seller Performance report."
-            )
-        )
+        return _fragment(paragraphs(_NO_REPORT))
     if r.height == 0:
-        return _fragment(paragraphs("The Amazon report supplied has no rows for this seller."))
+        return _fragment(paragraphs(_NO_REPORT))
     shown = r.drop("seller_id", "marketplace").head(limit)
     rows = [[esc(v) for v in row] for row in shown.iter_rows()]
     more = f" (first {limit} of {r.height} rows)" if r.height > limit else ""

@@ -392,6 +392,8 @@ def _write_sample_reports(args: argparse.Namespace) -> None:
 
     paths = write_sample_reports(read_data(args.out).collect(), args.out / SAMPLE_REPORTS_DIR)
     print(f"wrote {len(paths)} report files to {args.out / SAMPLE_REPORTS_DIR}")
+
+
 # --------------------------------------------------------------- reports (the main job)
 
 

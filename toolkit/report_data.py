@@ -39,6 +39,7 @@ __all__ = [
     "filter_data",
     "last_data_date",
     "read_reconciliation",
+    "reconcile_reports",
     "report_labels",
     "report_tables",
     "seller_summary",
@@ -390,6 +391,57 @@ def write_results(
             write_table(part, target / f"{table}.parquet")
         written[name] = target
     return written
+
+
+def reconcile_reports(
+    data_dir: str | Path, data: Dataset, *, as_of: date, policy: Policy
+) -> pl.DataFrame | None:
+    """Reconciliation of the Amazon reports found in ``<data_dir>/sp_api/``, or None.
+
+    Report files (``GET_V2_SELLER_PERFORMANCE_REPORT`` JSON, optionally gzip, the seller
+    from the file name) anywhere under ``sp_api/`` are read, each seller's latest snapshot
+    on or before ``as_of`` is kept, and every metric of it is recomputed over the report's
+    own window (:func:`toolkit.reconcile.reconcile_table`).
+    """
+    from toolkit.ingest import read_seller_performance
+    from toolkit.reconcile import reconcile_table
+
+    folder = Path(data_dir) / "sp_api"
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and ".json" in p.suffixes)
+    if not files:
+        return None
+    snapshots = read_seller_performance(files).filter(pl.col("snapshot_date") <= as_of)
+    latest = pl.col("snapshot_date") == pl.col("snapshot_date").max().over(
+        "seller_id", "marketplace"
+    )
+    table = reconcile_table(snapshots.filter(latest), data, policy=policy).collect()
+    if not table.height:
+        return None
+
+    def counts(numerator: str, denominator: str) -> pl.Expr:
+        top = pl.col(numerator).cast(pl.String).fill_null("–")
+        return (
+            pl.when(pl.col(denominator).is_null())
+            .then(top)
+            .otherwise(pl.concat_str(top, pl.lit(" / "), pl.col(denominator).cast(pl.String)))
+        )
+
+    return table.sort("metric", "channel").select(
+        "seller_id",
+        "marketplace",
+        pl.col("snapshot_date").cast(pl.String).alias("Amazon report of"),
+        pl.concat_str("metric", pl.lit(" · "), "channel").alias("Metric"),
+        pl.concat_str(
+            pl.col("window_start").cast(pl.String),
+            pl.lit(" – "),
+            pl.col("window_end").cast(pl.String),
+        ).alias("Window"),
+        counts("amazon_numerator", "amazon_denominator").alias("Amazon"),
+        counts("our_numerator", "our_denominator").alias("Recomputed here"),
+        pl.col("numerator_diff").alias("Difference (Amazon − ours)"),
+        pl.col("status").alias("Result"),
+        pl.col("explanation").fill_null("").alias("Why"),
+    )
 
 
 def read_reconciliation(path: str | Path) -> pl.DataFrame:

@@ -230,7 +230,8 @@ def run_reports(
     policy
         A policy TOML file (default the shipped Amazon US policy).
     reconciliation
-        A reconciliation table (``.parquet``/``.csv`` with ``seller_id``), shown in each
+        A reconciliation table (``.parquet``/``.csv`` with ``seller_id``); by default the
+        SP-API report files under ``<data>/sp_api/`` are reconciled. Shown in each
         seller's report; without it the reports say no Amazon report was supplied.
     notebook
         The report template (``notebooks/report.ipynb``).
@@ -272,7 +273,10 @@ def run_reports(
         day = as_of or report_data.last_data_date(dataset)
         tables = report_data.report_tables(dataset, as_of=day, policy=loaded)
         frames = dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))
-        recon = report_data.read_reconciliation(reconciliation) if reconciliation else None
+        if reconciliation:
+            recon = report_data.read_reconciliation(reconciliation)
+        else:  # Amazon's own reports next to the data, if any (data/sample has some)
+            recon = report_data.reconcile_reports(data, dataset, as_of=day, policy=loaded)
         computed = time.perf_counter()
 
         out = Path(out)
