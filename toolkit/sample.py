@@ -192,7 +192,9 @@ def _writer(path: Path) -> Iterator[Callable[[pl.DataFrame], None]]:
                 table = frame.to_arrow()
                 if not parquet:
                     parquet.append(pq.ParquetWriter(tmp, table.schema, compression="zstd"))
-                parquet[0].write_table(table)
+                # row groups of 100,000 rows: readers that hold a whole row group in memory
+                # (polars' streaming engine does) stay small on millions of orders
+                parquet[0].write_table(table, row_group_size=100_000)
 
             try:
                 yield append
