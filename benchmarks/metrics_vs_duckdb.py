@@ -69,18 +69,10 @@ data_dir, first, last, out = sys.argv[1:5]
 duckdb_metrics(data_dir, as_of=date.fromisoformat(first), to=date.fromisoformat(last)).write_parquet(out)
 """
 
-SHARED = [
-    "seller_id",
-    "marketplace",
-    "channel",
-    "metric",
-    "as_of",
-    "window_start",
-    "window_end",
-    "numerator",
-    "denominator",
-    "rate",
-]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the repository's packages
+from benchmarks.duckdb_metrics import OUTPUT_COLUMNS  # noqa: E402
+
+SHARED = list(OUTPUT_COLUMNS)  # what both sides produce
 
 
 @dataclass

@@ -110,6 +110,32 @@ class Dataset:
         """The frame of table ``name``."""
         return getattr(self, name)
 
+    def subset(self, sellers: pl.Expr) -> Dataset:
+        """The orders and violations where ``sellers`` holds, and the records of those orders.
+
+        ``sellers`` is a boolean expression over ``seller_id`` and ``marketplace`` (columns
+        of both ``orders`` and ``violations``).
+
+        >>> import polars as pl
+        >>> orders = pl.DataFrame({"order_id": ["A", "B"], "seller_id": ["S1", "S2"],
+        ...     "channel": ["mfn", "mfn"], "purchased_at": ["2025-03-01", "2025-03-02"]})
+        >>> claims = pl.DataFrame({"claim_id": ["C1", "C2"], "order_id": ["A", "B"],
+        ...     "filed_at": ["2025-03-05", "2025-03-06"], "outcome": ["pending", "pending"]})
+        >>> data = dataset_from_frames(orders=orders, claims=claims)
+        >>> data.subset(pl.col("seller_id") == "S2").claims.select("claim_id").collect().rows()
+        [('C2',)]
+        """
+        orders = self.orders.filter(sellers)
+        ids = orders.select("order_id")
+        return replace(
+            self,
+            orders=orders,
+            feedback=self.feedback.join(ids, on="order_id", how="semi"),
+            claims=self.claims.join(ids, on="order_id", how="semi"),
+            chargebacks=self.chargebacks.join(ids, on="order_id", how="semi"),
+            violations=self.violations.filter(sellers),
+        )
+
     def collect(self) -> Dataset:
         """The same dataset with every table materialised once (faster to reuse)."""
         frames = pl.collect_all([self.table(name) for name in TABLES])

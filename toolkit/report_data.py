@@ -14,7 +14,6 @@ SPEC (a buyer's e-mail, say) never reaches the results or a report.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -457,14 +456,4 @@ def read_reconciliation(path: str | Path) -> pl.DataFrame:
 
 def filter_data(data: Dataset, *, seller_id: str, marketplace: str) -> Dataset:
     """The rows of one seller and marketplace (orders, their records, its violations)."""
-    mine = (pl.col("seller_id") == seller_id) & (pl.col("marketplace") == marketplace)
-    orders = data.orders.filter(mine)
-    ids = orders.select("order_id")
-    return replace(
-        data,
-        orders=orders,
-        feedback=data.feedback.join(ids, on="order_id", how="semi"),
-        claims=data.claims.join(ids, on="order_id", how="semi"),
-        chargebacks=data.chargebacks.join(ids, on="order_id", how="semi"),
-        violations=data.violations.filter(mine),
-    )
+    return data.subset((pl.col("seller_id") == seller_id) & (pl.col("marketplace") == marketplace))

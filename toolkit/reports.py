@@ -122,7 +122,6 @@ def _select(data, sellers: list[str] | None):
     """The dataset restricted to ``sellers`` (all when ``None``); unknown ids are an error."""
     if not sellers:
         return data
-    from dataclasses import replace
 
     import polars as pl
 
@@ -134,16 +133,7 @@ def _select(data, sellers: list[str] | None):
     unknown = sorted(set(sellers) - known)
     if unknown:
         raise ValueError(f"unknown seller ids: {', '.join(map(repr, unknown))}")
-    orders = data.orders.filter(pl.col("seller_id").is_in(sellers))
-    ids = orders.select("order_id")
-    return replace(
-        data,
-        orders=orders,
-        feedback=data.feedback.join(ids, on="order_id", how="semi"),
-        claims=data.claims.join(ids, on="order_id", how="semi"),
-        chargebacks=data.chargebacks.join(ids, on="order_id", how="semi"),
-        violations=data.violations.filter(pl.col("seller_id").is_in(sellers)),
-    )
+    return data.subset(pl.col("seller_id").is_in(sellers))
 
 
 def _start_pool(workers: int, options: dict) -> ProcessPoolExecutor | None:
