@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import polars as pl
 
 from toolkit.data import Dataset
@@ -383,6 +382,8 @@ def _cumulative_grid(frame: pl.DataFrame, days: int) -> pl.DataFrame:
     combination (``_key, _metric, _combo, _den_from``). A scatter-add and a cumulative sum
     along the dates: O(events + combinations x dates), no sort.
     """
+    import numpy as np  # only for histories
+
     is_combo = frame["_combo"].is_not_null().to_numpy()
     combos = frame.filter(is_combo)
     events = frame.filter(~is_combo)

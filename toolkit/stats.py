@@ -43,9 +43,12 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "STATUSES",
@@ -96,6 +99,7 @@ def binomial_tail(bad: np.ndarray, n: np.ndarray, p0: float) -> np.ndarray:
     >>> binomial_tail(np.array([1, 0, 2]), np.array([10, 10, 10]), 0.01).round(6)
     array([0.095618, 1.      , 0.004266])
     """
+    import numpy as np
     from scipy.special import bdtrc  # heavy import, only when p-values are needed
 
     bad = np.asarray(bad, dtype=np.int64)
@@ -111,6 +115,8 @@ def _tail_and_verdict(columns: pl.Series, *, alpha: Fraction) -> pl.Series:
 
     Rows without a p0 (no target) or with n = 0 get null.
     """
+    import numpy as np  # only when p-values are computed
+
     frame = columns.struct.unnest()
     size = frame.height
     p_value = np.full(size, np.nan)
