@@ -551,3 +551,14 @@ def test_components_have_no_target():
         True,
     )
     assert row_of(data, "odr")["informational"] is False
+
+
+@pytest.mark.parametrize("to", [None, date(2026, 11, 15)], ids=["one date", "a range"])
+def test_output_is_sorted_by_the_keys_as_plain_strings(to):
+    from toolkit.data import read_data
+
+    first = date(2026, 11, 15) if to is None else date(2026, 11, 1)
+    table = metrics_table(read_data("data/sample"), as_of=first, to=to).collect()
+    keys = table.select("seller_id", "marketplace", "channel", "metric", "as_of").rows()
+    assert keys == sorted(keys)
+    assert {"afn", "all", "mfn"} <= set(table["channel"])

@@ -131,12 +131,16 @@ def _snapshot_counts(
     wide = (
         orders.group_by(_CHANNEL_KEYS)
         .agg(flag.sum().cast(pl.Int64).alias(name) for name, flag in flags.items())
+        # integer sort keys that order like the output's strings (one small rank here, so
+        # the output sorts on integers instead of four string columns)
+        .with_columns(_seller=pl.struct("seller_id", "marketplace").rank("dense"))
         .cache()
     )
     parts = []
     for metric in METRICS:
         rows = wide.select(
             *_CHANNEL_KEYS,
+            "_seller",
             pl.lit(metric).alias("metric"),
             pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
             pl.col(f"{metric}|numerator").alias("numerator"),
@@ -144,13 +148,13 @@ def _snapshot_counts(
         )
         if metric == "idr_7d":  # both channels together
             rows = (
-                rows.group_by("seller_id", "marketplace", "metric", "_metric")
+                rows.group_by("seller_id", "marketplace", "_seller", "metric", "_metric")
                 .agg(pl.col("numerator", "denominator").sum())
                 .with_columns(channel=pl.lit("all"))
             )
         parts.append(
             rows.filter(_applies(pl.col("metric"), pl.col("channel"))).select(
-                *KEYS, "_metric", "numerator", "denominator"
+                *KEYS, "_seller", "_metric", "numerator", "denominator"
             )
         )
     return pl.concat(parts)
@@ -591,7 +595,12 @@ def metrics_table(
     if known_at is not None and known_at < end:
         raise ValueError(f"--known-at {known_at} must be on or after every as-of date ({end})")
     if end == as_of:
-        counts = snapshot_counts(data, policy, as_of, known_at=known_at)
-        return _with_status(counts, policy, sort=True)
+        channel_order = pl.col("channel").replace_strict(
+            {"afn": 0, "all": 1, "mfn": 2}, return_dtype=pl.Int8
+        )
+        counts = snapshot_counts(data, policy, as_of, known_at=known_at).sort(
+            "_seller", channel_order, "_metric"
+        )
+        return _with_status(counts, policy, sort=False)
     counts = window_counts(data, policy, as_of, end, known_at=known_at)
     return _with_status(counts, policy, sort=False)
