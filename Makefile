@@ -69,4 +69,4 @@ teaching-html: install ## teaching notebooks as offline HTML pages with working 
 	$(BIN)/python -m toolkit.notebooks teaching-html --out reports/teaching $(if $(AS_OF),--as-of $(AS_OF)) $(if $(WORKERS),--workers $(WORKERS))
 
 clean: ## remove the environment and generated output
-	rm -rf $(VENV) $(TOOLS) reports/*/ .pytest_cache
+	rm -rf $(VENV) $(TOOLS) reports/*/ reports/latest reports/LATEST .pytest_cache

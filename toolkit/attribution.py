@@ -23,7 +23,7 @@ from datetime import date
 import polars as pl
 
 from toolkit.data import Dataset
-from toolkit.metrics import _order_defect_flags
+from toolkit.metrics import order_defect_flags
 from toolkit.policy import COMPONENTS, METRICS, Policy, load_policy
 from toolkit.records import ORDER_RULES, defect_records, order_dates
 from toolkit.visibility import day_number
@@ -149,7 +149,7 @@ def daily_attribution_counts(
     k = day_number(known_at)
     orders = order_dates(data.orders, policy)
     if any(m in _ODR_FAMILY for m in chosen):
-        flags = _order_defect_flags(data, policy, known_at)
+        flags = order_defect_flags(data, policy, known_at)
         orders = orders.join(flags, on="order_id", how="left").with_columns(
             pl.col(f"_has_{c}").fill_null(False) for c in COMPONENTS
         )

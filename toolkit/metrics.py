@@ -30,6 +30,7 @@ __all__ = [
     "METRIC_COLUMNS",
     "metric_parameters",
     "metrics_table",
+    "order_defect_flags",
     "population_volume",
     "snapshot_counts",
     "window_counts",
@@ -82,7 +83,7 @@ def _applies(metric: pl.Expr, channel: pl.Expr) -> pl.Expr:
 # ------------------------------------------------------------------------ one date
 
 
-def _order_defect_flags(data: Dataset, policy: Policy, knowledge: date) -> pl.LazyFrame:
+def order_defect_flags(data: Dataset, policy: Policy, knowledge: date) -> pl.LazyFrame:
     """Per order: does it have a negative feedback, claim, chargeback known and not stopped?
 
     The ODR numerator factorises: a defect record counts on D when its order is inside
@@ -124,7 +125,7 @@ def _snapshot_counts(
     for component in COMPONENTS:
         flags[f"{component}|denominator"] = in_window
     source = _without(data, remove) if remove else data
-    defects = _order_defect_flags(source, policy, knowledge)
+    defects = order_defect_flags(source, policy, knowledge)
     orders = order_dates(data.orders, policy).join(
         defects, on="order_id", how="left", build_side="force_right"
     )
