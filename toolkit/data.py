@@ -189,11 +189,11 @@ def _dtype(column: Column) -> pl.DataType:
 def _present(raw: pl.Expr, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
     """A value is there: not null, and for text not empty (typed columns are not cast)."""
     if dtype == pl.String:
-        return _clean_text(raw, dtype, strip=strip).is_not_null()
+        return _clean_text(raw, strip=strip).is_not_null()
     return raw.is_not_null()
 
 
-def _clean_text(raw: pl.Expr, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
+def _clean_text(raw: pl.Expr, *, strip: bool = True) -> pl.Expr:
     text = raw.cast(pl.String)
     if strip:
         text = text.str.strip_chars()
@@ -229,7 +229,7 @@ def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr
     """
     raw = pl.col(column.name)
     if column.kind in ("str", "enum"):
-        return _clean_text(raw, dtype, strip=strip and column.name != "comment")
+        return _clean_text(raw, strip=strip and column.name != "comment")
     if column.kind == "timestamp":
         if isinstance(dtype, pl.Datetime):
             typed = (
@@ -240,13 +240,13 @@ def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr
             return typed.cast(UTC_US)
         if isinstance(dtype, pl.Date):
             return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        return _parse_timestamp(_clean_text(raw, dtype))
+        return _parse_timestamp(_clean_text(raw))
     if column.kind == "bool":
         if dtype == pl.Boolean:
             return raw
         if dtype.is_integer():
             return pl.when(raw == 1).then(True).when(raw == 0).then(False)
-        text = _clean_text(raw, dtype).str.to_lowercase()
+        text = _clean_text(raw).str.to_lowercase()
         mapping = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
         return text.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
     if column.kind == "int":
@@ -254,7 +254,7 @@ def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr
             return raw.cast(pl.Int64)
         if dtype.is_float():
             return pl.when(raw == raw.floor()).then(raw).cast(pl.Int64, strict=False)
-        return _clean_text(raw, dtype).cast(pl.Int64, strict=False)
+        return _clean_text(raw).cast(pl.Int64, strict=False)
     raise AssertionError(column.kind)
 
 

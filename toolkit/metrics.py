@@ -184,6 +184,8 @@ def snapshot_counts(
 ) -> pl.LazyFrame:
     """``KEYS, as_of, numerator, denominator`` at one as-of date, for every applicable row.
 
+    Also the internal integer keys ``_metric`` (metric code) and ``_seller`` (rank of
+    seller and marketplace), both in string order, for cheap sorting and lookups.
     Rows exist for every (seller, marketplace, channel) with an order anywhere in the data
     and every metric of that channel (SPEC 4.2), counts 0 where nothing is in the window.
     """
@@ -490,12 +492,12 @@ def metric_parameters(policy: Policy) -> pl.LazyFrame:
     return _parameter_frame(policy).lazy()
 
 
-def _with_status(counts: pl.LazyFrame, policy: Policy, *, sort: bool) -> pl.LazyFrame:
+def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     """Add window dates, target, condition, informational and the SPEC 4.1 statistics.
 
     ``counts`` carries the metric code ``_metric``: each parameter is looked up by
-    position in a tiny per-code list (no join, no hashing of the metric string).
-    ``sort=False`` when the rows are already in key order.
+    position in a tiny per-code list (no join, no hashing of the metric string). Rows
+    keep their order: the callers sort them on integer keys first.
     """
     params = _parameter_frame(policy)
 
@@ -503,7 +505,7 @@ def _with_status(counts: pl.LazyFrame, policy: Policy, *, sort: bool) -> pl.Lazy
         return pl.lit(params[name]).gather(pl.col("_metric")).alias(name)
 
     columns = ["_window", "_lag", "target", "condition", "informational", "_p0_num", "_p0_den"]
-    table = (
+    return (
         with_statistics(
             counts.with_columns(pl.col("numerator", "denominator").cast(pl.Int64)).with_columns(
                 lookup(c) for c in columns
@@ -525,7 +527,6 @@ def _with_status(counts: pl.LazyFrame, policy: Policy, *, sort: bool) -> pl.Lazy
         )
         .select(METRIC_COLUMNS)
     )
-    return table.sort([*KEYS, "as_of"]) if sort else table
 
 
 def metrics_table(
@@ -602,6 +603,6 @@ def metrics_table(
         counts = snapshot_counts(data, policy, as_of, known_at=known_at).sort(
             "_seller", channel_order, "_metric"
         )
-        return _with_status(counts, policy, sort=False)
-    counts = window_counts(data, policy, as_of, end, known_at=known_at)
-    return _with_status(counts, policy, sort=False)
+    else:  # a range: integer codes assigned in string order, already in output order
+        counts = window_counts(data, policy, as_of, end, known_at=known_at)
+    return _with_status(counts, policy)
