@@ -63,10 +63,10 @@ lab: install ## open JupyterLab on notebooks/ with the toolkit importable
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 notebooks: install ## run every teaching and exploration notebook on data/sample (into reports/notebooks/)
-	$(BIN)/python -m toolkit.notebooks run --out reports/notebooks $(if $(AS_OF),--as-of $(AS_OF)) $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m toolkit.reports.notebooks run --out reports/notebooks $(if $(AS_OF),--as-of $(AS_OF)) $(if $(WORKERS),--workers $(WORKERS))
 
 teaching-html: install ## teaching notebooks as offline HTML pages with working sliders (reports/teaching/)
-	$(BIN)/python -m toolkit.notebooks teaching-html --out reports/teaching $(if $(AS_OF),--as-of $(AS_OF)) $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m toolkit.reports.notebooks teaching-html --out reports/teaching $(if $(AS_OF),--as-of $(AS_OF)) $(if $(WORKERS),--workers $(WORKERS))
 
 clean: ## remove the environment and generated output
 	rm -rf $(VENV) $(TOOLS) reports/*/ reports/latest reports/LATEST .pytest_cache

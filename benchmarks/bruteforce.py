@@ -6,7 +6,7 @@ plain Python (``datetime`` arithmetic, no day numbers, no retention windows): is
 attribution date in ``D-L-W+1 .. D-L``, is the purchase visible by the end of D, is this
 feedback visible and not removed, ... It is the oracle the SQL baseline is tested against,
 so it is written from the SPEC text, not from the SQL. It reads the data directory with
-:func:`toolkit.data.read_data`, so DuckDB's own reading of the files is checked too.
+:func:`toolkit.model.data.read_data`, so DuckDB's own reading of the files is checked too.
 
 Complexity is dates x orders x defects: keep it to a few thousand orders.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit.data import read_data
-from toolkit.policy import Policy, load_policy
+from toolkit.model.data import read_data
+from toolkit.model.policy import Policy, load_policy
 
 __all__ = ["bruteforce_metrics"]
 

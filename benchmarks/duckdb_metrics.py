@@ -2,7 +2,7 @@
 
 This is the SQL an analyst would write for the same definitions, written with care for
 speed, and sharing nothing with the toolkit's polars engine except the policy numbers
-(windows, lags, cadences, the chargeback switch from :func:`toolkit.policy.load_policy`).
+(windows, lags, cadences, the chargeback switch from :func:`toolkit.model.policy.load_policy`).
 DuckDB reads the data directory itself (``read_parquet`` / ``read_csv``); the data is
 expected to be valid (``seller-health validate``): nothing here checks it.
 
@@ -58,7 +58,7 @@ import duckdb
 import polars as pl
 
 from benchmarks.duckdb_sql import RANK, day_number, history_rows, snapshot_rows
-from toolkit.policy import Policy, load_policy
+from toolkit.model.policy import Policy, load_policy
 
 __all__ = ["OUTPUT_COLUMNS", "duckdb_metrics"]
 

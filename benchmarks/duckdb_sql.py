@@ -26,7 +26,7 @@ from datetime import date
 
 import duckdb
 
-from toolkit.policy import Policy
+from toolkit.model.policy import Policy
 
 __all__ = ["RANK", "create_keys", "day_number", "history_rows", "snapshot_rows"]
 

@@ -48,8 +48,8 @@ WORKLOADS = {
 TOOLKIT_CHILD = """
 import sys
 from datetime import date
-from toolkit.data import read_data
-from toolkit.metrics import metrics_table
+from toolkit.model.data import read_data
+from toolkit.engine.metrics import metrics_table
 data_dir, first, last, out, columns = sys.argv[1:6]
 table = metrics_table(
     read_data(data_dir, validate=False),
@@ -141,7 +141,7 @@ def _median(runs: list[Run]) -> Run:
 
 
 def bench(name: str, *, repeat: int, scale: float, data_root: Path) -> dict:
-    from toolkit.sample import SAMPLE_END
+    from toolkit.sample.generate import SAMPLE_END
 
     sellers, days, daily, dates = WORKLOADS[name]
     sellers = max(13, int(sellers * scale))

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from toolkit.data import Dataset, dataset_from_frames
-from toolkit.schema import TABLES
+from toolkit.model.data import Dataset, dataset_from_frames
+from toolkit.model.schema import TABLES
 
 
 def day(d: date, offset: int = 0, time: str = "12:00:00") -> str:

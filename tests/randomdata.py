@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from tests.builders import frame
-from toolkit.data import Dataset, dataset_from_frames
+from toolkit.model.data import Dataset, dataset_from_frames
 
 START = date(2025, 1, 1)
 # times that sit on, just before and just after the 15 and 30 minute boundaries and midnight

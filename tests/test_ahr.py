@@ -10,9 +10,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.test_compliance import DET, violation
-from toolkit.ahr import ahr_band, ahr_table, fulfilled_windows
-from toolkit.data import dataset_from_frames
-from toolkit.policy import load_policy
+from toolkit.compliance.ahr import ahr_band, ahr_table, fulfilled_windows
+from toolkit.model.data import dataset_from_frames
+from toolkit.model.policy import load_policy
 
 POLICY = load_policy()
 _ORDER_COLUMNS = ("order_id", "seller_id", "marketplace", "channel", "purchased_at")

@@ -10,9 +10,9 @@ from polars.testing import assert_frame_equal
 
 from tests.builders import dataset, day, order
 from tests.randomdata import random_dataset
-from toolkit.attribution import daily_attribution_counts, window_records
-from toolkit.metrics import metric_parameters, metrics_table
-from toolkit.policy import load_policy
+from toolkit.engine.attribution import daily_attribution_counts, window_records
+from toolkit.engine.metrics import metric_parameters, metrics_table
+from toolkit.model.policy import load_policy
 
 D0 = date(2025, 3, 1)
 

@@ -1,7 +1,7 @@
 """The headless-browser check: exported notebooks open offline in Chromium and draw.
 
 Each test executes a small notebook with papermill, exports it with
-``toolkit.html.notebook_to_html`` and opens the page in Debian's Chromium with every
+``toolkit.charts.html.notebook_to_html`` and opens the page in Debian's Chromium with every
 network request aborted (``tests/browser.py``). Screenshots land in ``tests/artifacts/``.
 Without Chromium these tests fail when ``CI`` is set and are skipped otherwise (the first
 two tests check that rule without a browser).
@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import tests.browser
 from tests.browser import open_page, require_chromium
-from toolkit.html import notebook_to_html
+from toolkit.charts.html import notebook_to_html
 
 ATTACK = "<script>alert(1)</script>"
 
@@ -28,7 +28,7 @@ REPORT_CELLS = [
         "from datetime import date, timedelta\n"
         "import polars as pl\n"
         "from IPython.display import Markdown\n"
-        "from toolkit import charts, html\n"
+        "from toolkit import charts\nfrom toolkit.charts import html\n"
         "html.enable_offline_svg();"
     ),
     new_code_cell(
@@ -49,7 +49,9 @@ REPORT_CELLS = [
 
 TEACHING_CELLS = [
     new_markdown_cell("# How the window moves"),
-    new_code_cell("from toolkit import charts, html\nhtml.enable_offline_interactive()"),
+    new_code_cell(
+        "from toolkit import charts\nfrom toolkit.charts import html\nhtml.enable_offline_interactive()"
+    ),
     new_code_cell(
         "from datetime import date, timedelta\n"
         "import polars as pl\n"

@@ -15,8 +15,8 @@ from polars.testing import assert_frame_equal
 
 from benchmarks.bruteforce import bruteforce_metrics
 from tests.randomdata import random_dataset
-from toolkit.metrics import metrics_table
-from toolkit.schema import TABLES
+from toolkit.engine.metrics import metrics_table
+from toolkit.model.schema import TABLES
 
 KEYS = ["seller_id", "marketplace", "channel", "metric", "as_of"]
 COLUMNS = [*KEYS, "window_start", "window_end", "numerator", "denominator", "rate"]

@@ -12,9 +12,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from toolkit import charts
-from toolkit._charts_window import STATE_COLORS
-from toolkit.html import svg_chart
-from toolkit.policy import load_policy
+from toolkit.charts.html import svg_chart
+from toolkit.charts.window import STATE_COLORS
+from toolkit.model.policy import load_policy
 
 D = date(2025, 3, 1)
 

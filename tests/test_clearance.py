@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from tests.builders import dataset, day, order
-from toolkit.clearance import CLEARANCE_COLUMNS, clearance_table
+from toolkit.engine.clearance import CLEARANCE_COLUMNS, clearance_table
 
 D = date(2025, 6, 30)
 
@@ -170,7 +170,7 @@ def test_removed_and_protected_reasons():
 
 def test_clearance_agrees_with_the_metrics_table():
     from tests.randomdata import random_dataset
-    from toolkit.metrics import metrics_table
+    from toolkit.engine.metrics import metrics_table
 
     data = random_dataset(11).collect()
     as_of = date(2025, 3, 15)

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from toolkit.ahr import ahr_table
 from toolkit.cli import main
-from toolkit.compliance import violations_table
-from toolkit.data import read_data
+from toolkit.compliance.ahr import ahr_table
+from toolkit.compliance.tables import violations_table
+from toolkit.model.data import read_data
 
 ORDERS = """order_id,seller_id,marketplace,channel,purchased_at,shipped_at
 O1,S1,US,mfn,2025-01-01T10:00:00Z,2025-01-02T10:00:00Z

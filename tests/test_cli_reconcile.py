@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from tests.conftest import SAMPLE
+from toolkit.amazon.reconcile import ORDER_COLUMNS, RECONCILE_COLUMNS
 from toolkit.cli import main
-from toolkit.reconcile import ORDER_COLUMNS, RECONCILE_COLUMNS
 
 REPORTS = sorted((SAMPLE / "sp_api").glob("*/*.json"))
 

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from toolkit.compliance import violation_clearance, violations_table
-from toolkit.data import dataset_from_frames
-from toolkit.policy import load_policy
-from toolkit.violations import POINTS_CAP, point_segments, violation_windows
+from toolkit.compliance.tables import violation_clearance, violations_table
+from toolkit.compliance.violations import POINTS_CAP, point_segments, violation_windows
+from toolkit.model.data import dataset_from_frames
+from toolkit.model.policy import load_policy
 
 POLICY = load_policy()
 RESOLVED_ANCHOR = replace(POLICY, display_anchor="resolved")

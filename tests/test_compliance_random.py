@@ -14,10 +14,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from toolkit.ahr import ahr_table
-from toolkit.compliance import violation_clearance, violations_table
-from toolkit.data import dataset_from_frames
-from toolkit.policy import load_policy
+from toolkit.compliance.ahr import ahr_table
+from toolkit.compliance.tables import violation_clearance, violations_table
+from toolkit.model.data import dataset_from_frames
+from toolkit.model.policy import load_policy
 
 POLICY = load_policy()
 ADDRESSED = {"appeal_accepted", "action_taken", "acknowledged"}
@@ -27,7 +27,7 @@ START, END = date(2025, 1, 1), date(2025, 12, 31)
 
 
 def visible(ts: datetime | None, cadence: int) -> date | None:
-    """Visible date, written independently of toolkit.visibility."""
+    """Visible date, written independently of toolkit.time.visibility."""
     if ts is None:
         return None
     midnight = datetime.combine(ts.date(), time(), tzinfo=UTC)

@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 
 from tests.conftest import CORPUS
 from toolkit.cli import main
-from toolkit.data import DataError, dataset_from_frames, read_data
+from toolkit.model.data import DataError, dataset_from_frames, read_data
 
 # case directory -> (file, column, problem fragment, rows, values)
 CASES = [

@@ -21,8 +21,8 @@ from polars.testing import assert_frame_equal
 from benchmarks import duckdb_metrics
 from benchmarks.bruteforce import bruteforce_metrics
 from benchmarks.duckdb_metrics import OUTPUT_COLUMNS
-from toolkit.data import dataset_from_frames
-from toolkit.policy import load_policy
+from toolkit.model.data import dataset_from_frames
+from toolkit.model.policy import load_policy
 
 D = date.fromisoformat
 KEYS = ["seller_id", "marketplace", "channel", "metric", "as_of"]

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from tests.builders import dataset, day, order
-from toolkit.forecast import FORECAST_COLUMNS, forecast_table, what_if
-from toolkit.policy import load_policy
+from toolkit.engine.forecast import FORECAST_COLUMNS, forecast_table, what_if
+from toolkit.model.policy import load_policy
 
 D = date(2025, 6, 30)
 
@@ -108,9 +108,9 @@ def test_projection_for_a_young_seller_divides_by_the_window():
 
 
 def test_volume_none_projects_nothing(tmp_path):
-    from importlib import resources
+    from toolkit.model.resources import policy_text
 
-    text = (resources.files("toolkit") / "policies" / "amazon_us.toml").read_text()
+    text = policy_text()
     path = tmp_path / "p.toml"
     path.write_text(text.replace('forecast_volume = "window_average"', 'forecast_volume = "none"'))
     data = dataset(orders=daily_orders(10))

@@ -9,7 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.randomdata import random_dataset
-from toolkit.metrics import metrics_table
+from toolkit.engine.metrics import metrics_table
 
 
 def _snapshots(data, first, last, known_at=None):

@@ -18,7 +18,7 @@ from nbformat.v4 import (
     new_output,
 )
 
-from toolkit import html
+from toolkit.charts import html
 
 ATTACK = "<script>alert(1)</script>"
 #: A URL in a src or href attribute: something the page would fetch or link to.

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from toolkit.ingest import (
+from toolkit.amazon.ingest import (
     read_seller_performance,
     seller_performance_report,
     write_report_json,
@@ -268,8 +268,8 @@ def test_bad_metrics_tables(change, message):
 
 
 def test_round_trip_of_the_engine_metrics_table(tmp_path):
-    from toolkit.data import dataset_from_frames
-    from toolkit.metrics import metrics_table
+    from toolkit.engine.metrics import metrics_table
+    from toolkit.model.data import dataset_from_frames
 
     orders = pl.DataFrame(
         {

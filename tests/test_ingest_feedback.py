@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from toolkit.amazon.ingest import read_feedback_report
 from toolkit.cli import main
-from toolkit.data import DataError, dataset_from_frames
-from toolkit.ingest import read_feedback_report
+from toolkit.model.data import DataError, dataset_from_frames
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ingest"
 US = FIXTURES / "feedback_us.txt"

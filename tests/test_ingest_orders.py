@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from toolkit.amazon.ingest import read_orders_report
 from toolkit.cli import main
-from toolkit.data import DataError, dataset_from_frames
-from toolkit.ingest import read_orders_report
-from toolkit.schema import TABLES
+from toolkit.model.data import DataError, dataset_from_frames
+from toolkit.model.schema import TABLES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ingest"
 ALL_ORDERS = FIXTURES / "all_orders.txt"

@@ -12,14 +12,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from toolkit.cli import main
-from toolkit.data import DataError
-from toolkit.ingest import (
+from toolkit.amazon.ingest import (
     SNAPSHOT_SCHEMA,
     parse_seller_performance,
     read_seller_performance,
     snapshot_history,
 )
+from toolkit.cli import main
+from toolkit.model.data import DataError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ingest"
 EXAMPLE = FIXTURES / "sellerPerformanceReport.example.json"

@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from tests.builders import dataset, day, order
-from toolkit.metrics import METRIC_COLUMNS, metrics_table
-from toolkit.policy import load_policy
+from toolkit.engine.metrics import METRIC_COLUMNS, metrics_table
+from toolkit.model.policy import load_policy
 
 D = date(2025, 6, 30)
 
@@ -162,9 +162,9 @@ def test_claim_outcomes(outcome, resolved_at, expected):
 def test_chargeback_outcomes(tmp_path, kind, outcome, won_removes, expected):
     policy = None
     if not won_removes:
-        from importlib import resources
+        from toolkit.model.resources import policy_text
 
-        text = (resources.files("toolkit") / "policies" / "amazon_us.toml").read_text()
+        text = policy_text()
         path = tmp_path / "p.toml"
         path.write_text(
             text.replace("chargeback_won_removes = true", "chargeback_won_removes = false")
@@ -555,7 +555,7 @@ def test_components_have_no_target():
 
 @pytest.mark.parametrize("to", [None, date(2026, 11, 15)], ids=["one date", "a range"])
 def test_output_is_sorted_by_the_keys_as_plain_strings(to):
-    from toolkit.data import read_data
+    from toolkit.model.data import read_data
 
     first = date(2026, 11, 15) if to is None else date(2026, 11, 1)
     table = metrics_table(read_data("data/sample"), as_of=first, to=to).collect()

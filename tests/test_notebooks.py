@@ -20,10 +20,10 @@ import nbformat
 import pytest
 
 from tests.conftest import ROOT, SAMPLE
-from toolkit.notebooks import (
+from toolkit.model.resources import notebook_paths
+from toolkit.reports.notebooks import (
     _index,
     main,
-    notebook_paths,
     notebook_title,
     run_notebooks,
 )
@@ -275,7 +275,7 @@ def test_portfolio_ranks_the_claims_burst_first_and_flags_its_bad_weeks(executed
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [i for i in IDS if i.startswith("teaching/")])
 def test_teaching_page_inlines_vega_once_and_loads_nothing(executed, name):
-    from toolkit.html import notebook_to_html
+    from toolkit.charts.html import notebook_to_html
 
     page = notebook_to_html(executed[name], title=notebook_title(executed[name]))
     assert page.count("window.VEGA_DEBUG = Object.assign") == 1

@@ -16,7 +16,7 @@ import pytest
 
 from tests.browser import ARTIFACTS, open_page, require_chromium
 from tests.conftest import ROOT, SAMPLE
-from toolkit.notebooks import export_teaching_html
+from toolkit.reports.notebooks import export_teaching_html
 
 IN_WINDOW = "#0072B2"  # charts STATE_COLORS["order in window"]
 CHART = ".sh-vega-chart"

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from tests.builders import dataset, order
-from toolkit.metrics import metrics_table
-from toolkit.policy import METRICS, PolicyError, load_policy
+from toolkit.engine.metrics import metrics_table
+from toolkit.model.policy import METRICS, PolicyError, load_policy
 
 SHIPPED = load_policy()
 
@@ -62,9 +62,9 @@ def test_allowed_bad_fraction_is_exact():
 
 
 def _with(tmp_path, old, new):
-    from importlib import resources
+    from toolkit.model.resources import policy_text
 
-    text = (resources.files("toolkit") / "policies" / "amazon_us.toml").read_text()
+    text = policy_text()
     assert old in text
     path = tmp_path / "policy.toml"
     path.write_text(text.replace(old, new, 1))

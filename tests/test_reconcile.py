@@ -10,17 +10,17 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.builders import dataset, order
-from toolkit.data import DataError
-from toolkit.ingest import SNAPSHOT_SCHEMA
-from toolkit.metrics import metrics_table
-from toolkit.policy import load_policy
-from toolkit.reconcile import (
+from toolkit.amazon.ingest import SNAPSHOT_SCHEMA
+from toolkit.amazon.reconcile import (
     ORDER_COLUMNS,
     RECONCILE_COLUMNS,
     order_reconciliation,
     parse_orders_list,
     reconcile_table,
 )
+from toolkit.engine.metrics import metrics_table
+from toolkit.model.data import DataError
+from toolkit.model.policy import load_policy
 
 D = date(2025, 4, 30)
 ODR_WINDOW = (date(2025, 2, 16), date(2025, 4, 16))  # 60 days, lag 14

@@ -9,13 +9,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import toolkit.report_data
-import toolkit.reports
+import toolkit.reports.results
+import toolkit.reports.runner
 from tests.browser import open_page
 from tests.conftest import SAMPLE
 from tests.reports_data import EMAIL, SCRIPT, write_tiny
 from toolkit.cli import main
-from toolkit.reports import run_reports
+from toolkit.reports.runner import run_reports
 
 E_MAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.]+")
 
@@ -32,7 +32,7 @@ def test_interrupted_run_leaves_only_a_partial_directory(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(toolkit.reports, "_render_all", interrupted)
+    monkeypatch.setattr(toolkit.reports.runner, "_render_all", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_reports(
             data=write_tiny(tmp_path / "data"), out=tmp_path / "out", workers=1, progress=False
@@ -53,14 +53,14 @@ def test_unknown_seller_is_an_input_error(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_one_broken_seller_does_not_stop_the_batch(tmp_path, monkeypatch, capsys):
-    real = toolkit.report_data.write_results
+    real = toolkit.reports.results.write_results
 
     def corrupt_one(frames, directory, *, labels):
         written = real(frames, directory, labels=labels)
         (written["critical"] / "metrics.parquet").write_bytes(b"not a parquet file")
         return written
 
-    monkeypatch.setattr(toolkit.report_data, "write_results", corrupt_one)
+    monkeypatch.setattr(toolkit.reports.results, "write_results", corrupt_one)
     data = write_tiny(tmp_path / "data")
     out = tmp_path / "out"
     code = main(["reports", "--data", str(data), "--out", str(out), "--workers", "2", "--quiet"])
@@ -139,7 +139,9 @@ def test_the_notebook_runs_on_its_own_from_the_notebooks_folder(tmp_path):
     """Opened in JupyterLab (cwd notebooks/), the defaults find data/sample one level up."""
     import papermill
 
-    from toolkit.reports import NOTEBOOK
+    from toolkit.model.resources import report_notebook
+
+    NOTEBOOK = report_notebook()
 
     nb = papermill.execute_notebook(
         str(NOTEBOOK),

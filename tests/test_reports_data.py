@@ -11,18 +11,18 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.reports_data import AS_OF, EMAIL, write_tiny
-from toolkit._report_index import index_page
-from toolkit.data import dataset_from_frames, read_data
-from toolkit.policy import load_policy
-from toolkit.report_data import (
+from toolkit.model.data import dataset_from_frames, read_data
+from toolkit.model.policy import load_policy
+from toolkit.reports.index import index_page
+from toolkit.reports.names import file_names, safe_name
+from toolkit.reports.results import (
     data_freshness,
     last_data_date,
     report_labels,
     report_tables,
     write_results,
 )
-from toolkit.report_names import file_names, safe_name
-from toolkit.report_view import load_report
+from toolkit.reports.view import load_report
 
 SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -47,7 +47,9 @@ def test_report_notebook_has_literal_parameters_and_no_definitions():
     import nbformat
     import papermill
 
-    from toolkit.reports import NOTEBOOK
+    from toolkit.model.resources import report_notebook
+
+    NOTEBOOK = report_notebook()
 
     names = {p["name"] for p in papermill.inspect_notebook(str(NOTEBOOK)).values()}
     assert names == {
@@ -306,9 +308,9 @@ def test_index_lists_failures_first_with_their_error_escaped(frames):
 def test_reports_reconcile_the_sample_report_files_and_skip_when_there_are_none(tmp_path):
     from datetime import date
 
-    from toolkit.data import read_data
-    from toolkit.policy import load_policy
-    from toolkit.report_data import reconcile_reports
+    from toolkit.model.data import read_data
+    from toolkit.model.policy import load_policy
+    from toolkit.reports.results import reconcile_reports
 
     data = read_data("data/sample").collect()
     policy = load_policy()

@@ -11,11 +11,11 @@ from polars.testing import assert_frame_equal
 
 from tests.conftest import SAMPLE
 from toolkit.cli import main
-from toolkit.data import Dataset, read_data
-from toolkit.policy import load_policy
-from toolkit.sample import PERSONA_IDS, SAMPLE_END, generate_sample, write_sample
-from toolkit.schema import TABLES
-from toolkit.visibility import utc_date, visible_date
+from toolkit.model.data import Dataset, read_data
+from toolkit.model.policy import load_policy
+from toolkit.model.schema import TABLES
+from toolkit.sample.generate import PERSONA_IDS, SAMPLE_END, generate_sample, write_sample
+from toolkit.time.visibility import utc_date, visible_date
 
 DATA_FILES = sorted(f"{name}.csv" for name in TABLES)
 
@@ -253,7 +253,7 @@ def test_persona_odr_facts(sample, seller, channel, as_of, expected):
     ],
 )
 def test_metric_engine_tells_the_same_stories(sample, seller, channel, metric, expected):
-    from toolkit.metrics import metrics_table
+    from toolkit.engine.metrics import metrics_table
 
     row = (
         metrics_table(sample, as_of=SAMPLE_END)

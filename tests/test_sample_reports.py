@@ -10,15 +10,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.conftest import SAMPLE
-from toolkit.ahr import ahr_table
-from toolkit.clearance import clearance_table
+from toolkit.amazon.ingest import read_seller_performance, snapshot_history
+from toolkit.amazon.reconcile import order_reconciliation, parse_orders_list, reconcile_table
 from toolkit.cli import main
-from toolkit.compliance import violations_table
-from toolkit.data import Dataset, read_data
-from toolkit.ingest import read_seller_performance, snapshot_history
-from toolkit.metrics import metrics_table
-from toolkit.reconcile import order_reconciliation, parse_orders_list, reconcile_table
-from toolkit.sample_reports import (
+from toolkit.compliance.ahr import ahr_table
+from toolkit.compliance.tables import violations_table
+from toolkit.engine.clearance import clearance_table
+from toolkit.engine.metrics import metrics_table
+from toolkit.model.data import Dataset, read_data
+from toolkit.sample.sp_api import (
     SAMPLE_REPORT_DATES,
     SAMPLE_REPORT_SELLERS,
     SAMPLE_REPORTS_DIR,
@@ -222,7 +222,7 @@ def test_a_download_one_day_old_is_explained_by_the_stops_of_that_day(sample, sn
 
 
 def test_the_sample_reports_need_one_engine_pass(snapshots):
-    from toolkit._reconcile_counts import classified, plan_passes, slot
+    from toolkit.amazon.reconcile_counts import classified, plan_passes, slot
 
     rows = classified(snapshots).filter(pl.col("_kind") == "engine")
     passes = plan_passes(

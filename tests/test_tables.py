@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from toolkit.tables import seller_ranking, status_table
+from toolkit.charts.tables import seller_ranking, status_table
 
 D = date(2025, 3, 1)
 

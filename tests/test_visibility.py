@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
-from toolkit.visibility import utc_date, visible_date, visible_time
+from toolkit.time.visibility import utc_date, visible_date, visible_time
 
 
 def ts(text: str) -> datetime:

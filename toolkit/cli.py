@@ -40,8 +40,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _load(args: argparse.Namespace):
     """The policy and the validated dataset named by ``--policy`` and ``--data``."""
-    from toolkit.data import read_data
-    from toolkit.policy import load_policy
+    from toolkit.model.data import read_data
+    from toolkit.model.policy import load_policy
 
     policy = load_policy(args.policy)
     return policy, read_data(args.data).collect()
@@ -51,7 +51,7 @@ def _load(args: argparse.Namespace):
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from toolkit.sample import write_sample
+    from toolkit.sample.generate import write_sample
 
     counts = write_sample(
         args.out,
@@ -70,7 +70,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from toolkit.summary import data_summary
+    from toolkit.model.summary import data_summary
 
     policy, data = _load(args)
     print(f"{args.data}: valid (policy {policy.name})")
@@ -80,7 +80,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _finish(frame, args: argparse.Namespace, summary: str) -> int:
     """Write ``frame`` to ``--out`` (when given) and print the summary."""
-    from toolkit.output import write_table
+    from toolkit.model.output import write_table
 
     if args.out is not None:
         write_table(frame, args.out)
@@ -94,7 +94,7 @@ def _finish(frame, args: argparse.Namespace, summary: str) -> int:
 def _cmd_metrics(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from toolkit.metrics import metrics_table
+    from toolkit.engine.metrics import metrics_table
 
     policy, data = _load(args)
     table = metrics_table(
@@ -115,7 +115,7 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 def _cmd_clearance(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from toolkit.clearance import clearance_table
+    from toolkit.engine.clearance import clearance_table
 
     policy, data = _load(args)
     table = clearance_table(data, as_of=args.as_of, policy=policy).collect()
@@ -131,7 +131,7 @@ def _cmd_clearance(args: argparse.Namespace) -> int:
 def _cmd_forecast(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from toolkit.forecast import forecast_table
+    from toolkit.engine.forecast import forecast_table
 
     policy, data = _load(args)
     table = forecast_table(
@@ -157,9 +157,9 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 def _cmd_ahr(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from toolkit.ahr import ahr_table
-    from toolkit.compliance import violations_table
-    from toolkit.output import write_table
+    from toolkit.compliance.ahr import ahr_table
+    from toolkit.compliance.tables import violations_table
+    from toolkit.model.output import write_table
 
     to = args.to or args.as_of
     if to < args.as_of:
@@ -213,8 +213,8 @@ def _add_ahr(sub) -> None:
 
 
 def _cmd_ingest_sp_api(args: argparse.Namespace) -> int:
-    from toolkit.ingest import read_seller_performance
-    from toolkit.output import write_table
+    from toolkit.amazon.ingest import read_seller_performance
+    from toolkit.model.output import write_table
 
     table = read_seller_performance(
         args.files, seller_id=args.seller, snapshot_date=args.snapshot_date
@@ -234,8 +234,8 @@ def _cmd_ingest_sp_api(args: argparse.Namespace) -> int:
 def _cmd_ingest_feedback(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from toolkit.ingest import read_feedback_report
-    from toolkit.output import write_table
+    from toolkit.amazon.ingest import read_feedback_report
+    from toolkit.model.output import write_table
 
     table = read_feedback_report(
         args.file, marketplace=args.marketplace, encoding=args.encoding
@@ -256,8 +256,8 @@ def _cmd_ingest_feedback(args: argparse.Namespace) -> int:
 def _cmd_ingest_orders(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from toolkit.ingest import read_orders_report
-    from toolkit.output import write_table
+    from toolkit.amazon.ingest import read_orders_report
+    from toolkit.model.output import write_table
 
     table = read_orders_report(
         args.file, seller_id=args.seller, marketplace=args.marketplace, encoding=args.encoding
@@ -318,13 +318,13 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
 def _cmd_reconcile(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from toolkit.output import write_table
-    from toolkit.reconcile import (
+    from toolkit.amazon.reconcile import (
         order_reconciliation,
         read_orders_list,
         read_snapshot_table,
         reconcile_table,
     )
+    from toolkit.model.output import write_table
 
     if args.orders_out is not None and args.orders_list is None:
         print("seller-health reconcile: --orders-out needs --orders-list", file=sys.stderr)
@@ -387,8 +387,8 @@ def _add_reconcile(sub) -> None:
 
 def _write_sample_reports(args: argparse.Namespace) -> None:
     """``sample --with-reports``: SP-API report files of a few personas, in ``out/sp_api``."""
-    from toolkit.data import read_data
-    from toolkit.sample_reports import SAMPLE_REPORTS_DIR, write_sample_reports
+    from toolkit.model.data import read_data
+    from toolkit.sample.sp_api import SAMPLE_REPORTS_DIR, write_sample_reports
 
     paths = write_sample_reports(read_data(args.out).collect(), args.out / SAMPLE_REPORTS_DIR)
     print(f"wrote {len(paths)} report files to {args.out / SAMPLE_REPORTS_DIR}")
@@ -398,7 +398,7 @@ def _write_sample_reports(args: argparse.Namespace) -> None:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from toolkit.reports import run_reports
+    from toolkit.reports.runner import run_reports
 
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
@@ -425,8 +425,6 @@ def _cmd_reports(args: argparse.Namespace) -> int:
 
 
 def _add_reports(sub: argparse._SubParsersAction) -> None:
-    from toolkit._report_kernel import NOTEBOOK
-
     reports = sub.add_parser(
         "reports", help="one HTML report per seller and an index page (opens offline)"
     )
@@ -449,7 +447,7 @@ def _add_reports(sub: argparse._SubParsersAction) -> None:
         help="reconciliation table (.parquet/.csv with seller_id) to show in each report",
     )
     reports.add_argument(
-        "--notebook", type=Path, default=NOTEBOOK, help="report template (notebooks/report.ipynb)"
+        "--notebook", type=Path, default=None, help="report template (default: the shipped one)"
     )
     reports.add_argument(
         "--kernel",
@@ -532,8 +530,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    from toolkit.data import DataError
-    from toolkit.policy import PolicyError
+    from toolkit.model.data import DataError
+    from toolkit.model.policy import PolicyError
+    from toolkit.model.resources import ResourceError
 
     args = _build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -542,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         print(f"seller-health {args.command}: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
-    except PolicyError as exc:
+    except (PolicyError, ResourceError) as exc:
         print(f"seller-health {args.command}: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     except ValueError as exc:  # bad option combinations (dates out of order, ...)

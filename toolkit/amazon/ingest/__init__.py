@@ -1,0 +1,48 @@
+"""Real Amazon inputs (SPEC section 7): read Amazon's reports, write the SP-API shape.
+
+- :func:`read_seller_performance`: ``GET_V2_SELLER_PERFORMANCE_REPORT`` JSON files into the
+  snapshot table; :func:`snapshot_history` turns many daily snapshots into series.
+- :func:`read_feedback_report` and :func:`read_orders_report`: the seller feedback and
+  all-orders flat files into the SPEC ``feedback`` and ``orders`` tables.
+- :func:`seller_performance_report` and :func:`write_report_json`: the toolkit's own
+  numbers as a report in the SP-API shape.
+
+Every reader raises :class:`toolkit.model.data.DataError` naming the file (and rows, column and
+value for flat files) and returns nothing when any input is bad. See ``docs/ingest.md``.
+"""
+
+from toolkit.amazon.export import (
+    AHR_STATUS,
+    AMAZON_STATUS,
+    seller_performance_report,
+    write_report_json,
+)
+from toolkit.amazon.ingest.feedback import FEEDBACK_DATE_FORMATS, read_feedback_report
+from toolkit.amazon.ingest.history import snapshot_history
+from toolkit.amazon.ingest.orders import read_orders_report
+from toolkit.amazon.ingest.sp_api import (
+    parse_seller_performance,
+    read_seller_performance,
+    seller_from_path,
+)
+from toolkit.amazon.marketplaces import MARKETPLACE_IDS, marketplace_code, marketplace_id
+from toolkit.amazon.report_shape import SNAPSHOT_KEYS, SNAPSHOT_SCHEMA
+
+__all__ = [
+    "AHR_STATUS",
+    "AMAZON_STATUS",
+    "FEEDBACK_DATE_FORMATS",
+    "MARKETPLACE_IDS",
+    "SNAPSHOT_KEYS",
+    "SNAPSHOT_SCHEMA",
+    "marketplace_code",
+    "marketplace_id",
+    "parse_seller_performance",
+    "read_feedback_report",
+    "read_orders_report",
+    "read_seller_performance",
+    "seller_from_path",
+    "seller_performance_report",
+    "snapshot_history",
+    "write_report_json",
+]

@@ -1,0 +1,364 @@
+"""Charts: aggregated long-form polars frames in, ``altair`` charts out.
+
+Every function takes frames that are already aggregated (the metrics table of SPEC 4.2,
+the forecast and clearance tables of SPEC 5, the violations and ahr tables of SPEC 6, or
+the statistics frames named below), prepares them with polars and returns an altair
+chart value. Nothing is displayed or saved here: layer, concatenate, display or convert
+to SVG (:func:`toolkit.charts.html.svg_chart`) in the caller. Importing this module registers
+and enables the project's theme (``seller_health``, see :mod:`toolkit.charts.theme`).
+
+Rates are drawn as fractions on percent axes; counts are always shown next to rates
+(``3 defects / 212 orders``) in labels and tooltips; targets are dashed rules with a
+label. Status colours are the same everywhere (:data:`STATUS_COLORS`).
+
+Charts of one seller raise a :class:`ValueError` when given rows of several sellers.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from toolkit.charts.palette import MUTED, RECORD_COLORS, STATUS_COLORS
+from toolkit.charts.theme import (
+    date_tooltip,
+    date_x,
+    frame_with,
+    one_seller,
+    percent,
+    status_color,
+)
+from toolkit.model.policy import METRICS
+
+__all__ = ["counts_text", "metric_history", "odr_components"]
+
+#: What the numerator of each metric counts, for "3 defects / 212 orders" labels.
+_NOUNS: dict[str, tuple[str, str]] = {
+    "odr": ("defect", "defects"),
+    "odr_negative_feedback": ("negative feedback", "negative feedback"),
+    "odr_claims": ("claim", "claims"),
+    "odr_chargebacks": ("chargeback", "chargebacks"),
+    "lsr_10d": ("late", "late"),
+    "lsr_30d": ("late", "late"),
+    "cancel_rate_7d": ("cancelled", "cancelled"),
+    "vtr_30d": ("valid tracking", "valid tracking"),
+    "otdr_14d": ("on time", "on time"),
+    "idr_7d": ("late invoice", "late invoices"),
+}
+_COMPONENTS = {
+    "odr_negative_feedback": "negative feedback",
+    "odr_claims": "claims",
+    "odr_chargebacks": "chargebacks",
+}
+_ORDER = {name: rank for rank, name in enumerate(METRICS)}
+_METRIC_COLUMNS = ["as_of", "metric", "channel", "numerator", "denominator", "rate", "target"]
+
+
+def counts_text(numerator: pl.Expr, denominator: pl.Expr, metric: pl.Expr) -> pl.Expr:
+    """``"3 defects / 212 orders"``: the counts behind a rate, worded for the metric."""
+    singular = metric.replace_strict({k: v[0] for k, v in _NOUNS.items()}, default="counted")
+    plural = metric.replace_strict({k: v[1] for k, v in _NOUNS.items()}, default="counted")
+    noun = pl.when(numerator == 1).then(singular).otherwise(plural)
+    orders = pl.when(denominator == 1).then(pl.lit("order")).otherwise(pl.lit("orders"))
+    return pl.format("{} {} / {} {}", numerator, noun, denominator, orders)
+
+
+def _series() -> pl.Expr:
+    return pl.format("{} · {}", pl.col("metric"), pl.col("channel"))
+
+
+def metric_history(
+    metrics: pl.DataFrame | pl.LazyFrame,
+    *,
+    forecast: pl.DataFrame | pl.LazyFrame | None = None,
+    title: str | None = None,
+) -> alt.LayerChart | alt.FacetChart:
+    """Rate over as-of dates per metric and channel, with the target and an optional forecast.
+
+    Parameters
+    ----------
+    metrics
+        Rows of the metrics table (SPEC 4.2) of one seller: at least ``as_of, metric,
+        channel, numerator, denominator, rate, target, status`` (``condition`` is used in
+        the target label when present).
+    forecast
+        Optional rows of the forecast table (SPEC 5): ``as_of, metric, channel,
+        projected_rate, projected_numerator, projected_denominator`` and optionally
+        ``recovery_date``. Drawn as a dashed continuation from the last actual point;
+        a recovery date inside the horizon gets a labelled marker.
+    title
+        Chart title.
+
+    Returns
+    -------
+    alt.LayerChart | alt.FacetChart
+        One panel (a layer chart) when the rows hold one metric and channel, else one row
+        of panels per ``metric · channel`` with independent y scales (a facet chart).
+        Layers: the rate line, points coloured by status, the target rule and its label,
+        a label at the last point (``1.41% · 3 defects / 212 orders``), and the
+        forecast line and recovery marker when given.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> import polars as pl
+    >>> metrics = pl.DataFrame({
+    ...     "as_of": [date(2025, 3, 1), date(2025, 3, 2), date(2025, 3, 3)],
+    ...     "metric": ["odr"] * 3, "channel": ["mfn"] * 3,
+    ...     "numerator": [3, 3, 2], "denominator": [212, 220, 230],
+    ...     "rate": [3 / 212, 3 / 220, 2 / 230], "target": [0.01] * 3,
+    ...     "condition": ["<"] * 3, "status": ["bad_low_volume", "bad_low_volume", "good"],
+    ... })
+    >>> spec = metric_history(metrics).to_dict()
+    >>> [(layer["mark"]["type"], layer.get("name")) for layer in spec["layer"]]
+    [('line', 'rate'), ('point', 'status'), ('rule', 'target'), ('text', 'target_label'), ('text', 'last_label')]
+    >>> spec["layer"][2]["encoding"]["y"]["field"]
+    'target'
+    >>> pl.DataFrame(spec["datasets"][spec["data"]["name"]]).filter(
+    ...     pl.col("layer") != "actual").select("layer", "label")
+    shape: (2, 2)
+    ┌────────┬────────────────────────────────┐
+    │ layer  ┆ label                          │
+    │ ---    ┆ ---                            │
+    │ str    ┆ str                            │
+    ╞════════╪════════════════════════════════╡
+    │ last   ┆ 0.87% · 2 defects / 230 orders │
+    │ target ┆ target < 1.0%                  │
+    └────────┴────────────────────────────────┘
+    """
+    where = "metric_history"
+    frame = frame_with(metrics, [*_METRIC_COLUMNS, "status"], where)
+    one_seller(frame, where)
+    condition = pl.col("condition") if "condition" in frame.columns else pl.lit(None, pl.String)
+    actual = frame.select(
+        pl.lit("actual").alias("layer"),
+        _series().alias("series"),
+        "as_of",
+        pl.col("rate").cast(pl.Float64),
+        "status",
+        counts_text(pl.col("numerator"), pl.col("denominator"), pl.col("metric")).alias("counts"),
+        pl.col("target").cast(pl.Float64),
+        condition.alias("condition"),
+        pl.col("metric").replace_strict(_ORDER, default=len(_ORDER)).alias("metric_order"),
+    )
+    last = actual.filter(pl.col("as_of") == pl.col("as_of").max().over("series")).with_columns(
+        pl.lit("last").alias("layer"),
+        pl.format("{} · {}", percent(pl.col("rate")).fill_null("no data"), pl.col("counts")).alias(
+            "label"
+        ),
+    )
+    targets = (
+        actual.filter(pl.col("target").is_not_null())
+        .group_by("series", "target", "condition")
+        .agg(pl.col("as_of").min())
+        .with_columns(
+            pl.lit("target").alias("layer"),
+            pl.format(
+                "target {}{}",
+                pl.when(pl.col("condition").is_not_null())
+                .then(pl.col("condition") + " ")
+                .otherwise(pl.lit("")),
+                percent(pl.col("target")),
+            ).alias("label"),
+        )
+    )
+    parts = [actual.drop("target", "metric_order"), targets, last.drop("target", "metric_order")]
+    if forecast is not None:
+        parts.extend(_forecast_parts(forecast, last))
+    data = pl.concat(parts, how="diagonal_relaxed").sort("layer", "series", "as_of")
+
+    base = alt.Chart().encode(x=date_x())
+    y_rate = alt.Y("rate:Q", title="rate", axis=alt.Axis(format="%"))
+    tooltip = [
+        date_tooltip("as_of", "as of"),
+        alt.Tooltip("series:N", title="metric"),
+        alt.Tooltip("rate:Q", format=".2%"),
+        alt.Tooltip("counts:N"),
+        alt.Tooltip("status:N"),
+    ]
+    layers = [
+        base.transform_filter("datum.layer === 'actual'")
+        .mark_line(color="#4D4D4D", strokeWidth=1.5)
+        .encode(y=y_rate)
+        .properties(name="rate"),
+        base.transform_filter("datum.layer === 'actual'")
+        .mark_point(filled=True, size=45)
+        .encode(y=y_rate, color=status_color(actual), tooltip=tooltip)
+        .properties(name="status"),
+        alt.Chart()
+        .transform_filter("datum.layer === 'target'")
+        .mark_rule(strokeDash=[4, 4], color=MUTED)
+        .encode(y=alt.Y("target:Q", title="rate"), tooltip=[alt.Tooltip("label:N")])
+        .properties(name="target"),
+        alt.Chart()
+        .transform_filter("datum.layer === 'target'")
+        .mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=MUTED)
+        .encode(x=alt.value(0), y=alt.Y("target:Q", title="rate"), text="label:N")
+        .properties(name="target_label"),
+        base.transform_filter("datum.layer === 'last'")
+        .mark_text(align="right", baseline="bottom", dy=-8, fontWeight="bold")
+        .encode(y=y_rate, text="label:N")
+        .properties(name="last_label"),
+    ]
+    if forecast is not None:
+        layers.extend(_forecast_layers(base, y_rate))
+    chart = alt.layer(*layers, data=data)
+    series = (
+        actual.sort(pl.col("metric_order"), "series")
+        .get_column("series")
+        .unique(maintain_order=True)
+    )
+    if series.len() > 1:
+        chart = chart.facet(row=alt.Row("series:N", title=None, sort=series.to_list()))
+        chart = chart.resolve_scale(y="independent")
+    return chart.properties(title=title) if title else chart
+
+
+def _forecast_parts(forecast: pl.DataFrame | pl.LazyFrame, last: pl.DataFrame) -> list:
+    where = "metric_history(forecast=)"
+    columns = ["as_of", "metric", "channel", "projected_rate", "projected_numerator"]
+    fc = frame_with(forecast, [*columns, "projected_denominator"], where)
+    one_seller(fc, where)
+    projected = fc.select(
+        pl.lit("forecast").alias("layer"),
+        _series().alias("series"),
+        "as_of",
+        pl.col("projected_rate").cast(pl.Float64).alias("rate"),
+        pl.format(
+            "{} (projected)",
+            counts_text(
+                pl.col("projected_numerator").round(0).cast(pl.Int64),
+                pl.col("projected_denominator").round(0).cast(pl.Int64),
+                pl.col("metric"),
+            ),
+        ).alias("counts"),
+        (pl.col("recovery_date") if "recovery_date" in fc.columns else pl.lit(None, pl.Date)).alias(
+            "recovery_date"
+        ),
+    )
+    start = last.filter(pl.col("series").is_in(projected.get_column("series").implode())).select(
+        pl.lit("forecast").alias("layer"), "series", "as_of", "rate", "counts"
+    )
+    recovery = projected.filter(
+        (pl.col("as_of") == pl.col("recovery_date"))
+        & (pl.col("as_of") > pl.col("as_of").min().over("series"))
+    ).with_columns(
+        pl.lit("recovery").alias("layer"),
+        pl.format("meets target {}", pl.col("as_of").dt.to_string("%Y-%m-%d")).alias("label"),
+    )
+    return [start, projected.drop("recovery_date"), recovery.drop("recovery_date")]
+
+
+def _forecast_layers(base: alt.Chart, y_rate: alt.Y) -> list[alt.Chart]:
+    tooltip = [
+        date_tooltip("as_of", "as of"),
+        alt.Tooltip("rate:Q", title="projected rate", format=".2%"),
+        alt.Tooltip("counts:N"),
+    ]
+    return [
+        base.transform_filter("datum.layer === 'forecast'")
+        .mark_line(strokeDash=[6, 4], color=STATUS_COLORS["info"], strokeWidth=1.5)
+        .encode(y=y_rate, tooltip=tooltip)
+        .properties(name="forecast"),
+        base.transform_filter("datum.layer === 'recovery'")
+        .mark_point(shape="diamond", size=80, filled=True, color=STATUS_COLORS["good"])
+        .encode(y=y_rate, tooltip=tooltip)
+        .properties(name="recovery"),
+        base.transform_filter("datum.layer === 'recovery'")
+        .mark_text(align="left", dx=8, dy=-8, color=STATUS_COLORS["good"])
+        .encode(y=y_rate, text="label:N")
+        .properties(name="recovery_label"),
+    ]
+
+
+def odr_components(metrics: pl.DataFrame | pl.LazyFrame) -> alt.LayerChart | alt.FacetChart:
+    """The ODR numerator and its three components over as-of dates.
+
+    Stacked bars count the orders with counted negative feedback, claims and
+    chargebacks; the black line counts the orders with at least one defect (the ODR
+    numerator), which is lower than the stack when an order has several defects.
+
+    Parameters
+    ----------
+    metrics
+        Rows of the metrics table (SPEC 4.2) of one seller with ``as_of, metric,
+        channel, numerator, denominator``; rows of metrics other than ``odr`` and its
+        components are ignored.
+
+    Returns
+    -------
+    alt.LayerChart | alt.FacetChart
+        One panel per channel (a facet chart when there are several): layers
+        ``components`` (bars) and ``odr`` (line with points).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> import polars as pl
+    >>> days = [date(2025, 3, 1), date(2025, 3, 2)]
+    >>> metrics = pl.DataFrame({
+    ...     "as_of": days * 4, "channel": ["mfn"] * 8,
+    ...     "metric": ["odr"] * 2 + ["odr_negative_feedback"] * 2 + ["odr_claims"] * 2
+    ...     + ["odr_chargebacks"] * 2,
+    ...     "numerator": [3, 2, 2, 1, 1, 1, 1, 0], "denominator": [212, 220] * 4,
+    ... })
+    >>> spec = odr_components(metrics).to_dict()
+    >>> [(layer["name"], layer["mark"]["type"]) for layer in spec["layer"]]
+    [('components', 'bar'), ('odr', 'line')]
+    >>> spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    ['negative feedback', 'claims', 'chargebacks']
+    """
+    where = "odr_components"
+    frame = frame_with(metrics, ["as_of", "metric", "channel", "numerator", "denominator"], where)
+    one_seller(frame, where)
+    frame = frame.filter(pl.col("metric").is_in(["odr", *_COMPONENTS]))
+    data = frame.select(
+        pl.when(pl.col("metric") == "odr")
+        .then(pl.lit("odr"))
+        .otherwise(pl.lit("component"))
+        .alias("layer"),
+        "as_of",
+        "channel",
+        pl.col("metric").replace_strict(_COMPONENTS, default=None).alias("component"),
+        "numerator",
+        "denominator",
+        counts_text(pl.col("numerator"), pl.col("denominator"), pl.col("metric")).alias("counts"),
+    ).sort("layer", "channel", "as_of", "component", nulls_last=True)
+    x_day = alt.X("yearmonthdate(as_of):T", title="as-of date", axis=alt.Axis(format="%d %b %Y"))
+    components = list(_COMPONENTS.values())
+    bars = (
+        alt.Chart()
+        .transform_filter("datum.layer === 'component'")
+        .mark_bar(opacity=0.85)
+        .encode(
+            x=x_day,
+            y=alt.Y("numerator:Q", title="orders", stack="zero"),
+            color=alt.Color(
+                "component:N",
+                title="component",
+                scale=alt.Scale(domain=components, range=list(RECORD_COLORS.values())[:3]),
+                sort=components,
+            ),
+            order=alt.Order("component:N"),
+            tooltip=[date_tooltip("as_of", "as of"), "component:N", "counts:N"],
+        )
+        .properties(name="components")
+    )
+    line = (
+        alt.Chart()
+        .transform_filter("datum.layer === 'odr'")
+        .mark_line(color="#000000", point=alt.OverlayMarkDef(color="#000000", size=30))
+        .encode(
+            x=alt.X("yearmonthdate(as_of):T", bandPosition=0.5),
+            y=alt.Y("numerator:Q"),
+            tooltip=[
+                date_tooltip("as_of", "as of"),
+                alt.Tooltip("counts:N", title="orders with a defect"),
+            ],
+        )
+        .properties(name="odr")
+    )
+    chart = alt.layer(bars, line, data=data)
+    if data.get_column("channel").n_unique() > 1:
+        chart = chart.facet(row=alt.Row("channel:N", title=None))
+    return chart.properties(title="ODR components: orders with each kind of defect")

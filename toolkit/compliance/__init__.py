@@ -1,0 +1,4 @@
+"""Policy compliance (SPEC 6): violations, their display and points, the AHR estimate.
+
+Imports :mod:`toolkit.model` and :mod:`toolkit.time`.
+"""

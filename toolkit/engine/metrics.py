@@ -1,0 +1,608 @@
+"""The metrics table (SPEC 4.2): every metric, per seller, marketplace, channel and as-of date.
+
+For one as-of date the orders are read once: a per-order summary of the ODR defects known
+at that date is joined in and every metric's numerator and denominator is summed in a
+single aggregation. For a range of dates every record adds +1 on its ``counts_from`` and
+-1 on its ``clears_on``, and a cumulative sum per key gives each day, so the cost grows
+with records plus key-days, never records times days. Both count the same retention
+windows (:mod:`toolkit.engine.rules`), so a history row equals the snapshot of that date.
+
+By default a date's numbers use what was known at that date (what the dashboard showed
+then). ``known_at=K`` recomputes past dates with what is known at K: the window still
+comes from the as-of date, visibility from K (restated history).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from toolkit.engine.rules import ORDER_RULES, defect_events, order_dates
+from toolkit.engine.statistics import with_statistics
+from toolkit.model.data import Dataset
+from toolkit.model.policy import COMPONENTS, METRICS, Policy, load_policy
+from toolkit.time.visibility import day_number
+from toolkit.time.windows import merge_windows
+
+__all__ = [
+    "KEYS",
+    "METRIC_COLUMNS",
+    "metric_parameters",
+    "metrics_table",
+    "order_defect_flags",
+    "population_volume",
+    "snapshot_counts",
+    "window_counts",
+]
+
+#: Columns of the metrics table, in order.
+METRIC_COLUMNS = [
+    "seller_id",
+    "marketplace",
+    "channel",
+    "metric",
+    "as_of",
+    "window_start",
+    "window_end",
+    "numerator",
+    "denominator",
+    "rate",
+    "target",
+    "condition",
+    "informational",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "status",
+]
+KEYS = ["seller_id", "marketplace", "channel", "metric"]
+_CHANNEL_KEYS = ["seller_id", "marketplace", "channel"]
+_ODR_FAMILY = ("odr", *COMPONENTS)
+_MFN_ONLY = tuple(m for m, rule in ORDER_RULES.items() if rule.channel == "mfn")
+# metric codes in string order, so that integer keys sort like the output's strings
+_CODE = {metric: i for i, metric in enumerate(sorted(METRICS))}
+_NEVER = 2**30  # a stop that never comes, as a day number
+_ROLES = ("denominator", "numerator")
+
+
+def _roles(metric: str) -> tuple[str, ...]:
+    # ODR numerators come from the defect tables
+    return ("denominator",) if metric == "odr" else _ROLES
+
+
+def _applies(metric: pl.Expr, channel: pl.Expr) -> pl.Expr:
+    """Which metrics exist for a channel row: ODR family everywhere, the rest on mfn."""
+    return (
+        ((channel != "all") & metric.is_in(list(_ODR_FAMILY)))
+        | ((channel == "mfn") & metric.is_in(list(_MFN_ONLY)))
+        | ((channel == "all") & (metric == "idr_7d"))
+    )
+
+
+# ------------------------------------------------------------------------ one date
+
+
+def order_defect_flags(data: Dataset, policy: Policy, knowledge: date) -> pl.LazyFrame:
+    """Per order: does it have a negative feedback, claim, chargeback known and not stopped?
+
+    The ODR numerator factorises: a defect record counts on D when its order is inside
+    the window (an order-level test) and the record is visible and not stopped by the
+    knowledge date (a record-level test), so the record-level part is summarised per
+    order here, without the orders table.
+    """
+    k = day_number(knowledge)
+    live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
+    return (
+        defect_events(data, policy)
+        .filter(live)
+        .group_by("order_id")
+        .agg((pl.col("metric") == c).any().alias(f"_has_{c}") for c in COMPONENTS)
+    )
+
+
+def _snapshot_counts(
+    data: Dataset,
+    policy: Policy,
+    day: date,
+    known_at: date | None,
+    remove: frozenset[str] = frozenset(),
+) -> pl.LazyFrame:
+    """``KEYS, numerator, denominator`` at one date, every applicable metric, one scan."""
+    knowledge = known_at or day
+    flags = {}
+    for metric, rule in ORDER_RULES.items():
+        for role in _roles(metric):
+            flags[f"{metric}|{role}"] = rule.active(policy, role=role, day=day, known_at=known_at)
+    in_window = flags["odr|denominator"]
+    for component in ("odr", *COMPONENTS):
+        has = (
+            pl.any_horizontal(f"_has_{c}" for c in COMPONENTS)
+            if component == "odr"
+            else pl.col(f"_has_{component}")
+        )
+        flags[f"{component}|numerator"] = in_window & has.fill_null(False)
+    for component in COMPONENTS:
+        flags[f"{component}|denominator"] = in_window
+    source = _without(data, remove) if remove else data
+    defects = order_defect_flags(source, policy, knowledge)
+    orders = order_dates(data.orders, policy).join(
+        defects, on="order_id", how="left", build_side="force_right"
+    )
+    wide = (
+        orders.group_by(_CHANNEL_KEYS)
+        .agg(flag.sum().cast(pl.Int64).alias(name) for name, flag in flags.items())
+        # integer sort keys that order like the output's strings (one small rank here, so
+        # the output sorts on integers instead of four string columns)
+        .with_columns(_seller=pl.struct("seller_id", "marketplace").rank("dense"))
+        .cache()
+    )
+    parts = []
+    for metric in METRICS:
+        rows = wide.select(
+            *_CHANNEL_KEYS,
+            "_seller",
+            pl.lit(metric).alias("metric"),
+            pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
+            pl.col(f"{metric}|numerator").alias("numerator"),
+            pl.col(f"{metric}|denominator").alias("denominator"),
+        )
+        if metric == "idr_7d":  # both channels together
+            rows = (
+                rows.group_by("seller_id", "marketplace", "_seller", "metric", "_metric")
+                .agg(pl.col("numerator", "denominator").sum())
+                .with_columns(channel=pl.lit("all"))
+            )
+        parts.append(
+            rows.filter(_applies(pl.col("metric"), pl.col("channel"))).select(
+                *KEYS, "_seller", "_metric", "numerator", "denominator"
+            )
+        )
+    return pl.concat(parts)
+
+
+def _without(data: Dataset, remove: frozenset[str]) -> Dataset:
+    """The dataset without the defect records whose ids are in ``remove`` (what-if)."""
+    from dataclasses import replace
+
+    ids = sorted(remove)
+    return replace(
+        data,
+        feedback=data.feedback.filter(~pl.col("feedback_id").is_in(ids)),
+        claims=data.claims.filter(~pl.col("claim_id").is_in(ids)),
+        chargebacks=data.chargebacks.filter(~pl.col("chargeback_id").is_in(ids)),
+    )
+
+
+def snapshot_counts(
+    data: Dataset,
+    policy: Policy,
+    day: date,
+    *,
+    known_at: date | None = None,
+    remove: frozenset[str] = frozenset(),
+) -> pl.LazyFrame:
+    """``KEYS, as_of, numerator, denominator`` at one as-of date, for every applicable row.
+
+    Also the internal integer keys ``_metric`` (metric code) and ``_seller`` (rank of
+    seller and marketplace), both in string order, for cheap sorting and lookups.
+    Rows exist for every (seller, marketplace, channel) with an order anywhere in the data
+    and every metric of that channel (SPEC 4.2), counts 0 where nothing is in the window.
+    """
+    return _snapshot_counts(data, policy, day, known_at, remove).with_columns(
+        pl.col("numerator", "denominator").cast(pl.Int64),
+        as_of=pl.lit(day, dtype=pl.Date),
+    )
+
+
+# ------------------------------------------------------------------------ a range
+
+
+def _key_table(orders: pl.LazyFrame) -> pl.LazyFrame:
+    """Integer ids: one per (seller, marketplace, channel) and one per (seller, mp, "all")."""
+    combos = orders.select(_CHANNEL_KEYS).unique()
+    alls = combos.select("seller_id", "marketplace").unique().with_columns(channel=pl.lit("all"))
+    # ids in string order, so that integer keys sort like the output's strings
+    return pl.concat([combos, alls]).sort(_CHANNEL_KEYS).with_row_index("_key")
+
+
+def _record_windows(
+    data: Dataset,
+    policy: Policy,
+    orders: pl.LazyFrame,
+    *,
+    known_at: date | None,
+    attributed_until: date | None,
+    remove: frozenset[str],
+) -> pl.LazyFrame:
+    """Every record as ``_key, _metric (code), _num, counts_from, clears_on`` (day numbers)."""
+    parts = []
+    for metric, rule in ORDER_RULES.items():
+        key = "_all_key" if rule.channel == "all" else "_key"
+        for role in _roles(metric):
+            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
+            if attributed_until is not None:
+                scope = scope & (rule.a <= day_number(attributed_until))
+            parts.append(
+                orders.filter(scope & (cf < co)).select(
+                    pl.col(key).alias("_key"),
+                    pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
+                    pl.lit(role == "numerator").alias("_num"),
+                    cf.alias("counts_from"),
+                    co.alias("clears_on"),
+                )
+            )
+    parts.append(
+        _defect_windows(
+            data,
+            policy,
+            orders,
+            known_at=known_at,
+            attributed_until=attributed_until,
+            remove=remove,
+        )
+    )
+    return pl.concat(parts)
+
+
+def _defect_windows(
+    data: Dataset,
+    policy: Policy,
+    orders: pl.LazyFrame,
+    *,
+    known_at: date | None,
+    attributed_until: date | None,
+    remove: frozenset[str],
+) -> pl.LazyFrame:
+    """ODR numerator windows: record intervals merged per order, then cut by the order's window.
+
+    A record's own interval is ``[seen, stop)`` point in time, or unbounded when it is
+    visible and not stopped by K (restated). Merging per order first keeps an order with
+    several defects counted once.
+    """
+    events = defect_events(_without(data, remove) if remove else data, policy)
+    if known_at is None:
+        events = events.with_columns(
+            counts_from=pl.col("seen"), clears_on=pl.col("stop").fill_null(_NEVER)
+        )
+    else:
+        k = day_number(known_at)
+        live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
+        events = events.filter(live).with_columns(
+            counts_from=pl.lit(-_NEVER, pl.Int32), clears_on=pl.lit(_NEVER, pl.Int32)
+        )
+    per_component = merge_windows(events, by=["order_id", "metric"])
+    per_order = merge_windows(events, by=["order_id"]).with_columns(metric=pl.lit("odr"))
+    segments = pl.concat([per_component, per_order.select(per_component.collect_schema().names())])
+    odr = policy.metric("odr")
+    opens = pl.col("_pd") + odr.lag_days
+    closes = pl.col("_pd") + (odr.lag_days + odr.window_days)
+    if known_at is None:
+        start = pl.max_horizontal(opens, pl.col("_pv"), pl.col("counts_from"))
+        order_known = pl.lit(True)
+    else:
+        start = opens
+        order_known = pl.col("_pv") <= day_number(known_at)
+    if attributed_until is not None:
+        order_known = order_known & (pl.col("_pd") <= day_number(attributed_until))
+    joined = segments.join(
+        orders.select("order_id", "_key", "_pd", "_pv"), on="order_id", how="inner"
+    )
+    return joined.filter(order_known).select(
+        "_key",
+        pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8).alias("_metric"),
+        pl.lit(True).alias("_num"),
+        start.alias("counts_from"),
+        pl.min_horizontal(closes, pl.col("clears_on")).alias("clears_on"),
+    )
+
+
+def window_counts(
+    data: Dataset,
+    policy: Policy,
+    start: date,
+    end: date,
+    *,
+    known_at: date | None = None,
+    attributed_until: date | None = None,
+    remove: frozenset[str] = frozenset(),
+) -> pl.LazyFrame:
+    """``KEYS, as_of, numerator, denominator`` for every as-of date ``start .. end``.
+
+    +1 on ``counts_from``, -1 on ``clears_on``, cumulative sums per key over a dense grid
+    of keys and dates; keys are integers until the end.
+    """
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    od = order_dates(data.orders, policy)
+    table = _key_table(od).cache()
+    alls = table.filter(pl.col("channel") == "all").select(
+        "seller_id", "marketplace", pl.col("_key").alias("_all_key")
+    )
+    mapping = table.filter(pl.col("channel") != "all").join(alls, on=["seller_id", "marketplace"])
+    orders = od.join(mapping, on=_CHANNEL_KEYS, how="inner").cache()
+    records = _record_windows(
+        data, policy, orders, known_at=known_at, attributed_until=attributed_until, remove=remove
+    )
+    first, last = day_number(start), day_number(end)
+    days = last - first + 1
+    cf, co = pl.col("counts_from"), pl.col("clears_on")
+    live = records.filter((cf < co) & (cf <= last) & (co > first)).cache()
+    # +1 where a record starts counting (or on the first date), -1 where it clears
+    events = pl.concat(
+        [
+            live.select(
+                "_key",
+                "_metric",
+                (cf.clip(lower_bound=first) - first).alias("_t"),
+                "_num",
+                pl.lit(1, pl.Int8).alias("_sign"),
+            ),
+            live.filter(co <= last).select(
+                "_key",
+                "_metric",
+                (co - first).alias("_t"),
+                "_num",
+                pl.lit(-1, pl.Int8).alias("_sign"),
+            ),
+        ]
+    )
+    rows = (
+        table.join(pl.LazyFrame({"metric": list(METRICS)}), how="cross")
+        .filter(_applies(pl.col("metric"), pl.col("channel")))
+        .with_columns(_metric=pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8))
+        .sort("_key", "_metric")
+        .with_row_index("_combo")
+        .cache()
+    )
+    # the ODR components divide by the ODR population of the same key
+    odr_rows = rows.filter(pl.col("_metric") == _CODE["odr"]).select(
+        "_key", pl.col("_combo").alias("_den_from")
+    )
+    combos = rows.join(odr_rows, on="_key", how="left").select(
+        "_key",
+        "_metric",
+        "_combo",
+        pl.when(pl.col("metric").is_in(list(COMPONENTS)))
+        .then(pl.col("_den_from"))
+        .otherwise(pl.col("_combo"))
+        .alias("_den_from"),
+    )
+    dense = pl.concat([events, combos], how="diagonal").map_batches(
+        lambda frame: _cumulative_grid(frame, days),
+        schema={"numerator": pl.Int64, "denominator": pl.Int64},
+    )
+    # one row per combination and date, in the same (combination-major) order as `dense`
+    labels = (
+        rows.select(*KEYS, "_metric", pl.int_ranges(0, days, dtype=pl.Int32).alias("_t"))
+        .explode("_t")
+        .select(*KEYS, "_metric", (pl.col("_t") + first).cast(pl.Date).alias("as_of"))
+    )
+    # combinations are numbered in string order: already in the output's order
+    return pl.concat([labels, dense], how="horizontal")
+
+
+def _cumulative_grid(frame: pl.DataFrame, days: int) -> pl.DataFrame:
+    """Dense running counts per (key, metric) combination and date, from +1/-1 events.
+
+    ``frame`` holds the events (``_key, _metric, _t, _num, _sign``) and one row per
+    combination (``_key, _metric, _combo, _den_from``). A scatter-add and a cumulative sum
+    along the dates: O(events + combinations x dates), no sort.
+    """
+    import numpy as np  # only for histories
+
+    is_combo = frame["_combo"].is_not_null().to_numpy()
+    combos = frame.filter(is_combo)
+    events = frame.filter(~is_combo)
+    count = combos.height
+    width = int(frame["_metric"].max()) + 1 if frame.height else 1
+    lookup = np.full((int(combos["_key"].max()) + 1 if count else 1) * width, -1, dtype=np.int64)
+    combo_key = combos["_key"].to_numpy().astype(np.int64) * width + combos["_metric"].to_numpy()
+    lookup[combo_key] = combos["_combo"].to_numpy()
+    event_combo = lookup[
+        events["_key"].to_numpy().astype(np.int64) * width + events["_metric"].to_numpy()
+    ]
+    cell = event_combo * days + events["_t"].to_numpy()
+    sign = events["_sign"].to_numpy().astype(np.int64)
+    numerator = events["_num"].to_numpy()
+    size = count * days
+    num = np.bincount(cell[numerator], weights=sign[numerator], minlength=size)
+    den = np.bincount(cell[~numerator], weights=sign[~numerator], minlength=size)
+    num = num.reshape(count, days).cumsum(axis=1)
+    den = den.reshape(count, days).cumsum(axis=1)
+    order = np.argsort(combos["_combo"].to_numpy())
+    den = den[combos["_den_from"].to_numpy()[order]]
+    return pl.DataFrame(
+        {
+            "numerator": num.ravel().round().astype(np.int64),
+            "denominator": den.ravel().round().astype(np.int64),
+        }
+    )
+
+
+def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
+    """``KEYS, volume``: population records attributed to D-W+1 .. D and counting at D.
+
+    The forecast's projected orders per day are ``volume / W`` (SPEC 5).
+    """
+    d = day_number(day)
+    flags = {}
+    for metric, rule in ORDER_RULES.items():
+        m = policy.metric(metric)
+        scope, cf, _ = rule.bounds(policy, role="denominator", known_at=day)
+        recent = rule.a.is_between(d - m.window_days + 1, d)
+        flags[metric] = (scope & recent & cf.is_not_null()).sum().cast(pl.Int64)
+    wide = (
+        order_dates(data.orders, policy)
+        .group_by(_CHANNEL_KEYS)
+        .agg(flag.alias(name) for name, flag in flags.items())
+    )
+    wide = wide.with_columns(pl.col("odr").alias(c) for c in COMPONENTS)
+    return (
+        wide.unpivot(index=_CHANNEL_KEYS, variable_name="metric", value_name="volume")
+        .with_columns(
+            channel=pl.when(pl.col("metric") == "idr_7d")
+            .then(pl.lit("all"))
+            .otherwise(pl.col("channel"))
+        )
+        .filter(_applies(pl.col("metric"), pl.col("channel")))
+        .group_by(KEYS)
+        .agg(pl.col("volume").sum())
+    )
+
+
+# ------------------------------------------------------------------------ assembly
+
+
+def _parameter_frame(policy: Policy) -> pl.DataFrame:
+    """One row per metric, in metric-code order (row i is code i)."""
+    rows = []
+    for metric in sorted(_CODE, key=_CODE.get):
+        m = policy.metric(metric)
+        p0 = m.allowed_bad
+        rows.append(
+            {
+                "metric": metric,
+                "_metric": _CODE[metric],
+                "_window": m.window_days,
+                "_lag": m.lag_days,
+                "target": None if m.target is None else float(m.target),
+                "condition": m.condition,
+                "informational": m.informational,
+                "_p0_num": None if p0 is None else p0.numerator,
+                "_p0_den": None if p0 is None else p0.denominator,
+            }
+        )
+    schema = {
+        "metric": pl.String,
+        "_metric": pl.Int8,
+        "_window": pl.Int64,
+        "_lag": pl.Int64,
+        "target": pl.Float64,
+        "condition": pl.String,
+        "informational": pl.Boolean,
+        "_p0_num": pl.Int64,
+        "_p0_den": pl.Int64,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def metric_parameters(policy: Policy) -> pl.LazyFrame:
+    """One row per metric: window, lag, target, condition, informational and exact p0."""
+    return _parameter_frame(policy).lazy()
+
+
+def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
+    """Add window dates, target, condition, informational and the SPEC 4.1 statistics.
+
+    ``counts`` carries the metric code ``_metric``: each parameter is looked up by
+    position in a tiny per-code list (no join, no hashing of the metric string). Rows
+    keep their order: the callers sort them on integer keys first.
+    """
+    params = _parameter_frame(policy)
+
+    def lookup(name: str) -> pl.Expr:
+        return pl.lit(params[name]).gather(pl.col("_metric")).alias(name)
+
+    columns = ["_window", "_lag", "target", "condition", "informational", "_p0_num", "_p0_den"]
+    return (
+        with_statistics(
+            counts.with_columns(pl.col("numerator", "denominator").cast(pl.Int64)).with_columns(
+                lookup(c) for c in columns
+            ),
+            condition=pl.col("condition"),
+            p0_numerator=pl.col("_p0_num"),
+            p0_denominator=pl.col("_p0_den"),
+            z=policy.wilson_z,
+            alpha=policy.alpha,
+            watch_fraction=policy.watch_fraction,
+        )
+        .with_columns(
+            window_start=(pl.col("as_of").cast(pl.Int32) - (pl.col("_lag") + pl.col("_window") - 1))
+            .cast(pl.Int32)
+            .cast(pl.Date),
+            window_end=(pl.col("as_of").cast(pl.Int32) - pl.col("_lag"))
+            .cast(pl.Int32)
+            .cast(pl.Date),
+        )
+        .select(METRIC_COLUMNS)
+    )
+
+
+def metrics_table(
+    data: Dataset,
+    *,
+    as_of: date,
+    to: date | None = None,
+    known_at: date | None = None,
+    policy: Policy | None = None,
+) -> pl.LazyFrame:
+    """The metrics table for one as-of date, or for every date ``as_of .. to``.
+
+    Parameters
+    ----------
+    data
+        A validated :class:`~toolkit.model.data.Dataset`.
+    as_of, to
+        First and last as-of date (``to`` defaults to ``as_of``).
+    known_at
+        Judge visibility at the end of this date instead of at each as-of date (restated
+        history); must be on or after every as-of date.
+    policy
+        Windows, lags, targets, cadences; the shipped Amazon US policy by default.
+
+    Returns
+    -------
+    pl.LazyFrame
+        The SPEC 4.2 columns, one row per seller, marketplace, channel, metric and as-of
+        date, sorted by those keys.
+
+    Notes
+    -----
+    Window at as-of D with window W and lag L: attribution dates ``D-L-W+1 .. D-L``, both
+    ends included. A row whose denominator is 0 has null rate, interval and p-value and
+    status ``no_data``.
+
+    Examples
+    --------
+    The source document's example: 10 seller-fulfilled orders in the ODR window, one
+    with an A-to-z claim.
+
+    >>> from datetime import date
+    >>> import polars as pl
+    >>> from toolkit.model.data import dataset_from_frames
+    >>> orders = pl.DataFrame({
+    ...     "order_id": [f"O{i}" for i in range(10)], "seller_id": "S1", "channel": "mfn",
+    ...     "purchased_at": [f"2025-03-{d:02d}T12:00:00Z" for d in range(1, 11)],
+    ... })
+    >>> claims = pl.DataFrame({"claim_id": ["C1"], "order_id": ["O3"],
+    ...     "filed_at": ["2025-03-20T09:00:00Z"], "outcome": ["pending"]})
+    >>> data = dataset_from_frames(orders=orders, claims=claims)
+    >>> table = metrics_table(data, as_of=date(2025, 4, 30)).collect()
+    >>> table.filter(pl.col("metric") == "odr").select(
+    ...     "window_start", "window_end", "numerator", "denominator", "rate", "p_value", "status")
+    shape: (1, 7)
+    ┌──────────────┬────────────┬───────────┬─────────────┬──────┬──────────┬────────────────┐
+    │ window_start ┆ window_end ┆ numerator ┆ denominator ┆ rate ┆ p_value  ┆ status         │
+    │ ---          ┆ ---        ┆ ---       ┆ ---         ┆ ---  ┆ ---      ┆ ---            │
+    │ date         ┆ date       ┆ i64       ┆ i64         ┆ f64  ┆ f64      ┆ str            │
+    ╞══════════════╪════════════╪═══════════╪═════════════╪══════╪══════════╪════════════════╡
+    │ 2025-02-16   ┆ 2025-04-16 ┆ 1         ┆ 10          ┆ 0.1  ┆ 0.095618 ┆ bad_low_volume │
+    └──────────────┴────────────┴───────────┴─────────────┴──────┴──────────┴────────────────┘
+    """
+    policy = policy or load_policy()
+    end = as_of if to is None else to
+    if end < as_of:
+        raise ValueError(f"--to {end} is before --as-of {as_of}")
+    if known_at is not None and known_at < end:
+        raise ValueError(f"--known-at {known_at} must be on or after every as-of date ({end})")
+    if end == as_of:
+        channel_order = pl.col("channel").replace_strict(
+            {"afn": 0, "all": 1, "mfn": 2}, return_dtype=pl.Int8
+        )
+        counts = snapshot_counts(data, policy, as_of, known_at=known_at).sort(
+            "_seller", channel_order, "_metric"
+        )
+    else:  # a range: integer codes assigned in string order, already in output order
+        counts = window_counts(data, policy, as_of, end, known_at=known_at)
+    return _with_status(counts, policy)

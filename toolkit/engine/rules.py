@@ -1,0 +1,358 @@
+"""Every metric's records and their retention windows (SPEC sections 4, 4.3 and 5).
+
+A *record* is an order in a metric's population (the denominator) or in its numerator.
+Each record is described by four dates:
+
+- ``a``: the attribution date (purchase, latest ship or promised delivery date);
+- ``ready``: the first as-of date on which it can count for a reason other than
+  knowledge (the invoice deadline of ``idr_7d``), or null;
+- ``seen``: the visible date of the last fact it needs (the purchase, the shipment, the
+  defect, ...): it cannot count before that;
+- ``stop``: the visible date of the fact that ends it (a cancellation, an on-time
+  shipment, a removal, a denial, ...), or null.
+
+For a metric with window W and lag L, point in time (knowledge = the as-of date)::
+
+    counts_from = max(a + L, ready, seen)      clears_on = min(a + L + W, stop)
+
+and with knowledge frozen at K (``known_at``, restated history; the forecast's known
+part): a record counts on ``a + L <= D < a + L + W`` (and ``ready <= D``) when
+``seen <= K`` and no stop is visible by K; otherwise never.
+
+These two bounds are the only definition of each metric in the toolkit: snapshots,
+histories, the clearance table and forecasts are all counts over them.
+
+All dates here are **day numbers** (Int32 days since 1970-01-01, the physical value of
+``pl.Date``): integer arithmetic is many times faster than adding durations to dates.
+Public tables convert them back to dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import polars as pl
+
+from toolkit.model.data import Dataset
+from toolkit.model.policy import Policy
+from toolkit.time.visibility import DAY_US, day_number, utc_day, visible_day
+
+__all__ = [
+    "COMPONENT_OF",
+    "ORDER_RULES",
+    "Rule",
+    "defect_events",
+    "defect_records",
+    "order_dates",
+    "window_bounds",
+]
+
+_NO_DAY = pl.lit(None, dtype=pl.Int32)
+
+
+def window_bounds(
+    a: pl.Expr,
+    *,
+    window_days: int,
+    lag_days: int,
+    seen: pl.Expr,
+    stop: pl.Expr | None = None,
+    ready: pl.Expr | None = None,
+    known_at: date | None = None,
+) -> tuple[pl.Expr, pl.Expr]:
+    """``(counts_from, clears_on)`` of records (day numbers), point in time or known at K.
+
+    A record whose window is empty (``counts_from >= clears_on``) or null never counts.
+    """
+    opens = a + lag_days
+    closes = a + (lag_days + window_days)
+    stop = _NO_DAY if stop is None else stop
+    ready = _NO_DAY if ready is None else ready
+    if known_at is None:
+        return pl.max_horizontal(opens, ready, seen), pl.min_horizontal(closes, stop)
+    k = pl.lit(day_number(known_at), dtype=pl.Int32)
+    keep = (seen <= k) & (stop.is_null() | (stop > k))
+    return (
+        pl.when(keep).then(pl.max_horizontal(opens, ready)),
+        pl.when(keep).then(closes),
+    )
+
+
+def order_dates(orders: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
+    """Add the attribution and visible day numbers every rule uses (columns starting ``_``).
+
+    ``_pd`` purchase date, ``_pv`` purchase visible, ``_lsd`` latest ship date,
+    ``_sd``/``_sv`` ship date and its visible date, ``_pdd`` promised delivery date,
+    ``_dv`` delivery visible, ``_cv`` cancellation visible, ``_iv`` invoice visible,
+    ``_deadline`` the invoice deadline date (first Monday-to-Friday date after the ship
+    date), ``_upload_on_time`` and ``_mfn`` (seller-fulfilled).
+    """
+    cadence = policy.cadence_minutes["orders"]
+
+    def seen(column: str) -> pl.Expr:
+        return visible_day(pl.col(column), cadence_minutes=cadence)
+
+    ship_day = utc_day(pl.col("shipped_at"))
+    weekday = (ship_day + 3) % 7  # Monday 0 .. Sunday 6 (day 0, 1970-01-01, was a Thursday)
+    step = pl.when(weekday == 4).then(3).when(weekday == 5).then(2).otherwise(1)
+    deadline = ship_day + step
+    # 23:59:59 UTC of the deadline date; an upload at that instant is on time
+    deadline_us = deadline.cast(pl.Int64) * DAY_US + (DAY_US - 1_000_000)
+    on_time = pl.col("invoice_uploaded_at").dt.epoch("us") <= deadline_us
+    return orders.with_columns(
+        _pd=utc_day(pl.col("purchased_at")),
+        _pv=seen("purchased_at"),
+        _lsd=utc_day(pl.col("latest_ship_at")),
+        _sd=ship_day,
+        _sv=seen("shipped_at"),
+        _pdd=utc_day(pl.col("promised_delivery_at")),
+        _dv=seen("delivered_at"),
+        _cv=seen("cancelled_at"),
+        _iv=seen("invoice_uploaded_at"),
+        _deadline=deadline.cast(pl.Int32),
+        _mfn=pl.col("channel") == "mfn",
+        _upload_on_time=on_time.fill_null(False),
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Population and numerator of one order-level metric, over :func:`order_dates` columns.
+
+    ``channel`` is ``"mfn"`` for seller-fulfilled-only metrics, ``None`` for metrics per
+    each order's own channel, ``"all"`` for both channels together. The numerator's
+    ``seen`` and ``stop`` are combined with the population's (a record counts in the
+    numerator only while its order is in the population).
+    """
+
+    metric: str
+    channel: str | None
+    population: pl.Expr
+    a: pl.Expr
+    seen: pl.Expr
+    stop: pl.Expr | None = None
+    counted: pl.Expr | None = None
+    counted_seen: pl.Expr | None = None
+    counted_stop: pl.Expr | None = None
+    counted_ready: pl.Expr | None = None
+
+    def _parts(self, role: str):
+        """``(scope, seen, stop, ready)`` of the population or of the numerator."""
+        scope = self.population
+        if self.channel == "mfn":
+            scope = scope & pl.col("_mfn")
+        seen, stop, ready = self.seen, self.stop, None
+        if role == "numerator":
+            scope = scope & self.counted
+            if self.counted_seen is not None:
+                seen = pl.max_horizontal(seen, self.counted_seen)
+            if self.counted_stop is not None:
+                stop = (
+                    self.counted_stop
+                    if stop is None
+                    else pl.min_horizontal(stop, self.counted_stop)
+                )
+            ready = self.counted_ready
+        return scope.fill_null(False), seen, stop, ready
+
+    def bounds(self, policy: Policy, *, role: str, known_at: date | None):
+        """``(filter, counts_from, clears_on)`` for the ``"denominator"`` or ``"numerator"``."""
+        m = policy.metric(self.metric)
+        scope, seen, stop, ready = self._parts(role)
+        cf, co = window_bounds(
+            self.a,
+            window_days=m.window_days,
+            lag_days=m.lag_days,
+            seen=seen,
+            stop=stop,
+            ready=ready,
+            known_at=known_at,
+        )
+        return scope, cf, co
+
+    def active(self, policy: Policy, *, role: str, day: date, known_at: date | None) -> pl.Expr:
+        """True where the record counts on ``day``: the same test as
+        ``counts_from <= day < clears_on`` from :meth:`bounds`, written as direct
+        comparisons (several times faster on one date than building the bounds).
+        """
+        m = policy.metric(self.metric)
+        scope, seen, stop, ready = self._parts(role)
+        d = day_number(day)
+        k = d if known_at is None else day_number(known_at)
+        test = scope & self.a.is_between(d - m.lag_days - m.window_days + 1, d - m.lag_days)
+        test = test & (seen <= k)
+        if stop is not None:
+            test = test & (stop.is_null() | (stop > k))
+        if ready is not None:
+            test = test & (ready.is_null() | (ready <= d))
+        return test.fill_null(False)
+
+
+_c = pl.col
+_shipped = _c("shipped_at").is_not_null()
+_cancelled = _c("cancelled_at").is_not_null()
+_lsr = Rule(
+    "lsr",
+    "mfn",
+    population=_c("latest_ship_at").is_not_null(),
+    a=_c("_lsd"),
+    seen=_c("_pv"),
+    stop=pl.when(_cancelled).then(_c("_cv")),
+    counted=pl.lit(True),
+    # on time = shipped_at <= latest_ship_at and the shipment visible: it leaves the
+    # numerator on the shipment's visible date
+    counted_stop=pl.when(_c("shipped_at") <= _c("latest_ship_at")).then(_c("_sv")),
+)
+
+#: The order-level metrics (the ODR numerators come from :func:`defect_records`).
+ORDER_RULES: dict[str, Rule] = {
+    "odr": Rule("odr", None, population=pl.lit(True), a=_c("_pd"), seen=_c("_pv")),
+    "lsr_10d": replace(_lsr, metric="lsr_10d"),
+    "lsr_30d": replace(_lsr, metric="lsr_30d"),
+    "cancel_rate_7d": Rule(
+        "cancel_rate_7d",
+        "mfn",
+        population=pl.lit(True),
+        a=_c("_pd"),
+        seen=_c("_pv"),
+        counted=_cancelled & _c("cancelled_by").is_in(["seller", "amazon"]),
+        counted_seen=_c("_cv"),
+    ),
+    "vtr_30d": Rule(
+        "vtr_30d",
+        "mfn",
+        population=_shipped & _c("promised_delivery_at").is_not_null(),
+        a=_c("_pdd"),
+        seen=pl.max_horizontal(_c("_pv"), _c("_sv")),
+        counted=_c("tracking_valid").fill_null(False),
+    ),
+    "otdr_14d": Rule(
+        "otdr_14d",
+        "mfn",
+        population=_shipped
+        & _c("tracking_valid").fill_null(False)
+        & _c("promised_delivery_at").is_not_null(),
+        a=_c("_pdd"),
+        seen=pl.max_horizontal(_c("_pv"), _c("_sv")),
+        counted=(_c("delivered_at") <= _c("promised_delivery_at")).fill_null(False),
+        counted_seen=_c("_dv"),
+    ),
+    "idr_7d": Rule(
+        "idr_7d",
+        "all",
+        population=_c("is_business") & _shipped,
+        a=_c("_pd"),
+        seen=pl.max_horizontal(_c("_pv"), _c("_sv")),
+        counted=pl.lit(True),
+        counted_ready=_c("_deadline"),
+        counted_stop=pl.when(_c("_upload_on_time")).then(_c("_iv")),
+    ),
+}
+
+#: ODR components: (metric, defect_type) per defect table.
+COMPONENT_OF = {
+    "feedback": ("odr_negative_feedback", "negative_feedback"),
+    "claims": ("odr_claims", "claim"),
+    "chargebacks": ("odr_chargebacks", "chargeback"),
+}
+
+
+def defect_events(data: Dataset, policy: Policy) -> pl.LazyFrame:
+    """Every ODR defect record on its own, without its order.
+
+    Columns: ``order_id, metric`` (the component), ``defect_type, record_id, seen`` (the
+    record's visible day), ``stop`` (visible day of the removal or resolution that ends
+    it, or null) and ``stop_reason``. Day numbers.
+    """
+    fb = policy.cadence_minutes["feedback"]
+    cl = policy.cadence_minutes["claims"]
+    cb = policy.cadence_minutes["chargebacks"]
+    won = policy.chargeback_won_removes
+    feedback = data.feedback.filter(pl.col("rating") <= 2).select(
+        "order_id",
+        pl.lit("feedback").alias("_source"),
+        pl.col("feedback_id").alias("record_id"),
+        visible_day(pl.col("left_at"), cadence_minutes=fb).alias("seen"),
+        visible_day(pl.col("removed_at"), cadence_minutes=fb).alias("stop"),
+        pl.when(pl.col("removed_at").is_not_null()).then(pl.lit("removed")).alias("stop_reason"),
+    )
+    stops_claim = pl.col("outcome").is_in(["denied", "withdrawn", "protected"])
+    claims = data.claims.select(
+        "order_id",
+        pl.lit("claims").alias("_source"),
+        pl.col("claim_id").alias("record_id"),
+        visible_day(pl.col("filed_at"), cadence_minutes=cl).alias("seen"),
+        pl.when(stops_claim)
+        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cl))
+        .alias("stop"),
+        pl.when(stops_claim).then(pl.col("outcome")).alias("stop_reason"),
+    )
+    stops_cb = (pl.col("outcome") == "seller_won") & pl.lit(won)
+    chargebacks = data.chargebacks.filter(pl.col("kind") == "service").select(
+        "order_id",
+        pl.lit("chargebacks").alias("_source"),
+        pl.col("chargeback_id").alias("record_id"),
+        visible_day(pl.col("filed_at"), cadence_minutes=cb).alias("seen"),
+        pl.when(stops_cb)
+        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cb))
+        .alias("stop"),
+        pl.when(stops_cb).then(pl.lit("seller_won")).alias("stop_reason"),
+    )
+    metric = pl.col("_source").replace_strict({k: v[0] for k, v in COMPONENT_OF.items()})
+    kind = pl.col("_source").replace_strict({k: v[1] for k, v in COMPONENT_OF.items()})
+    return pl.concat([feedback, claims, chargebacks]).select(
+        "order_id",
+        metric.alias("metric"),
+        kind.alias("defect_type"),
+        "record_id",
+        "seen",
+        "stop",
+        "stop_reason",
+    )
+
+
+def defect_records(data: Dataset, policy: Policy) -> pl.LazyFrame:
+    """Every ODR defect record with its order and its point-in-time retention window.
+
+    Columns: ``seller_id, marketplace, channel, metric`` (the component),
+    ``order_id, defect_type, record_id, attribution_date, seen, stop, stop_reason,
+    counts_from, clears_on``, dates as day numbers. ``seen`` is the later of the record's
+    and its order's visible day: a record never counts before its order is known.
+    """
+    odr = policy.metric("odr")
+    orders = data.orders.select(
+        "order_id",
+        "seller_id",
+        "marketplace",
+        "channel",
+        utc_day(pl.col("purchased_at")).alias("attribution_date"),
+        visible_day(pl.col("purchased_at"), cadence_minutes=policy.cadence_minutes["orders"]).alias(
+            "_pv"
+        ),
+    )
+    events = defect_events(data, policy)
+    joined = events.join(orders, on="order_id", how="inner", build_side="force_left")
+    seen = pl.max_horizontal("_pv", "seen")
+    cf, co = window_bounds(
+        pl.col("attribution_date"),
+        window_days=odr.window_days,
+        lag_days=odr.lag_days,
+        seen=seen,
+        stop=pl.col("stop"),
+    )
+    return joined.select(
+        "seller_id",
+        "marketplace",
+        "channel",
+        "metric",
+        "order_id",
+        "defect_type",
+        "record_id",
+        "attribution_date",
+        seen.alias("seen"),
+        "stop",
+        "stop_reason",
+        cf.alias("counts_from"),
+        co.alias("clears_on"),
+    )

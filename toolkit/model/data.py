@@ -1,0 +1,480 @@
+"""Read a data directory into typed polars frames, and validate it (SPEC sections 3 and 8).
+
+A data directory holds ``<table>.csv`` or ``<table>.parquet`` for each table; only
+``orders`` is required. Timestamps with an offset or ``Z`` are converted to UTC, naive
+ones are read as UTC; every timestamp becomes ``Datetime("us", "UTC")``. Empty cells take
+the SPEC defaults (``marketplace`` US, ``is_business`` false, ``units`` 1).
+
+Every error names the file, the column, the rows (data rows counted from 1, header
+excluded; the first ten and a count) and the offending values. Nothing is dropped: a row
+that does not parse is an error, never silently skipped.
+
+Examples
+--------
+>>> import polars as pl
+>>> from toolkit.model.data import dataset_from_frames
+>>> orders = pl.DataFrame({
+...     "order_id": ["A", "B"], "seller_id": ["S1", "S1"], "channel": ["mfn", "afn"],
+...     "purchased_at": ["2025-03-03T23:55:00Z", "2025-03-04 10:00:00+02:00"],
+... })
+>>> data = dataset_from_frames(orders=orders)
+>>> data.orders.select("order_id", "marketplace", "purchased_at", "units").collect()
+shape: (2, 4)
+┌──────────┬─────────────┬─────────────────────────┬───────┐
+│ order_id ┆ marketplace ┆ purchased_at            ┆ units │
+│ ---      ┆ ---         ┆ ---                     ┆ ---   │
+│ str      ┆ str         ┆ datetime[μs, UTC]       ┆ i64   │
+╞══════════╪═════════════╪═════════════════════════╪═══════╡
+│ A        ┆ US          ┆ 2025-03-03 23:55:00 UTC ┆ 1     │
+│ B        ┆ US          ┆ 2025-03-04 08:00:00 UTC ┆ 1     │
+└──────────┴─────────────┴─────────────────────────┴───────┘
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import polars as pl
+
+from toolkit.model.schema import RESOLUTION_RULES, TABLES, Column, Table
+
+__all__ = [
+    "DataError",
+    "Dataset",
+    "InputError",
+    "dataset_from_frames",
+    "read_data",
+    "validate_data",
+]
+
+_ROW = "_row"
+_MAX_ROWS_SHOWN = 10
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
+_TRUE = ("true", "1", "t", "yes")
+_FALSE = ("false", "0", "f", "no")
+UTC_US = pl.Datetime("us", "UTC")
+
+
+@dataclass(frozen=True)
+class InputError:
+    """One problem in the input: where it is and what was found."""
+
+    file: str
+    column: str | None
+    problem: str
+    rows: tuple[int, ...] = ()
+    count: int = 0
+    values: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"{self.file}: column {self.column}" if self.column else self.file
+        text = f"{where}: {self.problem}"
+        if self.count:
+            shown = ", ".join(str(r) for r in self.rows)
+            more = f" (first {len(self.rows)} shown)" if self.count > len(self.rows) else ""
+            text += f"; {self.count} row{'s' * (self.count != 1)}: {shown}{more}"
+        if self.values:
+            text += "; values: " + ", ".join(repr(v) for v in self.values)
+        return text
+
+
+class DataError(ValueError):
+    """Raised with every :class:`InputError` found; nothing has been written."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = errors
+        count = len(errors)
+        super().__init__(
+            f"{count} input error{'s' * (count != 1)}:\n" + "\n".join(f"- {e}" for e in errors)
+        )
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The typed tables of one data directory, as lazy frames.
+
+    ``files`` maps each table to the file it came from (absent tables are empty frames
+    with the full schema).
+    """
+
+    orders: pl.LazyFrame
+    feedback: pl.LazyFrame
+    claims: pl.LazyFrame
+    chargebacks: pl.LazyFrame
+    violations: pl.LazyFrame
+    files: dict[str, str] = field(default_factory=dict)
+
+    def table(self, name: str) -> pl.LazyFrame:
+        """The frame of table ``name``."""
+        return getattr(self, name)
+
+    def subset(self, sellers: pl.Expr) -> Dataset:
+        """The orders and violations where ``sellers`` holds, and the records of those orders.
+
+        ``sellers`` is a boolean expression over ``seller_id`` and ``marketplace`` (columns
+        of both ``orders`` and ``violations``).
+
+        >>> import polars as pl
+        >>> orders = pl.DataFrame({"order_id": ["A", "B"], "seller_id": ["S1", "S2"],
+        ...     "channel": ["mfn", "mfn"], "purchased_at": ["2025-03-01", "2025-03-02"]})
+        >>> claims = pl.DataFrame({"claim_id": ["C1", "C2"], "order_id": ["A", "B"],
+        ...     "filed_at": ["2025-03-05", "2025-03-06"], "outcome": ["pending", "pending"]})
+        >>> data = dataset_from_frames(orders=orders, claims=claims)
+        >>> data.subset(pl.col("seller_id") == "S2").claims.select("claim_id").collect().rows()
+        [('C2',)]
+        """
+        orders = self.orders.filter(sellers)
+        ids = orders.select("order_id")
+        return replace(
+            self,
+            orders=orders,
+            feedback=self.feedback.join(ids, on="order_id", how="semi"),
+            claims=self.claims.join(ids, on="order_id", how="semi"),
+            chargebacks=self.chargebacks.join(ids, on="order_id", how="semi"),
+            violations=self.violations.filter(sellers),
+        )
+
+    def collect(self) -> Dataset:
+        """The same dataset with every table materialised once (faster to reuse)."""
+        frames = pl.collect_all([self.table(name) for name in TABLES])
+        return replace(self, **{n: f.lazy() for n, f in zip(TABLES, frames, strict=True)})
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _find_files(path: Path) -> tuple[dict[str, Path], list[InputError]]:
+    found: dict[str, Path] = {}
+    errors: list[InputError] = []
+    if not path.is_dir():
+        return found, [InputError(str(path), None, "is not a data directory")]
+    for name in TABLES:
+        candidates = [path / f"{name}.{ext}" for ext in ("csv", "parquet")]
+        present = [c for c in candidates if c.is_file()]
+        if len(present) > 1:
+            errors.append(
+                InputError(str(path), None, f"both {name}.csv and {name}.parquet exist; keep one")
+            )
+        elif present:
+            found[name] = present[0]
+    if "orders" not in found and not errors:
+        errors.append(InputError(str(path), None, "no orders.csv or orders.parquet (required)"))
+    return found, errors
+
+
+def _scan(file: Path) -> pl.LazyFrame:
+    if file.suffix == ".csv":
+        frame = pl.scan_csv(file, infer_schema=False)
+    else:
+        frame = pl.scan_parquet(file)
+    return frame.with_row_index(_ROW, offset=1)
+
+
+def _empty(table: Table) -> pl.LazyFrame:
+    return pl.LazyFrame(schema={c.name: _dtype(c) for c in table.columns})
+
+
+def _dtype(column: Column) -> pl.DataType:
+    return {
+        "str": pl.String(),
+        "enum": pl.String(),
+        "timestamp": UTC_US,
+        "bool": pl.Boolean(),
+        "int": pl.Int64(),
+    }[column.kind]
+
+
+def _present(raw: pl.Expr, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
+    """A value is there: not null, and for text not empty (typed columns are not cast)."""
+    if dtype == pl.String:
+        return _clean_text(raw, strip=strip).is_not_null()
+    return raw.is_not_null()
+
+
+def _clean_text(raw: pl.Expr, *, strip: bool = True) -> pl.Expr:
+    text = raw.cast(pl.String)
+    if strip:
+        text = text.str.strip_chars()
+    return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
+
+
+def _parse_timestamp(text: pl.Expr) -> pl.Expr:
+    """ISO 8601 text to ``Datetime[us, UTC]``, null where it does not parse.
+
+    Every accepted form is first rewritten into one canonical form, so that a single
+    ``to_datetime`` pass parses them all: ``T`` or a space between date and time, optional
+    seconds and fractions, an optional ``Z`` or offset (naive means UTC), or a plain date
+    (midnight UTC).
+    """
+    canonical = (
+        text.str.replace(r"^(\d{4}-\d{2}-\d{2})$", r"${1}T00:00:00")
+        .str.replace(r"^(\d{4}-\d{2}-\d{2}) ", r"${1}T")
+        .str.replace(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([^:\d]|$)", r"${1}:00${2}")
+    )
+    zoned = (
+        pl.when(canonical.str.contains(r"(Z|[+-]\d{2}:?\d{2})$"))
+        .then(canonical)
+        .otherwise(canonical + "Z")
+    )
+    return zoned.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+
+
+def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
+    """Typed value of ``column`` from its raw form; null where it does not parse.
+
+    ``strip`` removes surrounding spaces from text (CSV cells typed in spreadsheets);
+    Parquet text is used as it is. An empty text is null either way.
+    """
+    raw = pl.col(column.name)
+    if column.kind in ("str", "enum"):
+        return _clean_text(raw, strip=strip and column.name != "comment")
+    if column.kind == "timestamp":
+        if isinstance(dtype, pl.Datetime):
+            typed = (
+                raw.dt.replace_time_zone("UTC")
+                if dtype.time_zone is None
+                else raw.dt.convert_time_zone("UTC")
+            )
+            return typed.cast(UTC_US)
+        if isinstance(dtype, pl.Date):
+            return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        return _parse_timestamp(_clean_text(raw))
+    if column.kind == "bool":
+        if dtype == pl.Boolean:
+            return raw
+        if dtype.is_integer():
+            return pl.when(raw == 1).then(True).when(raw == 0).then(False)
+        text = _clean_text(raw).str.to_lowercase()
+        mapping = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+        return text.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
+    if column.kind == "int":
+        if dtype.is_integer():
+            return raw.cast(pl.Int64)
+        if dtype.is_float():
+            return pl.when(raw == raw.floor()).then(raw).cast(pl.Int64, strict=False)
+        return _clean_text(raw).cast(pl.Int64, strict=False)
+    raise AssertionError(column.kind)
+
+
+def _typed(raw: pl.LazyFrame, table: Table, schema: pl.Schema, *, strip: bool) -> pl.LazyFrame:
+    """Typed frame with defaults; keeps ``_row`` and any extra columns (ignored)."""
+    exprs = []
+    for column in table.columns:
+        if column.name in schema:
+            value = _parse(column, schema[column.name], strip=strip)
+            if column.default is not None:
+                value = value.fill_null(column.default)
+        else:
+            value = pl.lit(column.default, dtype=_dtype(column))
+        exprs.append(value.cast(_dtype(column)).alias(column.name))
+    extras = [n for n in schema if n not in table.names and n != _ROW]
+    return raw.select(pl.col(_ROW), *exprs, *extras)
+
+
+# ------------------------------------------------------------------------ validation
+
+
+def _column_checks(
+    table: Table, schema: pl.Schema, *, strip: bool = True
+) -> list[tuple[str, str, pl.Expr]]:
+    """(column, problem, bad-row mask) for every per-column check of one table."""
+    checks = []
+    for column in table.columns:
+        if column.name not in schema:
+            continue
+        raw = pl.col(column.name)
+        typed = _parse(column, schema[column.name], strip=strip)
+        present = _present(raw, schema[column.name], strip=strip)
+        if column.kind in ("timestamp", "bool", "int"):
+            label = {
+                "timestamp": "unparseable timestamp",
+                "bool": "not a boolean (true/false/1/0/t/f/yes/no)",
+                "int": "not an integer",
+            }[column.kind]
+            checks.append((column.name, label, present & typed.is_null()))
+        if column.kind == "enum":
+            allowed = ", ".join(column.values)
+            checks.append(
+                (
+                    column.name,
+                    f"enumeration value not allowed (allowed: {allowed})",
+                    typed.is_not_null() & ~typed.is_in(list(column.values)),
+                )
+            )
+        if column.low is not None or column.high is not None:
+            low, high = column.low, column.high
+            bad = pl.lit(False)
+            if low is not None:
+                bad = bad | (typed < low)
+            if high is not None:
+                bad = bad | (typed > high)
+            span = f"{low}..{high}" if high is not None else f">= {low}"
+            what = "rating outside 1..5" if column.name == "rating" else f"{column.name} not {span}"
+            checks.append((column.name, what, bad.fill_null(False)))
+        if column.required:
+            checks.append((column.name, "missing value in a required column", ~present))
+    return checks
+
+
+def _report(frame: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr]], file: str):
+    """Evaluate all masks in one pass; an InputError for each mask with rows.
+
+    Each mask is computed once (as a column); only the first bad rows' values are turned
+    into text, so a clean file costs one pass of cheap boolean columns.
+    """
+    if not checks:
+        return []
+    names = frame.collect_schema().names()
+    masks = frame.select(
+        _ROW,
+        *(c for c in dict.fromkeys(column for column, _, _ in checks) if c in names),
+        *(mask.fill_null(False).alias(f"_bad{i}") for i, (_, _, mask) in enumerate(checks)),
+    )
+    counts = masks.select(pl.col(f"_bad{i}").sum() for i in range(len(checks))).collect().row(0)
+    failing = [i for i, n in enumerate(counts) if n]
+    if not failing:
+        return []
+    shown = []
+    for i in failing:
+        column = checks[i][0]
+        value = pl.col(column) if column in names else pl.lit(None, pl.String)
+        bad = pl.col(f"_bad{i}")
+        shown.append(
+            masks.filter(bad)
+            .head(_MAX_ROWS_SHOWN)
+            .select(
+                pl.col(_ROW).implode().alias("rows"),
+                value.cast(pl.String).implode().alias("values"),
+            )
+        )
+    errors = []
+    for i, result in zip(failing, pl.collect_all(shown), strict=True):
+        column, problem, _ = checks[i]
+        row = result.row(0, named=True)
+        values = tuple(dict.fromkeys(str(v) for v in row["values"] if v is not None))
+        errors.append(
+            InputError(
+                file, column, problem, tuple(int(r) for r in row["rows"]), int(counts[i]), values
+            )
+        )
+    return errors
+
+
+def _table_errors(
+    name: str, raw: pl.LazyFrame, order_ids: pl.LazyFrame | None, file: str, *, strip: bool
+) -> list[InputError]:
+    table = TABLES[name]
+    schema = raw.collect_schema()
+    missing = [c.name for c in table.columns if c.required and c.name not in schema]
+    errors = [InputError(file, c, "missing required column") for c in missing]
+    if missing:
+        return errors
+
+    def typed(column: str) -> pl.Expr:
+        return _parse(table.column(column), schema[column], strip=strip)
+
+    checks = _column_checks(table, schema, strip=strip)
+    key = typed(table.key)
+    checks.append((table.key, f"duplicate {table.key}", key.is_not_null() & key.is_duplicated()))
+    if name in RESOLUTION_RULES:
+        start, end, outcome, resolved = RESOLUTION_RULES[name]
+        needs = typed(outcome).is_in(list(resolved)).fill_null(False) if outcome in schema else None
+        if needs is not None:
+            if end in schema:
+                absent = ~_present(pl.col(end), schema[end], strip=strip)
+                checks.append(
+                    (end, f"{end} before {start}", (typed(end) < typed(start)).fill_null(False))
+                )
+            else:
+                absent = pl.lit(True)
+            checks.append((outcome, f"missing {end} for a resolved {outcome}", needs & absent))
+    frame = raw
+    if table.references_orders and order_ids is not None:
+        known = order_ids.unique().with_columns(_known=pl.lit(True))
+        frame = raw.with_columns(_ref=typed("order_id")).join(
+            known, left_on="_ref", right_on="order_id", how="left", maintain_order="left"
+        )
+        unknown = pl.col("_ref").is_not_null() & pl.col("_known").is_null()
+        checks.append(("order_id", "references an unknown order_id", unknown))
+    return errors + _report(frame, checks, file)
+
+
+def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool) -> Dataset:
+    """Type (and validate) each source ``(file label, raw frame, strip text?)``."""
+    errors: list[InputError] = []
+    typed: dict[str, pl.LazyFrame] = {}
+    schemas = {}
+    for name, (file, raw, strip) in sources.items():
+        try:
+            schemas[name] = raw.collect_schema()
+        except Exception as exc:  # unreadable file: report it with its name
+            errors.append(InputError(file, None, f"cannot be read: {exc}".splitlines()[0]))
+            continue
+        typed[name] = _typed(raw, TABLES[name], schemas[name], strip=strip)
+    if validate and not errors:
+        order_ids = None
+        if "orders" in typed and "order_id" in schemas["orders"]:
+            order_ids = typed["orders"].select("order_id").drop_nulls()
+        for name, (file, raw, strip) in sources.items():
+            errors += _table_errors(name, raw, order_ids, file, strip=strip)
+    if errors:
+        raise DataError(errors)
+    frames = {
+        name: typed[name].drop(_ROW) if name in typed else _empty(TABLES[name]) for name in TABLES
+    }
+    files = {name: source[0] for name, source in sources.items()}
+    return Dataset(**frames, files=files)
+
+
+def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
+    """Read the data directory ``path`` into a :class:`Dataset` of typed lazy frames.
+
+    Parameters
+    ----------
+    path
+        Directory holding ``orders`` and optionally ``feedback``, ``claims``,
+        ``chargebacks`` and ``violations``, each as ``.csv`` or ``.parquet``.
+    validate
+        Check every rule of SPEC section 8 first (one pass over each file). Turn it off
+        only for data validated before.
+
+    Raises
+    ------
+    DataError
+        With every problem found (file, column, rows, values).
+    """
+    path = Path(path)
+    files, errors = _find_files(path)
+    if errors:
+        raise DataError(errors)
+    sources = {
+        name: (file.name, _scan(file), file.suffix == ".csv") for name, file in files.items()
+    }
+    return _load(sources, validate)
+
+
+def validate_data(path: str | Path) -> list[InputError]:
+    """Every input error of the data directory ``path`` (empty when it is valid)."""
+    try:
+        read_data(path)
+    except DataError as exc:
+        return exc.errors
+    return []
+
+
+def dataset_from_frames(*, validate: bool = True, **frames: pl.DataFrame | pl.LazyFrame) -> Dataset:
+    """A :class:`Dataset` from in-memory frames (tests, notebooks), typed and validated.
+
+    Pass ``orders=`` and any of ``feedback=``, ``claims=``, ``chargebacks=``,
+    ``violations=``; values may be strings as in a CSV file or already typed.
+    """
+    unknown = sorted(set(frames) - set(TABLES))
+    if unknown:
+        raise TypeError(f"unknown table(s): {', '.join(unknown)}")
+    sources = {
+        name: (f"<{name}>", frame.lazy().with_row_index(_ROW, offset=1), True)
+        for name, frame in frames.items()
+    }
+    return _load(sources, validate)

@@ -1,0 +1,188 @@
+"""The input tables of SPEC section 3: columns, types, enumerations and defaults.
+
+This module only describes; :mod:`toolkit.model.data` reads and validates files against it.
+
+Examples
+--------
+>>> from toolkit.model.schema import TABLES
+>>> [c.name for c in TABLES["claims"].columns if c.required]
+['claim_id', 'order_id', 'filed_at', 'outcome']
+>>> TABLES["orders"].column("channel").values
+('mfn', 'afn')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "CATEGORY_SPAPI_KEYS",
+    "TABLES",
+    "Column",
+    "Table",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: ``kind`` is ``str``, ``timestamp``, ``bool``, ``int`` or ``enum``."""
+
+    name: str
+    kind: str
+    required: bool = False
+    values: tuple[str, ...] = ()
+    default: Any = None
+    low: int | None = None
+    high: int | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input table: its columns, key column and the order it references, if any."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: str
+    references_orders: bool = False
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        """Column names in schema order."""
+        return [c.name for c in self.columns]
+
+
+#: Violation categories and the SP-API report key each one is exported under.
+CATEGORY_SPAPI_KEYS = {
+    "listing_policy": "listingPolicyViolations",
+    "product_authenticity": "productAuthenticityCustomerComplaints",
+    "product_condition": "productConditionCustomerComplaints",
+    "product_safety": "productSafetyCustomerComplaints",
+    "received_intellectual_property": "receivedIntellectualPropertyComplaints",
+    "restricted_product": "restrictedProductPolicyViolations",
+    "suspected_intellectual_property": "suspectedIntellectualPropertyViolations",
+    "food_and_product_safety": "foodAndProductSafetyIssues",
+    "document_requests": "documentRequests",
+    "customer_product_reviews": "otherPolicyViolations",
+    "other": "otherPolicyViolations",
+}
+
+_TS = "timestamp"
+
+TABLES: dict[str, Table] = {
+    "orders": Table(
+        "orders",
+        (
+            Column("order_id", "str", required=True),
+            Column("seller_id", "str", required=True),
+            Column("marketplace", "str", default="US"),
+            Column("channel", "enum", required=True, values=("mfn", "afn")),
+            Column("purchased_at", _TS, required=True),
+            Column("latest_ship_at", _TS),
+            Column("shipped_at", _TS),
+            Column("promised_delivery_at", _TS),
+            Column("delivered_at", _TS),
+            Column("tracking_valid", "bool"),
+            Column("cancelled_at", _TS),
+            Column("cancelled_by", "enum", values=("seller", "buyer", "amazon")),
+            Column("is_business", "bool", default=False),
+            Column("invoice_uploaded_at", _TS),
+            Column("units", "int", default=1, low=1),
+        ),
+        key="order_id",
+    ),
+    "feedback": Table(
+        "feedback",
+        (
+            Column("feedback_id", "str", required=True),
+            Column("order_id", "str", required=True),
+            Column("rating", "int", required=True, low=1, high=5),
+            Column("left_at", _TS, required=True),
+            Column("comment", "str"),
+            Column("removed_at", _TS),
+            Column("removal", "enum", values=("buyer_removed", "amazon_removed", "struck_through")),
+        ),
+        key="feedback_id",
+        references_orders=True,
+    ),
+    "claims": Table(
+        "claims",
+        (
+            Column("claim_id", "str", required=True),
+            Column("order_id", "str", required=True),
+            Column("filed_at", _TS, required=True),
+            Column(
+                "outcome",
+                "enum",
+                required=True,
+                values=("pending", "granted", "denied", "withdrawn", "protected"),
+            ),
+            Column("resolved_at", _TS),
+        ),
+        key="claim_id",
+        references_orders=True,
+    ),
+    "chargebacks": Table(
+        "chargebacks",
+        (
+            Column("chargeback_id", "str", required=True),
+            Column("order_id", "str", required=True),
+            Column("filed_at", _TS, required=True),
+            Column("kind", "enum", required=True, values=("service", "fraud")),
+            Column(
+                "outcome", "enum", required=True, values=("pending", "seller_lost", "seller_won")
+            ),
+            Column("resolved_at", _TS),
+        ),
+        key="chargeback_id",
+        references_orders=True,
+    ),
+    "violations": Table(
+        "violations",
+        (
+            Column("violation_id", "str", required=True),
+            Column("seller_id", "str", required=True),
+            Column("marketplace", "str", default="US"),
+            Column("category", "enum", required=True, values=tuple(CATEGORY_SPAPI_KEYS)),
+            Column("severity", "enum", required=True, values=("low", "medium", "high", "critical")),
+            Column("detected_at", _TS, required=True),
+            Column("asin", "str"),
+            Column(
+                "resolution",
+                "enum",
+                values=(
+                    "appeal_accepted",
+                    "action_taken",
+                    "acknowledged",
+                    "appeal_rejected",
+                    "disputed_error",
+                ),
+            ),
+            Column("resolved_at", _TS),
+        ),
+        key="violation_id",
+    ),
+}
+
+#: For each table: (start column, resolution column, the outcome column and its values that
+#: need a resolution time). ``resolved_at`` must be present for those and never earlier
+#: than the start.
+RESOLUTION_RULES = {
+    "claims": (
+        "filed_at",
+        "resolved_at",
+        "outcome",
+        ("granted", "denied", "withdrawn", "protected"),
+    ),
+    "chargebacks": ("filed_at", "resolved_at", "outcome", ("seller_lost", "seller_won")),
+    "violations": (
+        "detected_at",
+        "resolved_at",
+        "resolution",
+        ("appeal_accepted", "action_taken", "acknowledged", "appeal_rejected", "disputed_error"),
+    ),
+}

@@ -1,0 +1,1 @@
+"""Per-seller HTML reports: results computed once, a view per seller, the batch runner."""

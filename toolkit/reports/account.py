@@ -1,0 +1,170 @@
+"""Report sections about the account beyond the metrics (private).
+
+Policy violations and the AHR estimate, the low-volume explanation, data freshness and
+the reconciliation with Amazon's report; see :mod:`toolkit.reports.sections` for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import altair as alt
+import polars as pl
+
+from toolkit import charts
+from toolkit.reports.sections import _fragment, _today, _wide
+from toolkit.reports.text import (
+    Fragment,
+    day,
+    esc,
+    metric_label,
+    paragraphs,
+    pct,
+    plural,
+    stamp,
+    table,
+    target_text,
+)
+
+if TYPE_CHECKING:
+    from toolkit.reports.view import SellerReport
+
+
+def violations(report: SellerReport) -> Fragment:
+    """Policy violations: what is displayed, what costs AHR points, until when."""
+    v = report.tables["violations"].sort("displayed_from", "violation_id")
+    if v.height == 0:
+        return _fragment(paragraphs("No policy violation is on your record."))
+    days = report.policy.display_days
+    status_words = {
+        "open": "open",
+        "addressed": "addressed",
+        "expired": "no longer displayed",
+        "removed_as_error": "removed (dispute upheld)",
+    }
+    rows = [
+        [
+            esc(r["violation_id"]),
+            esc(r["category"].replace("_", " ")),
+            esc(r["severity"]),
+            day(r["displayed_from"]),
+            day(r["displayed_until"]),
+            day(r["costs_points_until"]),
+            f"{r['points_at_as_of']}",
+            esc(status_words.get(r["status"], r["status"])),
+        ]
+        for r in v.iter_rows(named=True)
+    ]
+    points = int(v["points_at_as_of"].sum())
+    active = v.filter(pl.col("points_at_as_of") > 0).height
+    lead = (
+        f"A violation is displayed on your account for {days} days from the day it is "
+        "detected, unless a dispute shows it was an error. It costs AHR points until you "
+        "address it (appeal accepted, action taken or acknowledged) or its display ends; "
+        "a second one in the same category costs double. "
+        f"Today {plural(active, 'violation')} cost{'s' if active == 1 else ''} "
+        f"{plural(points, 'point')} of your AHR estimate."
+    )
+    headers = [
+        "Violation",
+        "Category",
+        "Severity",
+        "Displayed from",
+        "Displayed until",
+        "Costs points until",
+        "Points today",
+        "Status",
+    ]
+    faded = [r == "expired" or r == "removed_as_error" for r in v["status"].to_list()]
+    return _fragment(paragraphs(lead) + table(headers, rows, numeric=[6], faded=faded))
+
+
+def violations_chart(report: SellerReport) -> alt.TopLevelMixin:
+    """Violations timeline over the AHR estimate (or the AHR estimate alone)."""
+    ahr = report.tables["ahr"]
+    v = report.tables["violations"]
+    if v.height == 0:
+        return _wide(charts.ahr_chart(ahr, policy=report.policy, title="AHR estimate"))
+    chart = charts.violations_timeline(
+        v, ahr=ahr, policy=report.policy, title="Policy violations and the AHR estimate"
+    )
+    return _wide(chart, height=160)
+
+
+def low_volume(report: SellerReport) -> Fragment:
+    """Why a rate over its target can still be 'low volume', with the Wilson interval."""
+    rows = _today(report).filter(pl.col("status") == "bad_low_volume")
+    z = report.policy.wilson_z
+    alpha = float(report.policy.alpha)
+    general = (
+        "With few orders one bad order moves a rate a lot. When a rate misses its target we "
+        "ask how likely that many bad orders would be for a seller exactly at the limit; "
+        f"if that chance is {alpha:.0%} or more, the status is <b>Over, low volume</b>: "
+        "too few orders to say you are really over the limit (Amazon may still act on it)."
+    )
+    if rows.height == 0:
+        return _fragment(paragraphs(general, "None of your metrics is in this situation today."))
+    texts = [general]
+    for r in rows.iter_rows(named=True):
+        texts.append(
+            f"<b>{esc(metric_label(r['metric'], r['channel']))}</b>: {pct(r['rate'])} "
+            f"({r['numerator']:,} of {plural(r['denominator'], 'order')}), target "
+            f"{target_text(r['condition'], r['target'])}. A seller exactly at the limit gets "
+            f"this result {pct(r['p_value'], 1)} of the time. The {1 - alpha:.0%} Wilson "
+            f"interval of your rate is {pct(r['ci_low'], 1)} to {pct(r['ci_high'], 1)} "
+            f"(z = {z:.2f}): your true rate could be anywhere in it."
+        )
+    return _fragment(paragraphs(*texts))
+
+
+def freshness(report: SellerReport) -> Fragment:
+    """The last event of each source the report knows, and how often Amazon refreshes it."""
+    f = report.tables["freshness"]
+    rows = [
+        [
+            esc(r["source"]),
+            stamp(r["last_event_at"]) if r["last_event_at"] else "no events",
+            stamp(r["visible_at"]),
+            f"every {r['cadence_minutes']} min" if r["cadence_minutes"] else "at once",
+        ]
+        for r in f.iter_rows(named=True)
+    ]
+    lead = (
+        f"This report shows what was known at the end of {day(report.as_of)} (UTC). Amazon "
+        "refreshes each source on a schedule; an event shows on the dashboard at the next "
+        "refresh after it happens (an event at 23:50 with a 30-minute refresh counts from "
+        "the next day)."
+    )
+    return _fragment(
+        paragraphs(lead)
+        + table(["Source", "Last event known", "Visible from", "Refreshed"], rows)
+        + paragraphs(f"Source of the numbers: {esc(report.source)}.", css="sh-note")
+    )
+
+
+_NO_REPORT = (
+    "No Amazon report supplied for this seller. Put its Seller Performance report files "
+    "(SP-API JSON, named after the seller) under <code>sp_api/</code> in the data folder, "
+    "or give the batch a reconciliation table "
+    "(<code>seller-health reports --reconciliation FILE</code>), to compare these numbers "
+    "with Amazon's."
+)
+
+
+def reconciliation_table(report: SellerReport, *, limit: int = 200) -> Fragment:
+    """The reconciliation with Amazon's own report, when one was supplied."""
+    r = report.reconciliation
+    if r is None:
+        return _fragment(paragraphs(_NO_REPORT))
+    if r.height == 0:
+        return _fragment(paragraphs(_NO_REPORT))
+    shown = r.drop("seller_id", "marketplace").head(limit)
+    rows = [[esc(v) for v in row] for row in shown.iter_rows()]
+    more = f" (first {limit} of {r.height} rows)" if r.height > limit else ""
+    return _fragment(
+        paragraphs(
+            "Amazon's numbers next to the ones recomputed here from your orders, over the "
+            f"report's own windows{more}:"
+        )
+        + table(shown.columns, rows)
+    )

@@ -1,0 +1,197 @@
+"""Executing the report notebook per seller, in a kernel that stays started (private).
+
+Each batch worker process calls :func:`start_worker` once and :func:`render_one` per seller.
+With ``kernel="reuse"`` the worker starts one Jupyter kernel and executes notebook after
+notebook in it with nbclient: papermill injects the parameters (the usual
+``injected-parameters`` cell) and a hidden first cell runs ``%reset -f``, so no variable
+survives from one seller to the next while imports, vl-convert's engine and the chart
+theme stay loaded (a fresh kernel spends seconds on those before the first chart). The
+kernel is replaced after :data:`RESTART_EVERY` notebooks, and whenever it died or a cell
+timed out. With ``kernel="fresh"`` every report is executed by ``papermill.execute_notebook``
+in a new kernel (for comparison).
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RESTART_EVERY", "render_one", "start_worker", "stop_worker", "warm_up"]
+
+#: Notebooks a kernel runs before it is replaced (bounds memory growth).
+RESTART_EVERY = 200
+KERNEL_NAME = "python3"
+_RESET = "get_ipython().run_line_magic('reset', '-f')"
+#: What a report needs loaded before its first chart: run once per kernel, ahead of time.
+_WARM_UP = """\
+import altair as alt
+import polars as pl
+from toolkit import charts
+from toolkit.charts import html
+from toolkit.reports import view as report_view
+html.enable_offline_svg()
+html.svg_chart(alt.Chart(pl.DataFrame({"x": [1, 2]})).mark_point().encode(x="x"))
+"""
+
+_worker: _Worker | None = None
+
+
+def _error_text(exc: BaseException) -> str:
+    """``KeyError: 'x'`` from a cell error (nbclient or papermill), else the exception."""
+    ename = getattr(exc, "ename", None)
+    if ename:
+        return f"{ename}: {getattr(exc, 'evalue', '')}".strip()
+    return f"{type(exc).__name__}: {exc}".strip()
+
+
+class _Worker:
+    """One worker's template notebook and (when reusing) its started kernel."""
+
+    def __init__(self, notebook: str, kernel: str, timeout: int) -> None:
+        from papermill.iorw import load_notebook_node
+
+        if kernel not in ("reuse", "fresh"):
+            raise ValueError(f"kernel must be 'reuse' or 'fresh', got {kernel!r}")
+        self.path = notebook
+        self.template = load_notebook_node(notebook)  # as papermill reads it (tags added)
+        self.reuse = kernel == "reuse"
+        self.timeout = timeout
+        self.km: Any = None
+        self.kc: Any = None
+        self.runs = 0
+
+    def _parameterized(self, parameters: dict[str, Any]):
+        from papermill.parameterize import parameterize_notebook
+
+        nb = parameterize_notebook(
+            copy.deepcopy(self.template), parameters, kernel_name=KERNEL_NAME, language="python"
+        )
+        return nb
+
+    def shutdown(self) -> None:
+        """Stop the kernel client and the kernel (if any)."""
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            with suppress(Exception):  # best effort on a dead kernel
+                self.kc.stop_channels()
+        if self.km is not None and self.km.has_kernel:
+            with suppress(Exception):
+                run_sync(self.km.shutdown_kernel)(now=True)
+        self.km, self.kc, self.runs = None, None, 0
+
+    def _execute_reused(self, nb) -> Any:
+        from jupyter_client.manager import AsyncKernelManager
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+        from nbformat.v4 import new_code_cell
+
+        if self.km is None or self.runs >= RESTART_EVERY:
+            self.shutdown()
+            self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        reset = new_code_cell(_RESET, metadata={"tags": ["remove-cell"]})
+        nb.cells.insert(0, reset)
+        client = NotebookClient(nb, km=self.km, timeout=self.timeout, kernel_name=KERNEL_NAME)
+        client.kc = self.kc
+        try:
+            # The kernel's own stderr (ipykernel's start-up warnings) would interleave with
+            # the progress bar; cell errors reach us through the kernel's messages anyway.
+            client.execute(cwd=str(Path.cwd()), stderr=subprocess.DEVNULL)
+        except CellExecutionError:
+            raise  # the kernel is fine: keep it
+        except Exception:
+            self.kc = client.kc
+            self.shutdown()  # dead kernel or timeout: start a new one next time
+            raise
+        finally:
+            if self.km is not None:
+                self.kc = client.kc
+                self.runs += 1
+            nb.cells.remove(reset)
+        return nb
+
+    def execute(self, parameters: dict[str, Any]) -> Any:
+        """The executed notebook for ``parameters`` (raises on a cell error)."""
+        if self.reuse:
+            return self._execute_reused(self._parameterized(parameters))
+        import papermill
+
+        return papermill.execute_notebook(
+            self.path,
+            None,
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            execution_timeout=self.timeout,
+        )
+
+
+def warm_up() -> float:
+    """Start this worker's kernel and load what reports need (seconds taken; never raises).
+
+    The batch submits one per worker while the main process still computes the results,
+    so kernel start-up overlaps with that work instead of delaying the first report.
+    """
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    assert _worker is not None, "start_worker() first"
+    start = time.perf_counter()
+    if _worker.reuse:
+        with suppress(Exception):
+            _worker._execute_reused(new_notebook(cells=[new_code_cell(_WARM_UP)]))
+    return time.perf_counter() - start
+
+
+def start_worker(notebook: str, kernel: str = "reuse", timeout: int = 600) -> None:
+    """Set up this process to render reports (the pool's initializer)."""
+    import atexit
+
+    global _worker
+    if _worker is not None:
+        _worker.shutdown()
+    _worker = _Worker(notebook, kernel, timeout)
+    atexit.register(_worker.shutdown)
+
+
+def stop_worker() -> None:
+    """Shut this process's kernel down (after rendering in the calling process)."""
+    global _worker
+    if _worker is not None:
+        _worker.shutdown()
+        _worker = None
+
+
+def render_one(task: dict[str, Any]) -> dict[str, Any]:
+    """Execute the report notebook for one seller and write its HTML; never raises.
+
+    ``task`` holds ``seller_id, marketplace, results, policy, html, title`` (and anything
+    else, passed through). Returns the task with ``status`` (``ok`` or ``failed``),
+    ``error`` and ``seconds`` (``execute``, ``html``).
+    """
+    from toolkit.charts.html import notebook_to_html
+    from toolkit.model.output import atomic_path
+
+    assert _worker is not None, "start_worker() first"
+    parameters = {
+        "seller_id": task["seller_id"],
+        "marketplace": task["marketplace"],
+        "results": task["results"],
+        "policy": task["policy"],
+    }
+    t0 = time.perf_counter()
+    try:
+        nb = _worker.execute(parameters)
+        t1 = time.perf_counter()
+        page = notebook_to_html(nb, title=task["title"])
+        with atomic_path(task["html"]) as path:
+            path.write_text(page, encoding="utf-8")
+    except Exception as exc:
+        seconds = {"execute": round(time.perf_counter() - t0, 3)}
+        return {**task, "status": "failed", "error": _error_text(exc), "seconds": seconds}
+    t2 = time.perf_counter()
+    seconds = {"execute": round(t1 - t0, 3), "html": round(t2 - t1, 3)}
+    return {**task, "status": "ok", "error": None, "seconds": seconds}

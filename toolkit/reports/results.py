@@ -1,0 +1,459 @@
+"""Report results: every table a seller report shows, computed once for all sellers.
+
+"Compute once, render many" (STYLE.md): :func:`report_tables` builds, as lazy frames over
+every seller, the metrics history, the forecast, the clearance table (with the feedback
+text of each negative rating), the AHR estimate history, the violations table and the
+data freshness; :func:`seller_summary` reduces them to one row per seller for the index
+page. :func:`write_results` writes each seller's slice once, as Parquet, and
+:func:`toolkit.reports.view.load_report` reads a slice back in the report notebook (or
+computes it from a data directory when the notebook runs on its own).
+
+The tables keep only the columns named here: a column that a data file carries beyond the
+SPEC (a buyer's e-mail, say) never reaches the results or a report.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from toolkit.compliance.ahr import ahr_table
+from toolkit.compliance.tables import violations_table
+from toolkit.engine.clearance import clearance_table
+from toolkit.engine.forecast import forecast_table
+from toolkit.engine.metrics import metrics_table
+from toolkit.model.data import Dataset
+from toolkit.model.output import write_table
+from toolkit.model.policy import METRICS, Policy
+from toolkit.reports.names import file_names
+from toolkit.time.visibility import visible_time
+
+__all__ = [
+    "HISTORY_DAYS",
+    "RESULT_TABLES",
+    "STATUS_RANK",
+    "data_freshness",
+    "filter_data",
+    "last_data_date",
+    "read_reconciliation",
+    "reconcile_reports",
+    "report_labels",
+    "report_tables",
+    "seller_summary",
+    "write_results",
+]
+
+#: Days of metric and AHR history a report shows (as-of dates D-179 .. D).
+HISTORY_DAYS = 180
+#: The tables of a seller's results, one Parquet file each.
+RESULT_TABLES = ("metrics", "forecast", "clearance", "ahr", "violations", "freshness", "summary")
+#: Worst first: the order in which statuses sort (the AHR band ``critical`` ranks with
+#: ``bad``, ``at_risk`` just after it: Amazon warns of deactivation in that band).
+STATUS_RANK = {"bad": 0, "at_risk": 1, "bad_low_volume": 2, "watch": 3, "good": 4, "no_data": 5}
+_SELLER = ["seller_id", "marketplace"]
+#: Timestamp columns that are events (not promises such as ``latest_ship_at``), per source.
+_EVENTS = {
+    "orders": (
+        "purchased_at",
+        "shipped_at",
+        "delivered_at",
+        "cancelled_at",
+        "invoice_uploaded_at",
+    ),
+    "feedback": ("left_at", "removed_at"),
+    "claims": ("filed_at", "resolved_at"),
+    "chargebacks": ("filed_at", "resolved_at"),
+    "violations": ("detected_at", "resolved_at"),
+}
+
+
+def last_data_date(data: Dataset) -> date:
+    """The last UTC date on which anything happened in ``data``: the default as-of date.
+
+    Only events count (purchases, shipments, deliveries, cancellations, uploads, feedback,
+    claims, chargebacks, violations and their resolutions), not promised dates, which
+    may lie in the future.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from toolkit.model.data import dataset_from_frames
+    >>> orders = pl.DataFrame({"order_id": ["A"], "seller_id": ["S1"], "channel": ["mfn"],
+    ...     "purchased_at": ["2025-03-01T10:00:00Z"], "shipped_at": ["2025-03-02T23:50:00Z"],
+    ...     "promised_delivery_at": ["2025-03-09T23:59:59Z"]})
+    >>> last_data_date(dataset_from_frames(orders=orders))
+    datetime.date(2025, 3, 2)
+    """
+    queries = [
+        data.table(table).select(pl.max_horizontal(pl.col(c).max() for c in columns).alias("t"))
+        for table, columns in _EVENTS.items()
+    ]
+    found = [frame["t"][0] for frame in pl.collect_all(queries) if frame["t"][0] is not None]
+    if not found:
+        raise ValueError("the data holds no events: no as-of date to default to")
+    return max(found).date()
+
+
+def _seller_events(data: Dataset) -> dict[str, pl.LazyFrame]:
+    """Per source: ``seller_id, marketplace, ts`` for every event timestamp."""
+    owners = data.orders.select("order_id", *_SELLER)
+    frames = {}
+    for source, columns in _EVENTS.items():
+        table = data.table(source)
+        if source not in ("orders", "violations"):
+            table = table.join(owners, on="order_id", how="inner")
+        frames[source] = table.select(*_SELLER, *columns).unpivot(
+            index=_SELLER, on=list(columns), value_name="ts"
+        )
+    return frames
+
+
+def data_freshness(data: Dataset, *, as_of: date, policy: Policy) -> pl.LazyFrame:
+    """The last event of each source known at ``as_of``, per seller, with its refresh cadence.
+
+    Returns
+    -------
+    pl.LazyFrame
+        One row per (seller, marketplace) found in ``orders`` or ``violations`` and source
+        (``orders, feedback, claims, chargebacks, violations``): ``seller_id, marketplace,
+        source, cadence_minutes, last_event_at`` (the latest event timestamp visible by
+        the end of ``as_of``; null when there is none) and ``visible_at`` (when it became
+        visible: rounded up to the cadence).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> import polars as pl
+    >>> from toolkit.model.data import dataset_from_frames
+    >>> from toolkit.model.policy import load_policy
+    >>> orders = pl.DataFrame({"order_id": ["A", "B"], "seller_id": ["S1", "S1"],
+    ...     "channel": ["mfn", "mfn"],
+    ...     "purchased_at": ["2025-03-01T10:00:00Z", "2025-03-02T23:50:00Z"]})
+    >>> feedback = pl.DataFrame({"feedback_id": ["F1"], "order_id": ["A"], "rating": [5],
+    ...     "left_at": ["2025-03-02T23:50:00Z"]})
+    >>> data = dataset_from_frames(orders=orders, feedback=feedback)
+    >>> data_freshness(data, as_of=date(2025, 3, 2), policy=load_policy()).collect().drop(
+    ...     "seller_id", "marketplace")
+    shape: (5, 4)
+    ┌─────────────┬─────────────────┬─────────────────────────┬─────────────────────────┐
+    │ source      ┆ cadence_minutes ┆ last_event_at           ┆ visible_at              │
+    │ ---         ┆ ---             ┆ ---                     ┆ ---                     │
+    │ str         ┆ i64             ┆ datetime[μs, UTC]       ┆ datetime[μs, UTC]       │
+    ╞═════════════╪═════════════════╪═════════════════════════╪═════════════════════════╡
+    │ orders      ┆ 15              ┆ 2025-03-01 10:00:00 UTC ┆ 2025-03-01 10:00:00 UTC │
+    │ feedback    ┆ 30              ┆ null                    ┆ null                    │
+    │ claims      ┆ 30              ┆ null                    ┆ null                    │
+    │ chargebacks ┆ 30              ┆ null                    ┆ null                    │
+    │ violations  ┆ 30              ┆ null                    ┆ null                    │
+    └─────────────┴─────────────────┴─────────────────────────┴─────────────────────────┘
+    """
+    end = pl.lit(as_of + timedelta(days=1), pl.Date).cast(pl.Datetime("us", "UTC"))
+    parts = []
+    for source, events in _seller_events(data).items():
+        cadence = policy.cadence_minutes[source]
+        visible = visible_time(pl.col("ts"), cadence_minutes=cadence)
+        parts.append(
+            events.filter(visible < end)
+            .group_by(_SELLER)
+            .agg(pl.col("ts").max().alias("last_event_at"))
+            .with_columns(
+                visible_at=visible_time(pl.col("last_event_at"), cadence_minutes=cadence),
+                source=pl.lit(source),
+            )
+        )
+    sources = pl.LazyFrame(
+        {
+            "source": list(_EVENTS),
+            "_rank": list(range(len(_EVENTS))),
+            "cadence_minutes": [policy.cadence_minutes[s] for s in _EVENTS],
+        }
+    )
+    keys = pl.concat([data.orders.select(_SELLER), data.violations.select(_SELLER)]).unique()
+    last = pl.concat(parts).select(*_SELLER, "source", "last_event_at", "visible_at")
+    return (
+        keys.join(sources, how="cross")
+        .join(last, on=[*_SELLER, "source"], how="left")
+        .sort(*_SELLER, "_rank")
+        .select(*_SELLER, "source", "cadence_minutes", "last_event_at", "visible_at")
+    )
+
+
+def _clearance_with_feedback(data: Dataset, clearance: pl.LazyFrame) -> pl.LazyFrame:
+    """Clearance rows plus the rating and comment of negative-feedback records."""
+    feedback = data.feedback.select(
+        record_id="feedback_id",
+        defect_type=pl.lit("negative_feedback"),
+        rating="rating",
+        comment="comment",
+    )
+    return clearance.join(feedback, on=["record_id", "defect_type"], how="left")
+
+
+def report_tables(
+    data: Dataset, *, as_of: date, policy: Policy, history_days: int = HISTORY_DAYS
+) -> dict[str, pl.LazyFrame]:
+    """Every table of the seller reports, for all sellers of ``data``, as lazy frames.
+
+    Parameters
+    ----------
+    data
+        A validated dataset (collect it first when the tables are computed together).
+    as_of
+        D, the report date.
+    policy
+        The policy every table uses.
+    history_days
+        Length of the metric and AHR history (as-of dates ``D - history_days + 1 .. D``;
+        at least 8, for the change against 7 days ago).
+
+    Returns
+    -------
+    dict[str, pl.LazyFrame]
+        ``metrics`` (SPEC 4.2 over the history), ``forecast`` (SPEC 5, from D),
+        ``clearance`` (SPEC 5 plus ``rating`` and ``comment`` of feedback records),
+        ``ahr`` (SPEC 6, over the history), ``violations`` (SPEC 6, at D),
+        ``freshness`` (:func:`data_freshness`) and ``summary`` (:func:`seller_summary`).
+        Collect them together with ``pl.collect_all``.
+    """
+    if history_days < 8:
+        raise ValueError(f"history_days must be at least 8, got {history_days}")
+    start = as_of - timedelta(days=history_days - 1)
+    tables = {
+        "metrics": metrics_table(data, as_of=start, to=as_of, policy=policy),
+        "forecast": forecast_table(data, as_of=as_of, policy=policy),
+        "clearance": _clearance_with_feedback(
+            data, clearance_table(data, as_of=as_of, policy=policy)
+        ),
+        "ahr": ahr_table(data, as_of=start, to=as_of, policy=policy),
+        "violations": violations_table(data, as_of=as_of, policy=policy),
+        "freshness": data_freshness(data, as_of=as_of, policy=policy),
+    }
+    tables["summary"] = seller_summary(tables, as_of=as_of)
+    return tables
+
+
+def _rank(status: pl.Expr) -> pl.Expr:
+    return status.replace_strict(STATUS_RANK, default=len(STATUS_RANK), return_dtype=pl.Int64)
+
+
+def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFrame:
+    """One row per (seller, marketplace): what the index page shows, worst first.
+
+    Returns
+    -------
+    pl.LazyFrame
+        ``seller_id, marketplace, as_of, status`` (the worst status of a
+        non-informational metric on D), ``worst_metric, worst_channel, worst_numerator,
+        worst_denominator, worst_rate`` (that metric; the first in policy order among
+        equals), ``odr`` (a list of ``channel, numerator, denominator, rate`` structs, mfn first), ``ahr_estimate, band``,
+        ``missing_targets`` (metric rows missing their target on D), ``recovery_date``
+        (when the last of them is back on target in the clean forecast; null when none
+        misses or one does not recover within the horizon), ``recovers`` (false when a
+        miss does not recover within the horizon), ``next_clearance`` (the next date a
+        counting defect or displayed violation clears), ``counting_records`` and
+        ``attention`` (sort key: the worse of the status and the AHR band, see
+        :data:`STATUS_RANK`), sorted by ``attention``, status, AHR, seller.
+    """
+    metrics, forecast = tables["metrics"], tables["forecast"]
+    today = metrics.filter(pl.col("as_of") == as_of)
+    ranked = today.filter(~pl.col("informational")).with_columns(
+        _r=_rank(pl.col("status")),
+        _m=pl.col("metric").replace_strict(
+            {m: i for i, m in enumerate(METRICS)}, return_dtype=pl.Int64
+        ),
+    )
+    worst = (
+        ranked.sort("_r", "_m", "channel")
+        .group_by(_SELLER, maintain_order=True)
+        .agg(
+            pl.col("status").first(),
+            worst_metric=pl.col("metric").first(),
+            worst_channel=pl.col("channel").first(),
+            worst_numerator=pl.col("numerator").first(),
+            worst_denominator=pl.col("denominator").first(),
+            worst_rate=pl.col("rate").first(),
+        )
+    )
+    odr = (
+        today.filter(pl.col("metric") == "odr")
+        .sort("channel", descending=True)
+        .group_by(_SELLER, maintain_order=True)
+        .agg(odr=pl.struct("channel", "numerator", "denominator", "rate"))
+    )
+    missing = ranked.filter(pl.col("status").is_in(["bad", "bad_low_volume"])).join(
+        forecast.group_by([*_SELLER, "channel", "metric"]).agg(pl.col("recovery_date").first()),
+        on=[*_SELLER, "channel", "metric"],
+        how="left",
+    )
+    recovery = missing.group_by(_SELLER).agg(
+        missing_targets=pl.len().cast(pl.Int64),
+        recovers=pl.col("recovery_date").is_not_null().all(),
+        recovery_date=pl.col("recovery_date").max(),
+    )
+    counting = (
+        tables["clearance"]
+        .filter(pl.col("counting"), pl.col("clears_on") > as_of)
+        .group_by(_SELLER)
+        .agg(next_clearance=pl.col("clears_on").min(), counting_records=pl.len().cast(pl.Int64))
+    )
+    ahr = tables["ahr"].filter(pl.col("as_of") == as_of).select(*_SELLER, "ahr_estimate", "band")
+    band_rank = pl.col("band").replace_strict(
+        {"critical": 0, "at_risk": 1}, default=len(STATUS_RANK), return_dtype=pl.Int64
+    )
+    return (
+        worst.join(odr, on=_SELLER, how="left")
+        .join(ahr, on=_SELLER, how="full", coalesce=True)
+        .join(recovery, on=_SELLER, how="left")
+        .join(counting, on=_SELLER, how="left")
+        .with_columns(
+            as_of=pl.lit(as_of, pl.Date),
+            status=pl.col("status").fill_null("no_data"),
+            missing_targets=pl.col("missing_targets").fill_null(0),
+            recovers=pl.col("recovers").fill_null(True),
+            counting_records=pl.col("counting_records").fill_null(0),
+        )
+        .with_columns(
+            recovery_date=pl.when(pl.col("recovers")).then("recovery_date"),
+            attention=pl.min_horizontal(_rank(pl.col("status")), band_rank),
+        )
+        .sort("attention", _rank(pl.col("status")), "ahr_estimate", *_SELLER, nulls_last=True)
+        .select(
+            *_SELLER,
+            "as_of",
+            "status",
+            "worst_metric",
+            "worst_channel",
+            "worst_numerator",
+            "worst_denominator",
+            "worst_rate",
+            "odr",
+            "ahr_estimate",
+            "band",
+            "missing_targets",
+            "recovery_date",
+            "recovers",
+            "next_clearance",
+            "counting_records",
+            "attention",
+        )
+    )
+
+
+def report_labels(summary: pl.DataFrame) -> pl.DataFrame:
+    """``seller_id, marketplace, label, name``: a report's title and its file-name stem.
+
+    The label is the seller id, with the marketplace added for sellers found in several
+    marketplaces; the name is :func:`toolkit.reports.names.file_names` of the label.
+    """
+    several = pl.col("marketplace").n_unique().over("seller_id") > 1
+    labelled = summary.select(_SELLER).with_columns(
+        label=pl.when(several)
+        .then(pl.format("{} {}", "seller_id", "marketplace"))
+        .otherwise("seller_id")
+    )
+    names = file_names(labelled["label"].to_list())
+    return labelled.with_columns(name=pl.col("label").replace_strict(names))
+
+
+def write_results(
+    frames: dict[str, pl.DataFrame], directory: str | Path, *, labels: pl.DataFrame
+) -> dict[str, Path]:
+    """Write each seller's slice of every table to ``directory/<name>/<table>.parquet``.
+
+    Parameters
+    ----------
+    frames
+        The collected :func:`report_tables`.
+    directory
+        The results directory (created).
+    labels
+        :func:`report_labels` of the sellers to write.
+
+    Returns
+    -------
+    dict[str, Path]
+        The slice directory of each report name. Every table is written for every
+        seller, empty (with its columns) when the seller has no rows in it.
+    """
+    directory = Path(directory)
+    parts = {
+        table: frame.partition_by(_SELLER, as_dict=True, maintain_order=True)
+        for table, frame in frames.items()
+    }
+    written: dict[str, Path] = {}
+    for seller_id, marketplace, name in labels.select(*_SELLER, "name").iter_rows():
+        target = directory / name
+        for table, frame in frames.items():
+            part = parts[table].get((seller_id, marketplace), frame.clear())
+            write_table(part, target / f"{table}.parquet")
+        written[name] = target
+    return written
+
+
+def reconcile_reports(
+    data_dir: str | Path, data: Dataset, *, as_of: date, policy: Policy
+) -> pl.DataFrame | None:
+    """Reconciliation of the Amazon reports found in ``<data_dir>/sp_api/``, or None.
+
+    Report files (``GET_V2_SELLER_PERFORMANCE_REPORT`` JSON, optionally gzip, the seller
+    from the file name) anywhere under ``sp_api/`` are read, each seller's latest snapshot
+    on or before ``as_of`` is kept, and every metric of it is recomputed over the report's
+    own window (:func:`toolkit.amazon.reconcile.reconcile_table`).
+    """
+    from toolkit.amazon.ingest import read_seller_performance
+    from toolkit.amazon.reconcile import reconcile_table
+
+    folder = Path(data_dir) / "sp_api"
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and ".json" in p.suffixes)
+    if not files:
+        return None
+    snapshots = read_seller_performance(files).filter(pl.col("snapshot_date") <= as_of)
+    latest = pl.col("snapshot_date") == pl.col("snapshot_date").max().over(
+        "seller_id", "marketplace"
+    )
+    table = reconcile_table(snapshots.filter(latest), data, policy=policy).collect()
+    if not table.height:
+        return None
+
+    def counts(numerator: str, denominator: str) -> pl.Expr:
+        top = pl.col(numerator).cast(pl.String).fill_null("–")
+        return (
+            pl.when(pl.col(denominator).is_null())
+            .then(top)
+            .otherwise(pl.concat_str(top, pl.lit(" / "), pl.col(denominator).cast(pl.String)))
+        )
+
+    return table.sort("metric", "channel").select(
+        "seller_id",
+        "marketplace",
+        pl.col("snapshot_date").cast(pl.String).alias("Amazon report of"),
+        pl.concat_str("metric", pl.lit(" · "), "channel").alias("Metric"),
+        pl.concat_str(
+            pl.col("window_start").cast(pl.String),
+            pl.lit(" – "),
+            pl.col("window_end").cast(pl.String),
+        ).alias("Window"),
+        counts("amazon_numerator", "amazon_denominator").alias("Amazon"),
+        counts("our_numerator", "our_denominator").alias("Recomputed here"),
+        pl.col("numerator_diff").alias("Difference (Amazon − ours)"),
+        pl.col("status").alias("Result"),
+        pl.col("explanation").fill_null("").alias("Why"),
+    )
+
+
+def read_reconciliation(path: str | Path) -> pl.DataFrame:
+    """A reconciliation table (``.parquet`` or ``.csv``) with at least ``seller_id``."""
+    path = Path(path)
+    frame = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path)
+    if "seller_id" not in frame.columns:
+        raise ValueError(f"{path}: a reconciliation table needs a seller_id column")
+    if "marketplace" not in frame.columns:
+        frame = frame.with_columns(marketplace=pl.lit("US"))
+    return frame
+
+
+def filter_data(data: Dataset, *, seller_id: str, marketplace: str) -> Dataset:
+    """The rows of one seller and marketplace (orders, their records, its violations)."""
+    return data.subset((pl.col("seller_id") == seller_id) & (pl.col("marketplace") == marketplace))

@@ -1,0 +1,1 @@
+"""A deterministic synthetic data directory: the sample personas, or millions of orders."""
