@@ -178,19 +178,19 @@ def test_summary_puts_the_sellers_that_need_attention_first(frames):
     )
     expected = pl.DataFrame(
         {
-            "seller_id": ["acme/../bad", "critical", "low volume", "ok"],
-            "status": ["bad", "good", "bad_low_volume", "good"],
-            "worst_numerator": [2, 0, 1, 0],
-            "ahr_estimate": [200, 0, 200, 200],
-            "band": ["healthy", "critical", "healthy", "healthy"],
-            "attention": [0, 0, 2, 4],
+            "seller_id": ["critical", "acme/../bad", "low volume", "ok"],
+            "status": ["good", "bad", "bad_low_volume", "good"],
+            "worst_numerator": [0, 2, 1, 0],
+            "ahr_estimate": [0, 200, 200, 200],
+            "band": ["critical", "healthy", "healthy", "healthy"],
+            "attention": [0, 1, 3, 5],
         }
     )
     assert_frame_equal(summary, expected)
     dates = frames["summary"].select("seller_id", "recovery_date", "next_clearance")
     assert dates.rows() == [
-        ("acme/../bad", date(2025, 7, 16), date(2025, 7, 15)),
         ("critical", None, date(2025, 12, 17)),
+        ("acme/../bad", date(2025, 7, 16), date(2025, 7, 15)),
         ("low volume", date(2025, 7, 17), date(2025, 7, 17)),
         ("ok", None, None),
     ]
@@ -299,7 +299,7 @@ def test_index_lists_failures_first_with_their_error_escaped(frames):
     }
     page = index_page(frames["summary"], reports, run=run)
     assert "ValueError: &lt;b&gt;bad&lt;/b&gt; parquet" in page
-    order = [page.index(s) for s in ["low volume", "acme/../bad", "critical", ">ok<"]]
+    order = [page.index(s) for s in ["low volume", "critical", "acme/../bad", ">ok<"]]
     assert order == sorted(order)
     assert 'href="acme_bad-de3f174a.html"' in page
     assert "<script" not in page and "http" not in page

@@ -28,17 +28,12 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.model.vocabulary import ATTENTION_RANK
+
 __all__ = ["RANKING_COLUMNS", "STATUS_RANK", "HtmlTable", "seller_ranking", "status_table"]
 
-#: Statuses from worst to best, as the ranking orders them (SPEC 4.1).
-STATUS_RANK: dict[str, int] = {
-    "bad": 0,
-    "bad_low_volume": 1,
-    "watch": 2,
-    "good": 3,
-    "info": 4,
-    "no_data": 5,
-}
+#: Statuses from worst to best, as the ranking orders them (the one vocabulary).
+STATUS_RANK = ATTENTION_RANK
 #: Columns of :func:`seller_ranking`, in order.
 RANKING_COLUMNS = [
     "rank",

@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from toolkit.model.vocabulary import STATUSES
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -58,8 +60,6 @@ __all__ = [
     "with_statistics",
 ]
 
-#: Every status, best first.
-STATUSES = ("good", "watch", "bad_low_volume", "bad", "info", "no_data")
 
 _EXACT_BAND = 1e-9
 _EXACT_MAX_N = 20_000

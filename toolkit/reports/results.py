@@ -27,6 +27,7 @@ from toolkit.engine.metrics import metrics_table
 from toolkit.model.data import Dataset
 from toolkit.model.output import write_table
 from toolkit.model.policy import METRICS, Policy
+from toolkit.model.vocabulary import ATTENTION_RANK
 from toolkit.reports.names import file_names
 from toolkit.time.visibility import visible_time
 
@@ -51,7 +52,7 @@ HISTORY_DAYS = 180
 RESULT_TABLES = ("metrics", "forecast", "clearance", "ahr", "violations", "freshness", "summary")
 #: Worst first: the order in which statuses sort (the AHR band ``critical`` ranks with
 #: ``bad``, ``at_risk`` just after it: Amazon warns of deactivation in that band).
-STATUS_RANK = {"bad": 0, "at_risk": 1, "bad_low_volume": 2, "watch": 3, "good": 4, "no_data": 5}
+STATUS_RANK = ATTENTION_RANK
 _SELLER = ["seller_id", "marketplace"]
 #: Timestamp columns that are events (not promises such as ``latest_ship_at``), per source.
 _EVENTS = {
@@ -299,9 +300,6 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         .agg(next_clearance=pl.col("clears_on").min(), counting_records=pl.len().cast(pl.Int64))
     )
     ahr = tables["ahr"].filter(pl.col("as_of") == as_of).select(*_SELLER, "ahr_estimate", "band")
-    band_rank = pl.col("band").replace_strict(
-        {"critical": 0, "at_risk": 1}, default=len(STATUS_RANK), return_dtype=pl.Int64
-    )
     return (
         worst.join(odr, on=_SELLER, how="left")
         .join(ahr, on=_SELLER, how="full", coalesce=True)
@@ -316,7 +314,7 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         )
         .with_columns(
             recovery_date=pl.when(pl.col("recovers")).then("recovery_date"),
-            attention=pl.min_horizontal(_rank(pl.col("status")), band_rank),
+            attention=pl.min_horizontal(_rank(pl.col("status")), _rank(pl.col("band"))),
         )
         .sort("attention", _rank(pl.col("status")), "ahr_estimate", *_SELLER, nulls_last=True)
         .select(

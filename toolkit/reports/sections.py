@@ -15,11 +15,9 @@ import polars as pl
 
 from toolkit import charts
 from toolkit.model.policy import METRICS
+from toolkit.model.vocabulary import DEFECT_WORDS, REASON_WORDS, WINDOW_BASIS
 from toolkit.reports.text import (
-    DEFECT_WORDS,
-    REASON_WORDS,
     STYLE,
-    WINDOW_BASIS,
     Fragment,
     band_chip,
     chip,

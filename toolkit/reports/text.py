@@ -11,57 +11,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from html import escape
 
-METRIC_NAMES = {
-    "odr": "Order Defect Rate",
-    "odr_negative_feedback": "· negative feedback",
-    "odr_claims": "· A-to-z Guarantee claims",
-    "odr_chargebacks": "· chargebacks",
-    "lsr_10d": "Late shipment rate, 10 days",
-    "lsr_30d": "Late shipment rate, 30 days",
-    "cancel_rate_7d": "Pre-fulfilment cancellation rate, 7 days",
-    "vtr_30d": "Valid tracking rate, 30 days",
-    "otdr_14d": "On-time delivery rate, 14 days",
-    "idr_7d": "Invoice defect rate, 7 days",
-}
-CHANNEL_NAMES = {"mfn": "shipped by you", "afn": "fulfilled by Amazon", "all": "all orders"}
-#: Which date puts an order into a metric's window.
-WINDOW_BASIS = {
-    "odr": "bought",
-    "odr_negative_feedback": "bought",
-    "odr_claims": "bought",
-    "odr_chargebacks": "bought",
-    "cancel_rate_7d": "bought",
-    "idr_7d": "bought",
-    "lsr_10d": "due to ship",
-    "lsr_30d": "due to ship",
-    "vtr_30d": "due to arrive",
-    "otdr_14d": "due to arrive",
-}
-STATUS_WORDS = {
-    "good": "Good",
-    "watch": "Watch",
-    "bad": "Over the limit",
-    "bad_low_volume": "Over, low volume",
-    "info": "For information",
-    "no_data": "No orders in window",
-    "at_risk": "At risk",
-}
-BAND_WORDS = {"healthy": "Healthy", "at_risk": "At risk", "critical": "Critical"}
-DEFECT_WORDS = {
-    "negative_feedback": "Negative feedback",
-    "claim": "A-to-z claim",
-    "chargeback": "Chargeback",
-}
-REASON_WORDS = {
-    "window": "ages out of the window",
-    "removed": "feedback removed",
-    "denied": "claim denied",
-    "withdrawn": "claim withdrawn",
-    "protected": "claim protected",
-    "seller_won": "chargeback won",
-    "expired": "display ends",
-    "disputed_error": "dispute upheld",
-}
+from toolkit.model.vocabulary import (
+    BAND_WORDS,
+    CHANNEL_NAMES,
+    METRIC_NAMES,
+    STATUS_WORDS,
+)
 
 
 class Fragment:
