@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from toolkit.model.errors import OptionError, UsageError
+
 __all__ = ["main"]
 
 EXIT_INPUT_ERROR = 2
@@ -401,7 +403,7 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     from toolkit.reports.runner import run_reports
 
     if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+        raise OptionError(f"--workers must be at least 1, got {args.workers}")
     result = run_reports(
         data=args.data,
         out=args.out,
@@ -530,21 +532,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    from toolkit.model.data import DataError
-    from toolkit.model.policy import PolicyError
-    from toolkit.model.resources import ResourceError
-
     args = _build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except DataError as exc:
-        print(f"seller-health {args.command}: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
-    except (PolicyError, ResourceError) as exc:
-        print(f"seller-health {args.command}: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
-    except ValueError as exc:  # bad option combinations (dates out of order, ...)
+    except UsageError as exc:  # the input, a file, an option or the policy: not a bug
         print(f"seller-health {args.command}: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
 

@@ -281,7 +281,7 @@ def reconcile_table(
     """
     policy = policy or load_policy()
     rows = counts.classified(snapshots)
-    data = counts.only_sellers(data, rows["seller_id"].unique().sort().to_list())
+    data = data.subset(pl.col("seller_id").is_in(rows["seller_id"].unique().to_list()))
     good = rows.filter(pl.col("_why").is_null())
     engine = good.filter(_kind="engine")
     passes = counts.plan_passes(

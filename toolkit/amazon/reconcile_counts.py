@@ -16,7 +16,7 @@ Used by :mod:`toolkit.amazon.reconcile`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
@@ -268,13 +268,6 @@ def known_channels(data: Dataset) -> pl.LazyFrame:
     orders = data.orders.select(*_SELLER, "channel")
     sellers = pl.concat([orders.select(_SELLER), data.violations.select(_SELLER)])
     return pl.concat([orders, sellers.with_columns(channel=pl.lit("all"))]).unique()
-
-
-def only_sellers(data: Dataset, sellers: list[str]) -> Dataset:
-    """The dataset restricted to ``sellers`` (orders and violations; defect tables follow
-    their orders in every join)."""
-    keep = pl.col("seller_id").is_in(sellers)
-    return replace(data, orders=data.orders.filter(keep), violations=data.violations.filter(keep))
 
 
 def classified(snapshots: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:

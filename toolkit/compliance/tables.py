@@ -53,6 +53,7 @@ from toolkit.compliance.violations import (
     violation_windows,
 )
 from toolkit.model.data import Dataset
+from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
 
 __all__ = ["violation_clearance", "violations_table"]
@@ -64,7 +65,7 @@ _DAY = timedelta(days=1)
 def _check_dates(as_of: date, to: date | None) -> date:
     end = as_of if to is None else to
     if end < as_of:
-        raise ValueError(f"to {end} is before as_of {as_of}")
+        raise OptionError(f"to {end} is before as_of {as_of}")
     return end
 
 

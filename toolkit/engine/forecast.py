@@ -27,6 +27,7 @@ from toolkit.engine.metrics import (
     window_counts,
 )
 from toolkit.model.data import Dataset
+from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
 from toolkit.time.visibility import day_number
 
@@ -117,7 +118,7 @@ def forecast_table(
     policy = policy or load_policy()
     horizon = policy.horizon_days if horizon is None else horizon
     if horizon < 1:
-        raise ValueError(f"horizon must be at least 1 day, got {horizon}")
+        raise OptionError(f"horizon must be at least 1 day, got {horizon}")
     removed = frozenset(remove)
     params = metric_parameters(policy).drop("metric")
     future = window_counts(
@@ -215,7 +216,7 @@ def what_if(
     policy = policy or load_policy()
     removed = frozenset(remove)
     if not removed:
-        raise ValueError("what_if needs at least one record id to remove")
+        raise OptionError("what_if needs at least one record id to remove")
     owners = (
         pl.concat(
             [

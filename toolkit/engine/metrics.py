@@ -21,6 +21,7 @@ import polars as pl
 from toolkit.engine.rules import ORDER_RULES, defect_events, order_dates
 from toolkit.engine.statistics import with_statistics
 from toolkit.model.data import Dataset
+from toolkit.model.errors import OptionError
 from toolkit.model.policy import COMPONENTS, METRICS, Policy, load_policy
 from toolkit.time.visibility import day_number
 from toolkit.time.windows import merge_windows
@@ -593,9 +594,9 @@ def metrics_table(
     policy = policy or load_policy()
     end = as_of if to is None else to
     if end < as_of:
-        raise ValueError(f"--to {end} is before --as-of {as_of}")
+        raise OptionError(f"--to {end} is before --as-of {as_of}")
     if known_at is not None and known_at < end:
-        raise ValueError(f"--known-at {known_at} must be on or after every as-of date ({end})")
+        raise OptionError(f"--known-at {known_at} must be on or after every as-of date ({end})")
     if end == as_of:
         channel_order = pl.col("channel").replace_strict(
             {"afn": 0, "all": 1, "mfn": 2}, return_dtype=pl.Int8

@@ -32,12 +32,13 @@ shape: (2, 4)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
+from toolkit.model.errors import SellerError, UsageError
 from toolkit.model.schema import RESOLUTION_RULES, TABLES, Column, Table
 
 __all__ = [
@@ -80,7 +81,7 @@ class InputError:
         return text
 
 
-class DataError(ValueError):
+class DataError(UsageError):
     """Raised with every :class:`InputError` found; nothing has been written."""
 
     def __init__(self, errors: list[InputError]) -> None:
@@ -111,10 +112,12 @@ class Dataset:
         return getattr(self, name)
 
     def subset(self, sellers: pl.Expr) -> Dataset:
-        """The orders and violations where ``sellers`` holds, and the records of those orders.
+        """Every table restricted to the sellers where ``sellers`` holds.
 
-        ``sellers`` is a boolean expression over ``seller_id`` and ``marketplace`` (columns
-        of both ``orders`` and ``violations``).
+        ``sellers`` is a boolean expression over ``seller_id`` and ``marketplace``. Tables
+        with a ``seller_id`` column are filtered with it; tables that reference orders keep
+        the records of the orders kept. This is the one way the toolkit restricts data to
+        sellers (the command line's ``--sellers``, one seller's report, reconciliation).
 
         >>> import polars as pl
         >>> orders = pl.DataFrame({"order_id": ["A", "B"], "seller_id": ["S1", "S2"],
@@ -127,14 +130,37 @@ class Dataset:
         """
         orders = self.orders.filter(sellers)
         ids = orders.select("order_id")
-        return replace(
-            self,
-            orders=orders,
-            feedback=self.feedback.join(ids, on="order_id", how="semi"),
-            claims=self.claims.join(ids, on="order_id", how="semi"),
-            chargebacks=self.chargebacks.join(ids, on="order_id", how="semi"),
-            violations=self.violations.filter(sellers),
-        )
+        kept = {}
+        for name, table in TABLES.items():
+            frame = self.table(name)
+            if "seller_id" in table.names:
+                kept[name] = frame.filter(sellers)
+            elif table.references_orders:
+                kept[name] = frame.join(ids, on="order_id", how="semi")
+        return replace(self, **kept)
+
+    def for_sellers(self, sellers: Iterable[str] | None) -> Dataset:
+        """The dataset restricted to the seller ids ``sellers`` (all when ``None``).
+
+        Raises
+        ------
+        SellerError
+            When an id is in no table (a misspelt id would otherwise give empty output).
+        """
+        if sellers is None:
+            return self
+        wanted = sorted(set(sellers))
+        found = pl.concat(
+            [
+                self.table(name).select("seller_id")
+                for name, table in TABLES.items()
+                if "seller_id" in table.names
+            ]
+        ).filter(pl.col("seller_id").is_in(wanted))
+        unknown = sorted(set(wanted) - set(found.unique().collect()["seller_id"]))
+        if unknown:
+            raise SellerError(f"unknown seller ids: {', '.join(map(repr, unknown))}")
+        return self.subset(pl.col("seller_id").is_in(wanted))
 
     def collect(self) -> Dataset:
         """The same dataset with every table materialised once (faster to reuse)."""

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.model.errors import OptionError
+
 __all__ = ["atomic_path", "write_table"]
 
 
@@ -49,7 +51,7 @@ def _writer(path: Path) -> Callable[[pl.DataFrame, Path], None]:
         )
     if suffix == ".parquet":
         return lambda frame, target: frame.write_parquet(target)
-    raise ValueError(f"{path}: output must end in .csv or .parquet")
+    raise OptionError(f"{path}: output must end in .csv or .parquet")
 
 
 def write_table(frame: pl.DataFrame | pl.LazyFrame, path: str | Path) -> Path:

@@ -26,6 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from toolkit.model.errors import UsageError
 from toolkit.model.resources import policy_text
 
 __all__ = [
@@ -57,7 +58,7 @@ _SOURCES = ("orders", "feedback", "claims", "chargebacks", "violations", "return
 _SEVERITIES = ("low", "medium", "high")
 
 
-class PolicyError(ValueError):
+class PolicyError(UsageError):
     """A policy file that cannot be used: names the file, the key and the value."""
 
 

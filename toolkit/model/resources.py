@@ -28,11 +28,12 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
+from toolkit.model.errors import ResourceError
+
 __all__ = [
     "DEFAULT_DATA",
     "DEFAULT_REPORTS",
     "NOTEBOOK_KINDS",
-    "ResourceError",
     "notebook_dir",
     "notebook_paths",
     "policy_text",
@@ -49,10 +50,6 @@ DEFAULT_REPORTS = Path("reports")
 NOTEBOOK_KINDS = ("teaching", "explore")
 
 _PACKAGE = Path(str(resources.files("toolkit")))
-
-
-class ResourceError(Exception):
-    """A file the toolkit needs (a template, a notebook) is missing or unreadable."""
 
 
 def policy_text() -> str:

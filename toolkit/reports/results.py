@@ -25,6 +25,7 @@ from toolkit.engine.clearance import clearance_table
 from toolkit.engine.forecast import forecast_table
 from toolkit.engine.metrics import metrics_table
 from toolkit.model.data import Dataset
+from toolkit.model.errors import OptionError
 from toolkit.model.output import write_table
 from toolkit.model.policy import METRICS, Policy
 from toolkit.model.vocabulary import ATTENTION_RANK
@@ -36,7 +37,6 @@ __all__ = [
     "RESULT_TABLES",
     "STATUS_RANK",
     "data_freshness",
-    "filter_data",
     "last_data_date",
     "read_reconciliation",
     "reconcile_reports",
@@ -93,7 +93,7 @@ def last_data_date(data: Dataset) -> date:
     ]
     found = [frame["t"][0] for frame in pl.collect_all(queries) if frame["t"][0] is not None]
     if not found:
-        raise ValueError("the data holds no events: no as-of date to default to")
+        raise OptionError("the data holds no events: no as-of date to default to")
     return max(found).date()
 
 
@@ -446,12 +446,7 @@ def read_reconciliation(path: str | Path) -> pl.DataFrame:
     path = Path(path)
     frame = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path)
     if "seller_id" not in frame.columns:
-        raise ValueError(f"{path}: a reconciliation table needs a seller_id column")
+        raise OptionError(f"{path}: a reconciliation table needs a seller_id column")
     if "marketplace" not in frame.columns:
         frame = frame.with_columns(marketplace=pl.lit("US"))
     return frame
-
-
-def filter_data(data: Dataset, *, seller_id: str, marketplace: str) -> Dataset:
-    """The rows of one seller and marketplace (orders, their records, its violations)."""
-    return data.subset((pl.col("seller_id") == seller_id) & (pl.col("marketplace") == marketplace))

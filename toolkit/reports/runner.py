@@ -119,24 +119,6 @@ def _point_latest(out: Path, name: str) -> None:
             path.write_text(name + "\n", encoding="utf-8")
 
 
-def _select(data, sellers: list[str] | None):
-    """The dataset restricted to ``sellers`` (all when ``None``); unknown ids are an error."""
-    if not sellers:
-        return data
-
-    import polars as pl
-
-    known = set(
-        pl.concat([data.orders.select("seller_id"), data.violations.select("seller_id")])
-        .unique()
-        .collect()["seller_id"]
-    )
-    unknown = sorted(set(sellers) - known)
-    if unknown:
-        raise ValueError(f"unknown seller ids: {', '.join(map(repr, unknown))}")
-    return data.subset(pl.col("seller_id").is_in(sellers))
-
-
 def _start_pool(workers: int, options: dict) -> ProcessPoolExecutor | None:
     """A pool of ``workers`` processes whose kernels start warming up right away.
 
@@ -262,7 +244,7 @@ def run_reports(
         from toolkit.reports import results as report_data
 
         loaded = load_policy(policy)
-        dataset = _select(read_data(data).collect(), sellers)
+        dataset = read_data(data).collect().for_sellers(sellers)
         day = as_of or report_data.last_data_date(dataset)
         tables = report_data.report_tables(dataset, as_of=day, policy=loaded)
         frames = dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))

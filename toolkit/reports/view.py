@@ -33,12 +33,12 @@ from typing import Any
 import altair as alt
 import polars as pl
 
+from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
 from toolkit.reports import account as _account
 from toolkit.reports import sections as _sections
 from toolkit.reports.results import (
     RESULT_TABLES,
-    filter_data,
     last_data_date,
     read_reconciliation,
     report_tables,
@@ -160,7 +160,7 @@ def _computed(
 
     data = read_data(data_dir).collect()
     day = as_of or last_data_date(data)
-    mine = filter_data(data, seller_id=seller_id, marketplace=marketplace)
+    mine = data.subset((pl.col("seller_id") == seller_id) & (pl.col("marketplace") == marketplace))
     tables = report_tables(mine, as_of=day, policy=policy)
     return day, dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))
 
@@ -204,7 +204,7 @@ def load_report(
         dates = tables["summary"]["as_of"].unique().to_list()
         day = dates[0] if dates else wanted or date.min
         if wanted and dates and wanted != day:
-            raise ValueError(f"{directory} holds results as of {day}, not {wanted}")
+            raise OptionError(f"{directory} holds results as of {day}, not {wanted}")
         source = f"results {directory}"
         meta = directory / "meta.json"
         if meta.exists():

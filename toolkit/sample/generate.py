@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from toolkit.model.errors import OptionError
 from toolkit.model.output import atomic_path
 from toolkit.model.schema import TABLES
 from toolkit.sample import events as ev
@@ -69,16 +70,16 @@ _EPOCH = date(1970, 1, 1)
 
 def _check(seed: int, sellers: int | None, days: int | None, daily_orders: float | None):
     if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+        raise OptionError(f"seed must be an integer >= 0, got {seed!r}")
     sellers = len(PERSONAS) if sellers is None else sellers
     days = DEFAULT_DAYS if days is None else days
     daily = DEFAULT_DAILY_ORDERS if daily_orders is None else daily_orders
     if not isinstance(sellers, int) or sellers < 1:
-        raise ValueError(f"sellers must be an integer >= 1, got {sellers!r}")
+        raise OptionError(f"sellers must be an integer >= 1, got {sellers!r}")
     if not isinstance(days, int) or days < 1:
-        raise ValueError(f"days must be an integer >= 1, got {days!r}")
+        raise OptionError(f"days must be an integer >= 1, got {days!r}")
     if not daily > 0:
-        raise ValueError(f"daily_orders must be > 0, got {daily_orders!r}")
+        raise OptionError(f"daily_orders must be > 0, got {daily_orders!r}")
     return sellers, days, float(daily)
 
 
@@ -144,7 +145,7 @@ def write_sample(
     ``2026-11-15T23:50:00Z``, booleans ``true``/``false``, nulls empty.
     """
     if file_format not in ("csv", "parquet"):
-        raise ValueError(f"file_format must be 'csv' or 'parquet', got {file_format!r}")
+        raise OptionError(f"file_format must be 'csv' or 'parquet', got {file_format!r}")
     _check(seed, sellers, days, daily_orders)  # before any file is opened
     out = Path(out)
     counts = dict.fromkeys(TABLES, 0)

@@ -28,6 +28,7 @@ from typing import Any
 import polars as pl
 
 from toolkit.model.data import Dataset
+from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
 
 __all__ = [
@@ -72,7 +73,7 @@ def sample_reports(
 
     policy = policy or load_policy()
     if not dates:
-        raise ValueError("no snapshot dates given")
+        raise OptionError("no snapshot dates given")
     first, last = min(dates), max(dates)
     keep = pl.col("seller_id").is_in(list(sellers))
     markets = data.orders.filter(keep).select("seller_id", "marketplace").unique()
@@ -86,7 +87,7 @@ def sample_reports(
     )
     missing = sorted(set(sellers) - set(markets["seller_id"]))
     if missing:
-        raise ValueError(f"no orders of seller(s) {', '.join(missing)} in the data")
+        raise OptionError(f"no orders of seller(s) {', '.join(missing)} in the data")
     reports = {}
     for seller, marketplace in markets.iter_rows():
         for day in sorted(dates):
