@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import toolkit.reports.results
 import toolkit.reports.runner
+import toolkit.reports.slices
 from tests.browser import open_page
 from tests.conftest import SAMPLE
 from tests.reports_data import EMAIL, SCRIPT, write_tiny
@@ -32,7 +32,7 @@ def test_interrupted_run_leaves_only_a_partial_directory(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(toolkit.reports.runner, "_render_all", interrupted)
+    monkeypatch.setattr(toolkit.reports.runner, "render", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_reports(
             data=write_tiny(tmp_path / "data"), out=tmp_path / "out", workers=1, progress=False
@@ -53,14 +53,14 @@ def test_unknown_seller_is_an_input_error(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_one_broken_seller_does_not_stop_the_batch(tmp_path, monkeypatch, capsys):
-    real = toolkit.reports.results.write_results
+    real = toolkit.reports.slices.write_results
 
     def corrupt_one(frames, directory, *, labels):
         written = real(frames, directory, labels=labels)
         (written["critical"] / "metrics.parquet").write_bytes(b"not a parquet file")
         return written
 
-    monkeypatch.setattr(toolkit.reports.results, "write_results", corrupt_one)
+    monkeypatch.setattr(toolkit.reports.slices, "write_results", corrupt_one)
     data = write_tiny(tmp_path / "data")
     out = tmp_path / "out"
     code = main(["reports", "--data", str(data), "--out", str(out), "--workers", "2", "--quiet"])
@@ -89,8 +89,9 @@ def test_one_broken_seller_does_not_stop_the_batch(tmp_path, monkeypatch, capsys
 
 @pytest.mark.slow
 def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_path):
-    """One worker, four sellers: the kernel is reused, reset between sellers, and
-    replaced after one seller's notebook kills it."""
+    """One worker, four sellers rendered worst first (critical, acme/../bad, low volume,
+    ok): the kernel is reused, reset between sellers, and replaced after the third
+    seller's notebook kills it."""
     from nbformat.v4 import new_code_cell, new_notebook
 
     notebook = new_notebook(
@@ -103,7 +104,7 @@ def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_pa
                 "import os\n"
                 'assert "previous" not in globals(), previous\n'
                 "previous = seller_id\n"
-                'if seller_id == "critical":\n'
+                'if seller_id == "low volume":\n'
                 "    os._exit(1)\n"
                 'print(f"kernel pid {os.getpid()}")'
             ),
@@ -119,8 +120,10 @@ def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_pa
         notebook=path,
         progress=False,
     )
+    order = [r["seller_id"] for r in result.reports]
+    assert order == ["critical", "acme/../bad", "low volume", "ok"]  # the order rendered
     status = {r["seller_id"]: r["status"] for r in result.reports}
-    assert status == {"acme/../bad": "ok", "critical": "failed", "low volume": "ok", "ok": "ok"}
+    assert status == {"acme/../bad": "ok", "critical": "ok", "low volume": "failed", "ok": "ok"}
     [error] = [r["error"] for r in result.failed]
     assert "DeadKernelError" in error
     pids = {
@@ -130,8 +133,8 @@ def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_pa
         for r in result.reports
         if r["file"]
     }
-    assert pids["low volume"] == pids["ok"]  # kept
-    assert pids["acme/../bad"] != pids["low volume"]  # replaced after it died
+    assert pids["critical"] == pids["acme/../bad"]  # kept
+    assert pids["ok"] != pids["acme/../bad"]  # replaced after it died
 
 
 @pytest.mark.slow

@@ -20,8 +20,8 @@ from toolkit.reports.results import (
     last_data_date,
     report_labels,
     report_tables,
-    write_results,
 )
+from toolkit.reports.slices import write_results
 from toolkit.reports.view import load_report
 
 SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -310,7 +310,7 @@ def test_reports_reconcile_the_sample_report_files_and_skip_when_there_are_none(
 
     from toolkit.model.data import read_data
     from toolkit.model.policy import load_policy
-    from toolkit.reports.results import reconcile_reports
+    from toolkit.reports.steps import reconcile_reports
 
     data = read_data("data/sample").collect()
     policy = load_policy()

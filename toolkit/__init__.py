@@ -25,8 +25,8 @@ Amazon files
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+import importlib as _importlib
+import pkgutil as _pkgutil
 
 _EXPORTS = {
     "DataError": "toolkit.model.data",
@@ -67,15 +67,17 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     try:
         module = _EXPORTS[name]
     except KeyError:
         raise AttributeError(f"module 'toolkit' has no attribute {name!r}") from None
-    value = getattr(import_module(module), name)
+    value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    """The public names only: ``__all__`` and the subpackages (``charts``, ``model``, ...)."""
+    modules = [m.name for m in _pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+    return sorted({*__all__, *modules})

@@ -1,9 +1,10 @@
 """The ``seller-health`` command line (SPEC section 9).
 
-Every subcommand takes ``--data DIR`` (default ``data/sample``) and ``--policy FILE``
-(default: the shipped Amazon US policy), prints a short summary, and writes tables with
-``--out FILE`` (``.parquet`` or ``.csv`` by extension). Input errors are printed with file,
-column, rows and values, and the command exits with status 2 before writing anything.
+Every subcommand takes ``--data DIR`` (default ``data/sample`` in the working directory)
+and ``--policy FILE`` (default: the shipped Amazon US policy), prints a short summary, and
+writes tables with ``--out FILE`` (``.parquet`` or ``.csv`` by extension). Input errors
+are printed with file, column, rows and values, and the command exits with status 2
+before writing anything.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.model.errors import OptionError, UsageError
+from toolkit.model.policy import load_policy
+from toolkit.model.resources import DEFAULT_DATA, DEFAULT_REPORTS
+
+# Each command imports the modules it needs (polars and what is built on it) inside its
+# function, so that `seller-health --help` starts at once and a light command never loads
+# altair or nbconvert.
 
 __all__ = ["main"]
 
@@ -36,17 +43,34 @@ def _out_path(text: str) -> Path:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=Path("data/sample"), help="data directory")
+    parser.add_argument(
+        "--data", type=Path, default=None, help=f"data directory (default {DEFAULT_DATA})"
+    )
     parser.add_argument("--policy", type=Path, default=None, help="policy TOML file")
+
+
+def _default_data() -> Path:
+    """The default data directory, when it is there (else an OptionError)."""
+    if not DEFAULT_DATA.is_dir():
+        raise OptionError(
+            f"no --data given and no {DEFAULT_DATA} directory in {Path.cwd()}: give "
+            f"--data DIR (seller-health sample --out {DEFAULT_DATA} writes a synthetic one)"
+        )
+    return DEFAULT_DATA
 
 
 def _load(args: argparse.Namespace):
     """The policy and the validated dataset named by ``--policy`` and ``--data``."""
     from toolkit.model.data import read_data
-    from toolkit.model.policy import load_policy
 
     policy = load_policy(args.policy)
     return policy, read_data(args.data).collect()
+
+
+def _table(args: argparse.Namespace, build: Callable, **options):
+    """``build(data, policy=..., **options)`` on ``--data`` and ``--policy``, collected."""
+    policy, data = _load(args)
+    return build(data, policy=policy, **options).collect()
 
 
 # ---------------------------------------------------------------------------- commands
@@ -98,10 +122,7 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 
     from toolkit.engine.metrics import metrics_table
 
-    policy, data = _load(args)
-    table = metrics_table(
-        data, as_of=args.as_of, to=args.to, known_at=args.known_at, policy=policy
-    ).collect()
+    table = _table(args, metrics_table, as_of=args.as_of, to=args.to, known_at=args.known_at)
     span = f"{args.as_of}" if args.to is None else f"{args.as_of} .. {args.to}"
     known = f", known at {args.known_at}" if args.known_at else ""
     latest = table.filter(pl.col("as_of") == table["as_of"].max(), ~pl.col("informational"))
@@ -119,8 +140,7 @@ def _cmd_clearance(args: argparse.Namespace) -> int:
 
     from toolkit.engine.clearance import clearance_table
 
-    policy, data = _load(args)
-    table = clearance_table(data, as_of=args.as_of, policy=policy).collect()
+    table = _table(args, clearance_table, as_of=args.as_of)
     counting = table.filter(pl.col("counting"))
     upcoming = counting.filter(pl.col("clears_on") > args.as_of)["clears_on"].min()
     summary = (
@@ -135,10 +155,8 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
     from toolkit.engine.forecast import forecast_table
 
-    policy, data = _load(args)
-    table = forecast_table(
-        data, as_of=args.as_of, horizon=args.horizon, policy=policy, remove=args.remove
-    ).collect()
+    options = {"as_of": args.as_of, "horizon": args.horizon, "remove": args.remove}
+    table = _table(args, forecast_table, **options)
     per_metric = table.group_by("seller_id", "marketplace", "channel", "metric").agg(
         pl.col("recovery_date", "clean_orders_needed").first()
     )
@@ -233,9 +251,19 @@ def _cmd_ingest_sp_api(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_ingest_feedback(args: argparse.Namespace) -> int:
-    import polars as pl
+def _spread(table, column: str, template: str) -> str:
+    """Rows per value of ``column``, ``template`` filled with each value and its count."""
+    counts = table.group_by(column).len().sort(column)
+    return ", ".join(template.format(v, n) for v, n in counts.iter_rows()) or "none"
 
+
+def _date_span(table, column: str) -> str:
+    """``2025-01-01 .. 2025-03-31``: the first and last UTC date of ``column``."""
+    dates = table[column].dt.date()
+    return f"{dates.min()} .. {dates.max()}"
+
+
+def _cmd_ingest_feedback(args: argparse.Namespace) -> int:
     from toolkit.amazon.ingest import read_feedback_report
     from toolkit.model.output import write_table
 
@@ -243,21 +271,14 @@ def _cmd_ingest_feedback(args: argparse.Namespace) -> int:
         args.file, marketplace=args.marketplace, encoding=args.encoding
     ).collect()
     write_table(table, args.out)
-    ratings = table.group_by("rating").len().sort("rating")
-    spread = ", ".join(f"{r}-star {n}" for r, n in ratings.iter_rows()) or "none"
-    span = table.select(
-        pl.col("left_at").min().dt.date().alias("first"),
-        pl.col("left_at").max().dt.date().alias("last"),
-    )
-    first, last = span.row(0)
-    print(f"read {args.file}: {table.height} feedback rows ({spread}), dates {first} .. {last}")
+    spread = _spread(table, "rating", "{}-star {}")
+    dates = _date_span(table, "left_at")
+    print(f"read {args.file}: {table.height} feedback rows ({spread}), dates {dates}")
     print(f"Rater Email dropped; wrote {args.out}")
     return 0
 
 
 def _cmd_ingest_orders(args: argparse.Namespace) -> int:
-    import polars as pl
-
     from toolkit.amazon.ingest import read_orders_report
     from toolkit.model.output import write_table
 
@@ -265,17 +286,11 @@ def _cmd_ingest_orders(args: argparse.Namespace) -> int:
         args.file, seller_id=args.seller, marketplace=args.marketplace, encoding=args.encoding
     ).collect()
     write_table(table, args.out)
-    channels = table.group_by("channel").len().sort("channel")
-    spread = ", ".join(f"{c} {n}" for c, n in channels.iter_rows()) or "none"
-    span = table.select(
-        pl.col("purchased_at").min().dt.date().alias("first"),
-        pl.col("purchased_at").max().dt.date().alias("last"),
-    )
-    first, last = span.row(0)
+    spread = _spread(table, "channel", "{} {}")
     cancelled = table["cancelled_at"].is_not_null().sum()
+    dates = _date_span(table, "purchased_at")
     print(
-        f"read {args.file}: {table.height} orders ({spread}; {cancelled} cancelled), "
-        f"purchased {first} .. {last}"
+        f"read {args.file}: {table.height} orders ({spread}; {cancelled} cancelled), purchased {dates}"
     )
     print(f"wrote {args.out}")
     return 0
@@ -439,7 +454,10 @@ def _add_reports(sub: argparse._SubParsersAction) -> None:
         "--workers", type=int, default=None, help="parallel workers (default: number of cores)"
     )
     reports.add_argument(
-        "--out", type=Path, default=Path("reports"), help="directory of runs (default reports)"
+        "--out",
+        type=Path,
+        default=DEFAULT_REPORTS,
+        help=f"directory of runs (default {DEFAULT_REPORTS})",
     )
     reports.add_argument(
         "--reconciliation",
@@ -470,7 +488,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sample = sub.add_parser("sample", help="write a deterministic synthetic data directory")
-    sample.add_argument("--out", type=Path, default=Path("data/sample"), help="directory")
+    sample.add_argument(
+        "--out", type=Path, default=DEFAULT_DATA, help=f"directory (default {DEFAULT_DATA})"
+    )
     sample.add_argument("--seed", type=int, default=7)
     sample.add_argument(
         "--sellers", type=int, default=None, help="number of sellers (default: the personas)"
@@ -535,6 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        if "data" in args and args.data is None:
+            args.data = _default_data()
         return func(args)
     except UsageError as exc:  # the input, a file, an option or the policy: not a bug
         print(f"seller-health {args.command}: {exc}", file=sys.stderr)

@@ -23,11 +23,17 @@ __all__ = [
     "REASON_WORDS",
     "STATUSES",
     "STATUS_WORDS",
+    "TARGET_MET",
+    "TARGET_MISSED",
+    "VIOLATION_STATUS_WORDS",
     "WINDOW_BASIS",
 ]
 
 #: Status of a metric row (SPEC 4.1), best first.
 STATUSES = ("good", "watch", "bad_low_volume", "bad", "info", "no_data")
+#: The statuses of a metric row that meets its target, and those that miss it.
+TARGET_MET = ("good", "watch")
+TARGET_MISSED = ("bad_low_volume", "bad")
 #: Bands of the AHR estimate (SPEC 6), best first.
 AHR_BANDS = ("healthy", "at_risk", "critical")
 #: How much attention a metric status or an AHR band needs: 0 first. One ranking for the
@@ -95,4 +101,11 @@ REASON_WORDS = {
     "seller_won": "chargeback won",
     "expired": "display ends",
     "disputed_error": "dispute upheld",
+}
+#: Status of a violation (SPEC 6 violations table) as a seller reads it.
+VIOLATION_STATUS_WORDS = {
+    "open": "open",
+    "addressed": "addressed",
+    "expired": "no longer displayed",
+    "removed_as_error": "removed (dispute upheld)",
 }

@@ -1,47 +1,78 @@
-"""Report sections about the account beyond the metrics (private).
+"""The sections of a seller report about the account beyond its metrics (private).
 
 Policy violations and the AHR estimate, the low-volume explanation, data freshness and
-the reconciliation with Amazon's report; see :mod:`toolkit.reports.sections` for the rest.
+the reconciliation with Amazon's report; :mod:`toolkit.reports.sections` has the metric
+sections. Each function takes a :class:`~toolkit.reports.content.ReportContent`; every
+number of a rule is the report's policy's.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import altair as alt
 import polars as pl
 
 from toolkit import charts
-from toolkit.reports.sections import _fragment, _today, _wide
+from toolkit.model.policy import Policy
+from toolkit.model.vocabulary import VIOLATION_STATUS_WORDS
+from toolkit.reports.content import ReportContent, today, wide
+from toolkit.reports.settings import RECONCILIATION_ROWS, SMALL_CHART_HEIGHT
 from toolkit.reports.text import (
     Fragment,
+    coverage,
     day,
     esc,
+    fragment,
     metric_label,
     paragraphs,
     pct,
     plural,
+    share,
     stamp,
     table,
     target_text,
+    times,
 )
 
-if TYPE_CHECKING:
-    from toolkit.reports.view import SellerReport
+
+def _display_rule(policy: Policy) -> str:
+    """How long a violation is displayed, in the policy's words."""
+    if policy.display_anchor == "resolved":
+        return f"until {policy.display_days} days after it is resolved"
+    return f"for {policy.display_days} days from the day it is detected"
 
 
-def violations(report: SellerReport) -> Fragment:
+def _late_event(cadence: int) -> str:
+    """`` (an event at 23:50 with a 30-minute refresh counts from the next day)``.
+
+    An example late in the day that the refresh every ``cadence`` minutes (counted from
+    00:00 UTC) moves to the next day; empty where there is none to give (a cadence of 0,
+    1 minute, or one that does not divide the day).
+
+    Examples
+    --------
+    >>> _late_event(30)
+    ' (an event at 23:50 with a 30-minute refresh counts from the next day)'
+    >>> _late_event(360)
+    ' (an event at 22:00 with a 360-minute refresh counts from the next day)'
+    >>> [_late_event(c) for c in (0, 1, 7)]
+    ['', '', '']
+    """
+    day_minutes = 24 * 60
+    if cadence < 2 or day_minutes % cadence:
+        return ""
+    minute = day_minutes - max(1, cadence // 3)  # after the day's last refresh
+    return (
+        f" (an event at {minute // 60:02d}:{minute % 60:02d} with a {cadence}-minute refresh "
+        "counts from the next day)"
+    )
+
+
+def violations(report: ReportContent) -> Fragment:
     """Policy violations: what is displayed, what costs AHR points, until when."""
     v = report.tables["violations"].sort("displayed_from", "violation_id")
     if v.height == 0:
-        return _fragment(paragraphs("No policy violation is on your record."))
-    days = report.policy.display_days
-    status_words = {
-        "open": "open",
-        "addressed": "addressed",
-        "expired": "no longer displayed",
-        "removed_as_error": "removed (dispute upheld)",
-    }
+        return fragment(paragraphs("No policy violation is on your record."))
+    policy = report.policy
     rows = [
         [
             esc(r["violation_id"]),
@@ -51,17 +82,17 @@ def violations(report: SellerReport) -> Fragment:
             day(r["displayed_until"]),
             day(r["costs_points_until"]),
             f"{r['points_at_as_of']}",
-            esc(status_words.get(r["status"], r["status"])),
+            esc(VIOLATION_STATUS_WORDS.get(r["status"], r["status"])),
         ]
         for r in v.iter_rows(named=True)
     ]
     points = int(v["points_at_as_of"].sum())
     active = v.filter(pl.col("points_at_as_of") > 0).height
     lead = (
-        f"A violation is displayed on your account for {days} days from the day it is "
-        "detected, unless a dispute shows it was an error. It costs AHR points until you "
-        "address it (appeal accepted, action taken or acknowledged) or its display ends; "
-        "a second one in the same category costs double. "
+        f"A violation is displayed on your account {_display_rule(policy)}, unless a "
+        "dispute shows it was an error. It costs AHR points until you address it (appeal "
+        "accepted, action taken or acknowledged) or its display ends; a second one in the "
+        f"same category costs {times(policy.ahr['repeat_multiplier'])}. "
         f"Today {plural(active, 'violation')} cost{'s' if active == 1 else ''} "
         f"{plural(points, 'point')} of your AHR estimate."
     )
@@ -76,48 +107,48 @@ def violations(report: SellerReport) -> Fragment:
         "Status",
     ]
     faded = [r == "expired" or r == "removed_as_error" for r in v["status"].to_list()]
-    return _fragment(paragraphs(lead) + table(headers, rows, numeric=[6], faded=faded))
+    return fragment(paragraphs(lead) + table(headers, rows, numeric=[6], faded=faded))
 
 
-def violations_chart(report: SellerReport) -> alt.TopLevelMixin:
+def violations_chart(report: ReportContent) -> alt.TopLevelMixin:
     """Violations timeline over the AHR estimate (or the AHR estimate alone)."""
     ahr = report.tables["ahr"]
     v = report.tables["violations"]
     if v.height == 0:
-        return _wide(charts.ahr_chart(ahr, policy=report.policy, title="AHR estimate"))
+        return wide(charts.ahr_chart(ahr, policy=report.policy, title="AHR estimate"))
     chart = charts.violations_timeline(
         v, ahr=ahr, policy=report.policy, title="Policy violations and the AHR estimate"
     )
-    return _wide(chart, height=160)
+    return wide(chart, height=SMALL_CHART_HEIGHT)
 
 
-def low_volume(report: SellerReport) -> Fragment:
+def low_volume(report: ReportContent) -> Fragment:
     """Why a rate over its target can still be 'low volume', with the Wilson interval."""
-    rows = _today(report).filter(pl.col("status") == "bad_low_volume")
+    rows = today(report).filter(pl.col("status") == "bad_low_volume")
     z = report.policy.wilson_z
-    alpha = float(report.policy.alpha)
     general = (
         "With few orders one bad order moves a rate a lot. When a rate misses its target we "
         "ask how likely that many bad orders would be for a seller exactly at the limit; "
-        f"if that chance is {alpha:.0%} or more, the status is <b>Over, low volume</b>: "
-        "too few orders to say you are really over the limit (Amazon may still act on it)."
+        f"if that chance is {share(report.policy.alpha)} or more, the status is "
+        "<b>Over, low volume</b>: too few orders to say you are really over the limit "
+        "(Amazon may still act on it)."
     )
     if rows.height == 0:
-        return _fragment(paragraphs(general, "None of your metrics is in this situation today."))
+        return fragment(paragraphs(general, "None of your metrics is in this situation today."))
     texts = [general]
     for r in rows.iter_rows(named=True):
         texts.append(
             f"<b>{esc(metric_label(r['metric'], r['channel']))}</b>: {pct(r['rate'])} "
             f"({r['numerator']:,} of {plural(r['denominator'], 'order')}), target "
             f"{target_text(r['condition'], r['target'])}. A seller exactly at the limit gets "
-            f"this result {pct(r['p_value'], 1)} of the time. The {1 - alpha:.0%} Wilson "
+            f"this result {pct(r['p_value'], 1)} of the time. The {share(coverage(z))} Wilson "
             f"interval of your rate is {pct(r['ci_low'], 1)} to {pct(r['ci_high'], 1)} "
             f"(z = {z:.2f}): your true rate could be anywhere in it."
         )
-    return _fragment(paragraphs(*texts))
+    return fragment(paragraphs(*texts))
 
 
-def freshness(report: SellerReport) -> Fragment:
+def freshness(report: ReportContent) -> Fragment:
     """The last event of each source the report knows, and how often Amazon refreshes it."""
     f = report.tables["freshness"]
     rows = [
@@ -132,10 +163,9 @@ def freshness(report: SellerReport) -> Fragment:
     lead = (
         f"This report shows what was known at the end of {day(report.as_of)} (UTC). Amazon "
         "refreshes each source on a schedule; an event shows on the dashboard at the next "
-        "refresh after it happens (an event at 23:50 with a 30-minute refresh counts from "
-        "the next day)."
+        f"refresh after it happens{_late_event(report.policy.cadence_minutes['feedback'])}."
     )
-    return _fragment(
+    return fragment(
         paragraphs(lead)
         + table(["Source", "Last event known", "Visible from", "Refreshed"], rows)
         + paragraphs(f"Source of the numbers: {esc(report.source)}.", css="sh-note")
@@ -151,17 +181,15 @@ _NO_REPORT = (
 )
 
 
-def reconciliation_table(report: SellerReport, *, limit: int = 200) -> Fragment:
+def reconciliation_table(report: ReportContent, *, limit: int = RECONCILIATION_ROWS) -> Fragment:
     """The reconciliation with Amazon's own report, when one was supplied."""
     r = report.reconciliation
-    if r is None:
-        return _fragment(paragraphs(_NO_REPORT))
-    if r.height == 0:
-        return _fragment(paragraphs(_NO_REPORT))
+    if r is None or r.height == 0:
+        return fragment(paragraphs(_NO_REPORT))
     shown = r.drop("seller_id", "marketplace").head(limit)
     rows = [[esc(v) for v in row] for row in shown.iter_rows()]
     more = f" (first {limit} of {r.height} rows)" if r.height > limit else ""
-    return _fragment(
+    return fragment(
         paragraphs(
             "Amazon's numbers next to the ones recomputed here from your orders, over the "
             f"report's own windows{more}:"

@@ -6,13 +6,18 @@ notebook in it with nbclient: papermill injects the parameters (the usual
 ``injected-parameters`` cell) and a hidden first cell runs ``%reset -f``, so no variable
 survives from one seller to the next while imports, vl-convert's engine and the chart
 theme stay loaded (a fresh kernel spends seconds on those before the first chart). The
-kernel is replaced after :data:`RESTART_EVERY` notebooks, and whenever it died or a cell
-timed out. With ``kernel="fresh"`` every report is executed by ``papermill.execute_notebook``
-in a new kernel (for comparison).
+kernel is replaced after :data:`~toolkit.reports.settings.RESTART_EVERY` notebooks, and
+whenever it died or a cell timed out. With ``kernel="fresh"`` every report is executed by
+``papermill.execute_notebook`` in a new kernel (for comparison).
+
+The batch runner imports this module before it starts its workers, so everything heavy
+(papermill, nbclient, nbconvert, altair) is imported inside the functions that run in a
+worker: the main process goes on computing while the workers load it.
 """
 
 from __future__ import annotations
 
+import atexit
 import copy
 import subprocess
 import time
@@ -20,11 +25,12 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RESTART_EVERY", "render_one", "start_worker", "stop_worker", "warm_up"]
+from toolkit.reports.settings import CELL_TIMEOUT, KERNEL_NAME, RESTART_EVERY
 
-#: Notebooks a kernel runs before it is replaced (bounds memory growth).
-RESTART_EVERY = 200
-KERNEL_NAME = "python3"
+__all__ = ["KERNELS", "render_one", "start_worker", "stop_worker", "warm_up"]
+
+#: How a worker runs notebooks: one kept kernel, or a new one per report.
+KERNELS = ("reuse", "fresh")
 _RESET = "get_ipython().run_line_magic('reset', '-f')"
 #: What a report needs loaded before its first chart: run once per kernel, ahead of time.
 _WARM_UP = """\
@@ -54,8 +60,8 @@ class _Worker:
     def __init__(self, notebook: str, kernel: str, timeout: int) -> None:
         from papermill.iorw import load_notebook_node
 
-        if kernel not in ("reuse", "fresh"):
-            raise ValueError(f"kernel must be 'reuse' or 'fresh', got {kernel!r}")
+        if kernel not in KERNELS:
+            raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
         self.path = notebook
         self.template = load_notebook_node(notebook)  # as papermill reads it (tags added)
         self.reuse = kernel == "reuse"
@@ -146,10 +152,8 @@ def warm_up() -> float:
     return time.perf_counter() - start
 
 
-def start_worker(notebook: str, kernel: str = "reuse", timeout: int = 600) -> None:
+def start_worker(notebook: str, kernel: str = "reuse", timeout: int = CELL_TIMEOUT) -> None:
     """Set up this process to render reports (the pool's initializer)."""
-    import atexit
-
     global _worker
     if _worker is not None:
         _worker.shutdown()
@@ -172,6 +176,8 @@ def render_one(task: dict[str, Any]) -> dict[str, Any]:
     else, passed through). Returns the task with ``status`` (``ok`` or ``failed``),
     ``error`` and ``seconds`` (``execute``, ``html``).
     """
+    # In the worker, not at the top: nbconvert, altair and polars stay out of the main
+    # process until its pool has started.
     from toolkit.charts.html import notebook_to_html
     from toolkit.model.output import atomic_path
 

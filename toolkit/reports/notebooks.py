@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.model.output import atomic_path
-from toolkit.model.resources import NOTEBOOK_KINDS, notebook_paths
+from toolkit.model.resources import NOTEBOOK_KINDS, NOTEBOOK_RUNS, TEACHING_PAGES, notebook_paths
+from toolkit.reports.settings import KERNEL_NAME, NOTEBOOK_TIMEOUT
 
 __all__ = [
     "execute_notebook",
@@ -45,8 +46,6 @@ __all__ = [
     "notebook_title",
     "run_notebooks",
 ]
-
-KERNEL = "python3"
 
 
 def notebook_title(nb: Any) -> str:
@@ -72,7 +71,7 @@ def execute_notebook(
     *,
     output: str | Path | None = None,
     parameters: Mapping[str, Any] | None = None,
-    timeout: int = 900,
+    timeout: int = NOTEBOOK_TIMEOUT,
 ) -> Any:
     """Run a notebook top to bottom from its own directory; return the executed notebook.
 
@@ -106,7 +105,7 @@ def execute_notebook(
         None if output is None else str(output),
         parameters=injected,
         cwd=str(path.parent),
-        kernel_name=KERNEL,
+        kernel_name=KERNEL_NAME,
         progress_bar=False,
         request_save_on_cell_execute=False,
         execution_timeout=timeout,
@@ -151,7 +150,7 @@ def _run_one(path: Path, target: Path, parameters: Mapping[str, Any] | None) -> 
 
 
 def run_notebooks(
-    out_dir: str | Path = "reports/notebooks",
+    out_dir: str | Path = NOTEBOOK_RUNS,
     *,
     root: str | Path | None = None,
     kinds: Iterable[str] = NOTEBOOK_KINDS,
@@ -192,6 +191,7 @@ def _export_one(
     path: Path, target: Path, parameters: Mapping[str, Any] | None
 ) -> tuple[str | None, str | None]:
     """Execute one teaching notebook and write its page: ``(title, None)`` or ``(None, error)``."""
+    # Here, not at the top: altair and nbconvert load only in the processes that export.
     from toolkit.charts.html import notebook_to_html
 
     try:
@@ -206,7 +206,7 @@ def _export_one(
 
 
 def export_teaching_html(
-    out_dir: str | Path = "reports/teaching",
+    out_dir: str | Path = TEACHING_PAGES,
     *,
     root: str | Path | None = None,
     parameters: Mapping[str, Any] | None = None,
@@ -249,9 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute every notebook; write the executed copies")
-    run.add_argument("--out", type=Path, default=Path("reports/notebooks"))
+    run.add_argument("--out", type=Path, default=NOTEBOOK_RUNS)
     html = sub.add_parser("teaching-html", help="teaching notebooks as offline HTML pages")
-    html.add_argument("--out", type=Path, default=Path("reports/teaching"))
+    html.add_argument("--out", type=Path, default=TEACHING_PAGES)
     for command in (run, html):
         command.add_argument(
             "--notebooks",

@@ -1,12 +1,12 @@
 """Report results: every table a seller report shows, computed once for all sellers.
 
-"Compute once, render many" (STYLE.md): :func:`report_tables` builds, as lazy frames over
-every seller, the metrics history, the forecast, the clearance table (with the feedback
-text of each negative rating), the AHR estimate history, the violations table and the
-data freshness; :func:`seller_summary` reduces them to one row per seller for the index
-page. :func:`write_results` writes each seller's slice once, as Parquet, and
-:func:`toolkit.reports.view.load_report` reads a slice back in the report notebook (or
-computes it from a data directory when the notebook runs on its own).
+"Compute once, render many": :func:`report_tables` builds, as lazy frames over every
+seller, the metrics history, the forecast, the clearance table (with the feedback text of
+each negative rating), the AHR estimate history, the violations table and the data
+freshness; :func:`seller_summary` reduces them to one row per seller for the index page;
+:func:`amazon_reconciliation` recomputes the Amazon reports found next to the data.
+This module only computes: :mod:`toolkit.reports.slices` writes and reads a seller's
+slice of the results, :mod:`toolkit.reports.text` puts them into words.
 
 The tables keep only the columns named here: a column that a data file carries beyond the
 SPEC (a buyer's e-mail, say) never reaches the results or a report.
@@ -19,6 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.amazon.ingest import read_seller_performance
+from toolkit.amazon.reconcile import reconcile_table
 from toolkit.compliance.ahr import ahr_table
 from toolkit.compliance.tables import violations_table
 from toolkit.engine.clearance import clearance_table
@@ -26,28 +28,25 @@ from toolkit.engine.forecast import forecast_table
 from toolkit.engine.metrics import metrics_table
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
-from toolkit.model.output import write_table
 from toolkit.model.policy import METRICS, Policy
-from toolkit.model.vocabulary import ATTENTION_RANK
+from toolkit.model.resources import AMAZON_REPORTS_DIR
+from toolkit.model.vocabulary import ATTENTION_RANK, TARGET_MISSED
 from toolkit.reports.names import file_names
+from toolkit.reports.settings import CHANGE_DAYS, HISTORY_DAYS
 from toolkit.time.visibility import visible_time
 
 __all__ = [
-    "HISTORY_DAYS",
     "RESULT_TABLES",
     "STATUS_RANK",
+    "amazon_reconciliation",
     "data_freshness",
     "last_data_date",
     "read_reconciliation",
-    "reconcile_reports",
     "report_labels",
     "report_tables",
     "seller_summary",
-    "write_results",
 ]
 
-#: Days of metric and AHR history a report shows (as-of dates D-179 .. D).
-HISTORY_DAYS = 180
 #: The tables of a seller's results, one Parquet file each.
 RESULT_TABLES = ("metrics", "forecast", "clearance", "ahr", "violations", "freshness", "summary")
 #: Worst first: the order in which statuses sort (the AHR band ``critical`` ranks with
@@ -207,7 +206,8 @@ def report_tables(
         The policy every table uses.
     history_days
         Length of the metric and AHR history (as-of dates ``D - history_days + 1 .. D``;
-        at least 8, for the change against 7 days ago).
+        longer than :data:`~toolkit.reports.settings.CHANGE_DAYS`, for the change against
+        that many days ago).
 
     Returns
     -------
@@ -218,8 +218,8 @@ def report_tables(
         ``freshness`` (:func:`data_freshness`) and ``summary`` (:func:`seller_summary`).
         Collect them together with ``pl.collect_all``.
     """
-    if history_days < 8:
-        raise ValueError(f"history_days must be at least 8, got {history_days}")
+    if history_days <= CHANGE_DAYS:
+        raise OptionError(f"history_days must be at least {CHANGE_DAYS + 1}, got {history_days}")
     start = as_of - timedelta(days=history_days - 1)
     tables = {
         "metrics": metrics_table(data, as_of=start, to=as_of, policy=policy),
@@ -283,7 +283,7 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         .group_by(_SELLER, maintain_order=True)
         .agg(odr=pl.struct("channel", "numerator", "denominator", "rate"))
     )
-    missing = ranked.filter(pl.col("status").is_in(["bad", "bad_low_volume"])).join(
+    missing = ranked.filter(pl.col("status").is_in(TARGET_MISSED)).join(
         forecast.group_by([*_SELLER, "channel", "metric"]).agg(pl.col("recovery_date").first()),
         on=[*_SELLER, "channel", "metric"],
         how="left",
@@ -355,55 +355,24 @@ def report_labels(summary: pl.DataFrame) -> pl.DataFrame:
     return labelled.with_columns(name=pl.col("label").replace_strict(names))
 
 
-def write_results(
-    frames: dict[str, pl.DataFrame], directory: str | Path, *, labels: pl.DataFrame
-) -> dict[str, Path]:
-    """Write each seller's slice of every table to ``directory/<name>/<table>.parquet``.
+def amazon_reconciliation(
+    data_dir: str | Path, data: Dataset, *, as_of: date, policy: Policy
+) -> pl.LazyFrame | None:
+    """The Amazon reports found in ``<data_dir>/sp_api/`` recomputed from ``data``, or None.
 
-    Parameters
-    ----------
-    frames
-        The collected :func:`report_tables`.
-    directory
-        The results directory (created).
-    labels
-        :func:`report_labels` of the sellers to write.
+    Report files (``GET_V2_SELLER_PERFORMANCE_REPORT`` JSON, optionally gzip, the seller
+    from the file name) anywhere under ``sp_api/``
+    (:data:`~toolkit.model.resources.AMAZON_REPORTS_DIR`) are read, each seller's latest snapshot
+    on or before ``as_of`` is kept, and every metric of it is recomputed over the report's
+    own window.
 
     Returns
     -------
-    dict[str, Path]
-        The slice directory of each report name. Every table is written for every
-        seller, empty (with its columns) when the seller has no rows in it.
+    pl.LazyFrame or None
+        :func:`toolkit.amazon.reconcile.reconcile_table` of those snapshots; None when
+        there is no report file.
     """
-    directory = Path(directory)
-    parts = {
-        table: frame.partition_by(_SELLER, as_dict=True, maintain_order=True)
-        for table, frame in frames.items()
-    }
-    written: dict[str, Path] = {}
-    for seller_id, marketplace, name in labels.select(*_SELLER, "name").iter_rows():
-        target = directory / name
-        for table, frame in frames.items():
-            part = parts[table].get((seller_id, marketplace), frame.clear())
-            write_table(part, target / f"{table}.parquet")
-        written[name] = target
-    return written
-
-
-def reconcile_reports(
-    data_dir: str | Path, data: Dataset, *, as_of: date, policy: Policy
-) -> pl.DataFrame | None:
-    """Reconciliation of the Amazon reports found in ``<data_dir>/sp_api/``, or None.
-
-    Report files (``GET_V2_SELLER_PERFORMANCE_REPORT`` JSON, optionally gzip, the seller
-    from the file name) anywhere under ``sp_api/`` are read, each seller's latest snapshot
-    on or before ``as_of`` is kept, and every metric of it is recomputed over the report's
-    own window (:func:`toolkit.amazon.reconcile.reconcile_table`).
-    """
-    from toolkit.amazon.ingest import read_seller_performance
-    from toolkit.amazon.reconcile import reconcile_table
-
-    folder = Path(data_dir) / "sp_api"
+    folder = Path(data_dir) / AMAZON_REPORTS_DIR
     files = sorted(p for p in folder.rglob("*") if p.is_file() and ".json" in p.suffixes)
     if not files:
         return None
@@ -411,40 +380,26 @@ def reconcile_reports(
     latest = pl.col("snapshot_date") == pl.col("snapshot_date").max().over(
         "seller_id", "marketplace"
     )
-    table = reconcile_table(snapshots.filter(latest), data, policy=policy).collect()
-    if not table.height:
-        return None
-
-    def counts(numerator: str, denominator: str) -> pl.Expr:
-        top = pl.col(numerator).cast(pl.String).fill_null("–")
-        return (
-            pl.when(pl.col(denominator).is_null())
-            .then(top)
-            .otherwise(pl.concat_str(top, pl.lit(" / "), pl.col(denominator).cast(pl.String)))
-        )
-
-    return table.sort("metric", "channel").select(
-        "seller_id",
-        "marketplace",
-        pl.col("snapshot_date").cast(pl.String).alias("Amazon report of"),
-        pl.concat_str("metric", pl.lit(" · "), "channel").alias("Metric"),
-        pl.concat_str(
-            pl.col("window_start").cast(pl.String),
-            pl.lit(" – "),
-            pl.col("window_end").cast(pl.String),
-        ).alias("Window"),
-        counts("amazon_numerator", "amazon_denominator").alias("Amazon"),
-        counts("our_numerator", "our_denominator").alias("Recomputed here"),
-        pl.col("numerator_diff").alias("Difference (Amazon − ours)"),
-        pl.col("status").alias("Result"),
-        pl.col("explanation").fill_null("").alias("Why"),
-    )
+    return reconcile_table(snapshots.filter(latest), data, policy=policy)
 
 
 def read_reconciliation(path: str | Path) -> pl.DataFrame:
-    """A reconciliation table (``.parquet`` or ``.csv``) with at least ``seller_id``."""
+    """A reconciliation table (``.parquet`` or ``.csv``) with at least ``seller_id``.
+
+    Raises
+    ------
+    toolkit.model.errors.OptionError
+        Naming the file: not a file, not readable as Parquet or CSV, or no ``seller_id``.
+    """
     path = Path(path)
-    frame = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path)
+    if not path.is_file():
+        raise OptionError(f"reconciliation table {path}: not a file")
+    try:
+        parquet = path.suffix.lower() == ".parquet"
+        frame = pl.read_parquet(path) if parquet else pl.read_csv(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise OptionError(f"reconciliation table {path}: cannot be read ({first})") from None
     if "seller_id" not in frame.columns:
         raise OptionError(f"{path}: a reconciliation table needs a seller_id column")
     if "marketplace" not in frame.columns:

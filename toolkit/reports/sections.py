@@ -1,21 +1,34 @@
-"""The sections of a seller report, as escaped HTML fragments and altair charts (private).
+"""The sections of a seller report about its metrics, as escaped HTML and charts (private).
 
-Each function takes a :class:`toolkit.reports.view.SellerReport` and returns something a
-notebook displays: a :class:`~toolkit.reports.view.Fragment` or a chart. The text is
-written for the seller: plain words, dates, counts next to rates.
+Each function takes a :class:`~toolkit.reports.content.ReportContent` and returns
+something a notebook displays: a :class:`~toolkit.reports.text.Fragment` or a chart. The
+text is written for the seller: plain words, dates, counts next to rates, and every
+number of a rule (a window, a target, a threshold) taken from the report's policy.
+:mod:`toolkit.reports.account` has the sections about the rest of the account.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import altair as alt
 import polars as pl
 
 from toolkit import charts
-from toolkit.model.policy import METRICS
-from toolkit.model.vocabulary import DEFECT_WORDS, REASON_WORDS, WINDOW_BASIS
+from toolkit.model.vocabulary import (
+    DEFECT_WORDS,
+    REASON_WORDS,
+    TARGET_MET,
+    TARGET_MISSED,
+    WINDOW_BASIS,
+)
+from toolkit.reports.content import ReportContent, recovery, today, wide
+from toolkit.reports.settings import (
+    CHANGE_DAYS,
+    FORECAST_TAIL_DAYS,
+    SHIPPING_METRICS,
+    SMALL_CHART_HEIGHT,
+)
 from toolkit.reports.text import (
     STYLE,
     Fragment,
@@ -23,61 +36,32 @@ from toolkit.reports.text import (
     chip,
     day,
     esc,
+    fragment,
     metric_label,
     paragraphs,
     pct,
     plural,
+    share,
     table,
     target_text,
 )
 
-if TYPE_CHECKING:
-    from toolkit.reports.view import SellerReport
 
-SHIPPING = ("lsr_10d", "lsr_30d", "cancel_rate_7d", "vtr_30d", "otdr_14d", "idr_7d")
-_ORDER = {m: i for i, m in enumerate(METRICS)}
-_MISSED = ("bad", "bad_low_volume")
-
-
-def _fragment(html: str) -> Fragment:
-    return Fragment(f'<div class="sh-report">{html}</div>')
-
-
-def _today(report: SellerReport) -> pl.DataFrame:
-    metrics = report.tables["metrics"]
-    return metrics.filter(pl.col("as_of") == report.as_of).sort(
-        pl.col("metric").replace_strict(_ORDER, default=99), "channel", descending=[False, True]
-    )
-
-
-def _recovery(report: SellerReport) -> pl.DataFrame:
-    return (
-        report.tables["forecast"]
-        .group_by("channel", "metric")
-        .agg(pl.col("recovery_date", "clean_orders_needed").first())
-    )
-
-
-def _wide(chart: alt.TopLevelMixin, *, height: int = 220) -> alt.TopLevelMixin:
-    """Charts at the page's width (the theme's default is 300 pixels)."""
-    return chart.configure_view(continuousWidth=760, continuousHeight=height)
-
-
-def style(report: SellerReport) -> Fragment:
+def style(report: ReportContent) -> Fragment:
     """The report's CSS (display once, at the top)."""
     return Fragment(STYLE)
 
 
-def headline(report: SellerReport) -> Fragment:
+def headline(report: ReportContent) -> Fragment:
     """Title, overall status, what misses its target and when it recovers, AHR estimate."""
     s, policy = report.summary, report.policy
     title = f"{report.seller_id} · {report.marketplace}"
-    missed = _today(report).filter(pl.col("status").is_in(_MISSED), ~pl.col("informational"))
-    recovery = _recovery(report)
+    missed = today(report).filter(pl.col("status").is_in(TARGET_MISSED), ~pl.col("informational"))
+    missed = missed.join(recovery(report), on=["channel", "metric"], how="left")
     lines = []
     if missed.height == 0:
         lines.append("Every metric with a target meets it today.")
-    for row in missed.join(recovery, on=["channel", "metric"], how="left").iter_rows(named=True):
+    for row in missed.iter_rows(named=True):
         when = (
             f"if no new defects arrive it is back on target on <b>{day(row['recovery_date'])}</b>"
             if row["recovery_date"]
@@ -118,7 +102,7 @@ def headline(report: SellerReport) -> Fragment:
         + paragraphs(ahr_text, nxt)
         + "</div>"
     )
-    return _fragment(body)
+    return fragment(body)
 
 
 def _change(row: dict, before: dict | None) -> str:
@@ -132,29 +116,29 @@ def _change(row: dict, before: dict | None) -> str:
     )
 
 
-def _back(row: dict, recovery: dict | None, horizon: int) -> str:
-    if row["status"] in ("good", "watch"):
+def _back(row: dict, forecast: dict | None, horizon: int) -> str:
+    if row["status"] in TARGET_MET:
         return "on target"
-    if row["status"] not in _MISSED or recovery is None:
+    if row["status"] not in TARGET_MISSED or forecast is None:
         return "–"
-    if recovery["recovery_date"] is None:
+    if forecast["recovery_date"] is None:
         return f"not within {horizon} days"
-    more = recovery["clean_orders_needed"]
+    more = forecast["clean_orders_needed"]
     extra = f" <span class='sh-note'>(or {more:,} more good orders now)</span>" if more else ""
-    return f"{day(recovery['recovery_date'])}{extra}"
+    return f"{day(forecast['recovery_date'])}{extra}"
 
 
-def scorecard(report: SellerReport) -> Fragment:
+def scorecard(report: ReportContent) -> Fragment:
     """Every metric today: rate, counts, target, status, window, change, recovery."""
-    today = _today(report)
-    week = report.as_of - timedelta(days=7)
+    now = today(report)
+    earlier = report.as_of - timedelta(days=CHANGE_DAYS)
     before = {
         (r["metric"], r["channel"]): r
-        for r in report.tables["metrics"].filter(pl.col("as_of") == week).iter_rows(named=True)
+        for r in report.tables["metrics"].filter(pl.col("as_of") == earlier).iter_rows(named=True)
     }
-    recovery = {(r["metric"], r["channel"]): r for r in _recovery(report).iter_rows(named=True)}
+    recoveries = {(r["metric"], r["channel"]): r for r in recovery(report).iter_rows(named=True)}
     rows = []
-    for r in today.iter_rows(named=True):
+    for r in now.iter_rows(named=True):
         key = (r["metric"], r["channel"])
         rows.append(
             [
@@ -166,7 +150,7 @@ def scorecard(report: SellerReport) -> Fragment:
                 f"{WINDOW_BASIS.get(r['metric'], '')} {day(r['window_start'])} – "
                 f"{day(r['window_end'])}",
                 _change(r, before.get(key)),
-                _back(r, recovery.get(key), report.policy.horizon_days),
+                _back(r, recoveries.get(key), report.policy.horizon_days),
             ]
         )
     headers = [
@@ -176,17 +160,18 @@ def scorecard(report: SellerReport) -> Fragment:
         "Target",
         "Status",
         "Orders in the window",
-        "Change vs 7 days ago",
+        f"Change vs {CHANGE_DAYS} days ago",
         "Back on target",
     ]
     note = (
-        "<b>Watch</b>: on target, but within 80% of the limit. <b>Over, low volume</b>: over "
-        "the target, but with this few orders it could happen by chance to a seller exactly "
-        "at the limit (see the low-volume section). The ODR parts (·) have no target of "
-        "their own. <b>Back on target</b> assumes no new defects, no removals, and new "
-        "orders at your recent daily volume. pp: percentage points."
+        f"<b>Watch</b>: on target, but within {share(report.policy.watch_fraction)} of the "
+        "limit. <b>Over, low volume</b>: over the target, but with this few orders it could "
+        "happen by chance to a seller exactly at the limit (see the low-volume section). The "
+        "ODR parts (·) have no target of their own. <b>Back on target</b> assumes no new "
+        "defects, no removals, and new orders at your recent daily volume. pp: percentage "
+        "points."
     )
-    return _fragment(table(headers, rows, numeric=[1, 2]) + paragraphs(note, css="sh-note"))
+    return fragment(table(headers, rows, numeric=[1, 2]) + paragraphs(note, css="sh-note"))
 
 
 def _channels_with_orders(metrics: pl.DataFrame, metric: str) -> pl.DataFrame:
@@ -200,32 +185,33 @@ def _channels_with_orders(metrics: pl.DataFrame, metric: str) -> pl.DataFrame:
     return metrics.join(keep, on="channel", how="semi")
 
 
-def odr_history(report: SellerReport) -> alt.TopLevelMixin | Fragment:
+def odr_history(report: ReportContent) -> alt.TopLevelMixin | Fragment:
     """ODR per channel over the history, the target, and the clean forecast to recovery."""
     metrics = _channels_with_orders(report.tables["metrics"], "odr").filter(
         pl.col("metric") == "odr"
     )
     if metrics.height == 0:
-        return _fragment(paragraphs("No orders in the ODR window during this period."))
+        return fragment(paragraphs("No orders in the ODR window during this period."))
     forecast = report.tables["forecast"].filter(pl.col("metric") == "odr")
     forecast = forecast.join(metrics.select("channel").unique(), on="channel", how="semi")
     recovered = forecast["recovery_date"].drop_nulls()
-    last = (recovered.max() if recovered.len() else report.as_of) + timedelta(days=14)
+    tail = timedelta(days=FORECAST_TAIL_DAYS)
+    last = (recovered.max() if recovered.len() else report.as_of) + tail
     if forecast["recovery_date"].null_count():
         last = report.as_of + timedelta(days=report.policy.horizon_days)
     forecast = forecast.filter(pl.col("as_of") <= last)
     chart = charts.metric_history(
         metrics, forecast=forecast, title="Order Defect Rate: history and clean forecast"
     )
-    return _wide(chart)
+    return wide(chart)
 
 
-def odr_text(report: SellerReport) -> Fragment:
+def odr_text(report: ReportContent) -> Fragment:
     """How the ODR window works, in the policy's numbers."""
     odr = report.policy.metric("odr")
     first = report.as_of - timedelta(days=odr.lag_days + odr.window_days - 1)
     last = report.as_of - timedelta(days=odr.lag_days)
-    return _fragment(
+    return fragment(
         paragraphs(
             f"Your ODR today counts the orders you received from {day(first)} to {day(last)}: "
             f"a {odr.window_days}-day window that ends {odr.lag_days} days ago, so that "
@@ -237,16 +223,16 @@ def odr_text(report: SellerReport) -> Fragment:
     )
 
 
-def odr_components(report: SellerReport) -> alt.TopLevelMixin | Fragment:
+def odr_components(report: ReportContent) -> alt.TopLevelMixin | Fragment:
     """Negative feedback, claims and chargebacks behind the ODR numerator."""
     metrics = _channels_with_orders(report.tables["metrics"], "odr")
     metrics = metrics.filter(pl.col("metric").str.starts_with("odr"))
     if metrics.filter(pl.col("numerator") > 0).height == 0:
-        return _fragment(paragraphs("No order had a defect during this period."))
-    return _wide(charts.odr_components(metrics), height=160)
+        return fragment(paragraphs("No order had a defect during this period."))
+    return wide(charts.odr_components(metrics), height=SMALL_CHART_HEIGHT)
 
 
-def _defects(report: SellerReport) -> pl.DataFrame:
+def _defects(report: ReportContent) -> pl.DataFrame:
     return (
         report.tables["clearance"]
         .filter(pl.col("metric") != "policy_violation")
@@ -254,11 +240,11 @@ def _defects(report: SellerReport) -> pl.DataFrame:
     )
 
 
-def clearance(report: SellerReport) -> Fragment:
+def clearance(report: ReportContent) -> Fragment:
     """ "When will my record clear": every defect record with its dates, as a table."""
     defects = _defects(report)
     if defects.height == 0:
-        return _fragment(
+        return fragment(
             paragraphs("No negative feedback, claim or chargeback is in your ODR window.")
         )
     counting = defects.filter(pl.col("counting"))
@@ -305,28 +291,28 @@ def clearance(report: SellerReport) -> Fragment:
     else:
         lead = "None of these records counts against your ODR today."
     headers = ["Order", "Defect", "Buyer's comment", "Order date", "Counts from", "Clears on"]
-    return _fragment(
+    return fragment(
         paragraphs(lead) + table([*headers, "Today"], rows, faded=faded, text_columns=[2])
     )
 
 
-def clearance_chart(report: SellerReport) -> alt.TopLevelMixin | Fragment:
+def clearance_chart(report: ReportContent) -> alt.TopLevelMixin | Fragment:
     """The clearance calendar: one bar per defect record from counts-from to clears-on."""
     defects = _defects(report)
     if defects.height == 0:
-        return _fragment("")
+        return fragment("")
     chart = charts.clearance_calendar(
         defects.drop("rating", "comment"), as_of=report.as_of, title="Clearance calendar"
     )
-    return _wide(chart)
+    return wide(chart)
 
 
-def shipping(report: SellerReport) -> alt.TopLevelMixin | Fragment:
+def shipping(report: ReportContent) -> alt.TopLevelMixin | Fragment:
     """Late shipment, cancellation, tracking, delivery and invoice rates over the history."""
     metrics = report.tables["metrics"].filter(
-        pl.col("metric").is_in(SHIPPING), pl.col("denominator").sum().over("metric") > 0
+        pl.col("metric").is_in(SHIPPING_METRICS), pl.col("denominator").sum().over("metric") > 0
     )
     if metrics.height == 0:
-        return _fragment(paragraphs("No orders of yours are measured by these metrics yet."))
+        return fragment(paragraphs("No orders of yours are measured by these metrics yet."))
     chart = charts.metric_history(metrics, title="Shipping, cancellation and invoice metrics")
-    return _wide(chart, height=160)
+    return wide(chart, height=SMALL_CHART_HEIGHT)

@@ -2,15 +2,22 @@
 
 Everything that reaches a page passes through :func:`esc` (or is built from fixed text
 here); the tables are small (one row per metric, record or violation), so they are
-formatted in Python.
+formatted in Python. Numbers that come from the policy (a share of a limit, an interval's
+coverage, a multiplier) are put into words here too, so that a page says what the policy
+says.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from fractions import Fraction
 from html import escape
 
+import polars as pl
+
+from toolkit.charts.palette import BAND_COLORS, STATUS_COLORS
 from toolkit.model.vocabulary import (
     BAND_WORDS,
     CHANNEL_NAMES,
@@ -32,11 +39,8 @@ class Fragment:
         return f"Fragment({len(self.html)} characters of HTML)"
 
 
-def _colors() -> dict[str, str]:
-    """Status and band colours of the charts' theme (imported here: altair is slow to load)."""
-    from toolkit.charts.palette import BAND_COLORS, STATUS_COLORS
-
-    return {**STATUS_COLORS, "at_risk": BAND_COLORS["at_risk"]}
+#: The colour of each chip: the status colours of the charts, and the AHR band at risk.
+_CHIP_COLORS = {**STATUS_COLORS, "at_risk": BAND_COLORS["at_risk"]}
 
 
 STYLE = """<style type="text/css">
@@ -57,6 +61,11 @@ table.sh-table { border-collapse: collapse; margin: 0.5em 0 1em 0; font-size: 0.
 .sh-report table.sh-table tr.sh-faded td { color: #888; }
 .sh-report table.sh-table td.sh-text { max-width: 28em; }
 </style>"""
+
+
+def fragment(html: str) -> Fragment:
+    """A report section: ``html`` inside the report's ``sh-report`` block."""
+    return Fragment(f'<div class="sh-report">{html}</div>')
 
 
 def esc(value: object) -> str:
@@ -85,6 +94,42 @@ def pct(rate: float | None, digits: int = 2) -> str:
     return f"{rate * 100:.{digits}f}%"
 
 
+def share(fraction: float | Fraction) -> str:
+    """A fraction as a percentage, with one decimal only where it is needed.
+
+    Examples
+    --------
+    >>> [share(x) for x in (0.8, Fraction(1, 20), 0.95, 0.6827)]
+    ['80%', '5%', '95%', '68.3%']
+    """
+    text = f"{float(fraction) * 100:.1f}"
+    return f"{text.removesuffix('.0')}%"
+
+
+def coverage(z: float) -> float:
+    """The share of a normal distribution within ``z`` standard deviations of its mean.
+
+    The coverage of a two-sided interval built with ``z`` (a Wilson interval, say).
+
+    Examples
+    --------
+    >>> share(coverage(1.959963984540054)), share(coverage(2.5758293035489))
+    ('95%', '99%')
+    """
+    return math.erf(z / math.sqrt(2))
+
+
+def times(multiplier: int) -> str:
+    """``double``, ``triple``, ``4 times as much``: how a repeat's cost compares.
+
+    Examples
+    --------
+    >>> [times(m) for m in (1, 2, 3, 4)]
+    ['the same', 'double', 'triple', '4 times as much']
+    """
+    return {1: "the same", 2: "double", 3: "triple"}.get(multiplier, f"{multiplier} times as much")
+
+
 def target_text(condition: str | None, target: float | None) -> str:
     """``below 1%`` or ``above 95%``; a dash without a target."""
     if target is None or condition is None:
@@ -107,7 +152,7 @@ def metric_label(metric: str, channel: str) -> str:
 def chip(status: str | None, text: str | None = None) -> str:
     """A coloured status chip; the text says the status in words (colour is never alone)."""
     status = status or "no_data"
-    color = _colors().get(status, "#999999")
+    color = _CHIP_COLORS.get(status, "#999999")
     words = text if text is not None else STATUS_WORDS.get(status, status)
     light = " sh-light" if status in ("watch", "at_risk") else ""
     return f'<span class="sh-chip{light}" style="background:{color}">{esc(words)}</span>'
@@ -152,3 +197,59 @@ def paragraphs(*texts: str, css: str = "") -> str:
     """``<p>`` elements (the texts are HTML already)."""
     cls = f' class="{css}"' if css else ""
     return "".join(f"<p{cls}>{t}</p>" for t in texts if t)
+
+
+def _counts(numerator: str, denominator: str) -> pl.Expr:
+    """``12 / 227``; the numerator alone without a denominator, ``–`` for none."""
+    top = pl.col(numerator).cast(pl.String).fill_null("–")
+    return (
+        pl.when(pl.col(denominator).is_null())
+        .then(top)
+        .otherwise(pl.concat_str(top, pl.lit(" / "), pl.col(denominator).cast(pl.String)))
+    )
+
+
+def reconciliation_shown(table: pl.LazyFrame) -> pl.LazyFrame:
+    """A reconciliation table as a report shows it: one row per metric, in words.
+
+    Parameters
+    ----------
+    table
+        :func:`toolkit.amazon.reconcile.reconcile_table` output.
+
+    Returns
+    -------
+    pl.LazyFrame
+        ``seller_id, marketplace`` and the columns a page shows: ``Amazon report of``,
+        ``Metric`` (``odr · mfn``), ``Window``, ``Amazon`` and ``Recomputed here``
+        (``numerator / denominator``), ``Difference (Amazon − ours)``, ``Result`` and
+        ``Why``, sorted by metric and channel.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> table = pl.LazyFrame({"seller_id": ["S1"], "marketplace": ["US"],
+    ...     "snapshot_date": [date(2026, 11, 2)], "metric": ["odr"], "channel": ["mfn"],
+    ...     "window_start": [date(2026, 8, 21)], "window_end": [date(2026, 10, 19)],
+    ...     "amazon_numerator": [12], "amazon_denominator": [227], "our_numerator": [12],
+    ...     "our_denominator": [227], "numerator_diff": [0], "status": ["match"],
+    ...     "explanation": [None]})
+    >>> reconciliation_shown(table).collect().row(0)[2:6]
+    ('2026-11-02', 'odr · mfn', '2026-08-21 – 2026-10-19', '12 / 227')
+    """
+    return table.sort("metric", "channel").select(
+        "seller_id",
+        "marketplace",
+        pl.col("snapshot_date").cast(pl.String).alias("Amazon report of"),
+        pl.concat_str("metric", pl.lit(" · "), "channel").alias("Metric"),
+        pl.concat_str(
+            pl.col("window_start").cast(pl.String),
+            pl.lit(" – "),
+            pl.col("window_end").cast(pl.String),
+        ).alias("Window"),
+        _counts("amazon_numerator", "amazon_denominator").alias("Amazon"),
+        _counts("our_numerator", "our_denominator").alias("Recomputed here"),
+        pl.col("numerator_diff").alias("Difference (Amazon − ours)"),
+        pl.col("status").alias("Result"),
+        pl.col("explanation").fill_null("").alias("Why"),
+    )

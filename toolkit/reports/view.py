@@ -9,7 +9,7 @@ needs no JavaScript. Nothing here writes a file.
 Two ways to get the data:
 
 - ``results=DIR``: a seller's slice written by the batch runner
-  (:func:`toolkit.reports.results.write_results`): nothing is recomputed.
+  (:mod:`toolkit.reports.slices`): nothing is recomputed.
 - ``results=""``: the tables are computed from the data directory for this seller only
   (what a notebook opened on its own does).
 
@@ -24,30 +24,22 @@ True
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-import altair as alt
 import polars as pl
 
+from toolkit.model.data import read_data
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
-from toolkit.reports import account as _account
-from toolkit.reports import sections as _sections
-from toolkit.reports.results import (
-    RESULT_TABLES,
-    last_data_date,
-    read_reconciliation,
-    report_tables,
-)
+from toolkit.model.resources import DEFAULT_DATA
+from toolkit.reports import account, sections
+from toolkit.reports.content import ReportContent
+from toolkit.reports.results import last_data_date, read_reconciliation, report_tables
+from toolkit.reports.slices import read_results
 from toolkit.reports.text import Fragment
 
 __all__ = ["Fragment", "SellerReport", "find_path", "load_report"]
-
-_SELLER = ["seller_id", "marketplace"]
 
 
 def find_path(path: str | Path) -> Path:
@@ -65,99 +57,33 @@ def find_path(path: str | Path) -> Path:
     raise FileNotFoundError(f"{path} not found in {Path.cwd()} or any parent directory")
 
 
-@dataclass
-class SellerReport:
-    """Everything one seller's report shows. Build it with :func:`load_report`."""
+class SellerReport(ReportContent):
+    """Everything one seller's report shows. Build it with :func:`load_report`.
 
-    seller_id: str
-    marketplace: str
-    as_of: date
-    policy: Policy
-    tables: dict[str, pl.DataFrame]
-    reconciliation: pl.DataFrame | None = None
-    source: str = ""
-    summary: dict[str, Any] = field(default_factory=dict)
+    The data of a :class:`~toolkit.reports.content.ReportContent`, and each section as a
+    method, in the order the report notebook shows them: each returns an escaped HTML
+    :class:`~toolkit.reports.text.Fragment` or an altair chart.
+    """
 
-    def __post_init__(self) -> None:
-        summary = self.tables["summary"]
-        if summary.height != 1:
-            raise ValueError(
-                f"no results for seller {self.seller_id!r} in marketplace {self.marketplace!r}"
-                f" ({self.source})"
-            )
-        self.summary = summary.row(0, named=True)
-
-    # Sections, in the order the report notebook shows them (toolkit.reports.sections).
-    def style(self) -> Fragment:
-        """The report's CSS: display it once, first."""
-        return _sections.style(self)
-
-    def headline(self) -> Fragment:
-        """Title, overall status, misses and their recovery dates, AHR estimate."""
-        return _sections.headline(self)
-
-    def scorecard(self) -> Fragment:
-        """Every metric today: rate, counts, target, status, window, change, recovery."""
-        return _sections.scorecard(self)
-
-    def odr_text(self) -> Fragment:
-        """How the ODR window works, with this report's dates."""
-        return _sections.odr_text(self)
-
-    def odr_history(self) -> alt.TopLevelMixin | Fragment:
-        """ODR history with target and clean forecast to recovery."""
-        return _sections.odr_history(self)
-
-    def odr_components(self) -> alt.TopLevelMixin | Fragment:
-        """Negative feedback, claims and chargebacks behind the ODR."""
-        return _sections.odr_components(self)
-
-    def clearance(self) -> Fragment:
-        """Every defect record: order, type, dates, when it clears."""
-        return _sections.clearance(self)
-
-    def clearance_chart(self) -> alt.TopLevelMixin | Fragment:
-        """The clearance calendar chart."""
-        return _sections.clearance_chart(self)
-
-    def shipping(self) -> alt.TopLevelMixin | Fragment:
-        """Shipping, cancellation, tracking, delivery and invoice metrics over time."""
-        return _sections.shipping(self)
-
-    def violations(self) -> Fragment:
-        """Policy violations table with display and AHR cost."""
-        return _account.violations(self)
-
-    def violations_chart(self) -> alt.TopLevelMixin:
-        """Violations timeline over the AHR estimate."""
-        return _account.violations_chart(self)
-
-    def low_volume(self) -> Fragment:
-        """The low-volume explanation with the Wilson interval where it applies."""
-        return _account.low_volume(self)
-
-    def freshness(self) -> Fragment:
-        """Last event per source and its refresh cadence."""
-        return _account.freshness(self)
-
-    def reconciliation_table(self) -> Fragment:
-        """Reconciliation with Amazon's report, or a note that none was supplied."""
-        return _account.reconciliation_table(self)
-
-
-def _read_slice(directory: Path, seller_id: str, marketplace: str) -> dict[str, pl.DataFrame]:
-    mine = (pl.col("seller_id") == seller_id) & (pl.col("marketplace") == marketplace)
-    return {
-        table: pl.read_parquet(directory / f"{table}.parquet").filter(mine)
-        for table in RESULT_TABLES
-    }
+    style = sections.style
+    headline = sections.headline
+    scorecard = sections.scorecard
+    odr_text = sections.odr_text
+    odr_history = sections.odr_history
+    odr_components = sections.odr_components
+    clearance = sections.clearance
+    clearance_chart = sections.clearance_chart
+    shipping = sections.shipping
+    violations = account.violations
+    violations_chart = account.violations_chart
+    low_volume = account.low_volume
+    freshness = account.freshness
+    reconciliation_table = account.reconciliation_table
 
 
 def _computed(
     data_dir: Path, seller_id: str, marketplace: str, as_of: date | None, policy: Policy
 ) -> tuple[date, dict[str, pl.DataFrame]]:
-    from toolkit.model.data import read_data
-
     data = read_data(data_dir).collect()
     day = as_of or last_data_date(data)
     mine = data.subset((pl.col("seller_id") == seller_id) & (pl.col("marketplace") == marketplace))
@@ -171,7 +97,7 @@ def load_report(
     marketplace: str = "US",
     as_of: str | date = "",
     results: str | Path = "",
-    data: str | Path = "data/sample",
+    data: str | Path = DEFAULT_DATA,
     policy: str | Path = "",
     reconciliation: str | Path = "",
 ) -> SellerReport:
@@ -199,18 +125,12 @@ def load_report(
     wanted = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
     recon = None
     if results:
-        directory = Path(results)
-        tables = _read_slice(directory, seller_id, marketplace)
+        stored = read_results(results, seller_id=seller_id, marketplace=marketplace)
+        tables, source, recon = stored.tables, stored.source, stored.reconciliation
         dates = tables["summary"]["as_of"].unique().to_list()
         day = dates[0] if dates else wanted or date.min
         if wanted and dates and wanted != day:
-            raise OptionError(f"{directory} holds results as of {day}, not {wanted}")
-        source = f"results {directory}"
-        meta = directory / "meta.json"
-        if meta.exists():
-            source = json.loads(meta.read_text(encoding="utf-8")).get("source", source)
-        if (directory / "reconciliation.parquet").exists() and not reconciliation:
-            recon = pl.read_parquet(directory / "reconciliation.parquet")
+            raise OptionError(f"{results} holds results as of {day}, not {wanted}")
     else:
         data_dir = find_path(data)
         day, tables = _computed(data_dir, seller_id, marketplace, wanted, loaded)

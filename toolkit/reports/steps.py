@@ -1,0 +1,270 @@
+"""The steps of a report run that need polars: compute, write and finish (private).
+
+:func:`toolkit.reports.runner.run_reports` composes them with the render step:
+
+1. :func:`compute`: read and validate the data, restrict it to the sellers asked for,
+   compute every report table once for all of them (one polars pass) and the
+   reconciliation with Amazon's reports;
+2. :func:`write`: create ``<run>.partial/``, write each seller's slice of the results and
+   its ``meta.json``, and list the render tasks;
+3. render (:func:`toolkit.reports.runner.render`): one notebook per seller;
+4. :func:`finish`: write ``index.html`` and ``run.json``, rename ``<run>.partial`` to
+   ``<run>`` and point ``<out>/latest`` at it.
+
+Nothing is written before :func:`compute` has succeeded; every file is written
+atomically; the run directory gets its final name only when it is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from toolkit.model.data import Dataset, read_data
+from toolkit.model.output import atomic_path
+from toolkit.model.policy import Policy, load_policy
+from toolkit.reports import slices
+from toolkit.reports.index import index_page
+from toolkit.reports.results import (
+    amazon_reconciliation,
+    last_data_date,
+    read_reconciliation,
+    report_labels,
+    report_tables,
+)
+from toolkit.reports.text import reconciliation_shown
+
+__all__ = ["Computed", "Written", "compute", "finish", "reconcile_reports", "write"]
+
+#: The packages whose versions ``run.json`` records.
+_PACKAGES = (
+    "seller-health",
+    "polars",
+    "pyarrow",
+    "altair",
+    "vl-convert-python",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "jupyter-client",
+)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What :func:`compute` found: everything a run writes, before anything is written."""
+
+    data: Path
+    policy: Policy
+    as_of: date
+    frames: dict[str, pl.DataFrame]
+    reconciliation: pl.DataFrame | None
+    labels: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write` wrote: the run's name, its partial directory and the render tasks."""
+
+    name: str
+    partial: Path
+    tasks: list[dict[str, Any]]
+
+
+def reconcile_reports(
+    data_dir: str | Path, data: Dataset, *, as_of: date, policy: Policy
+) -> pl.DataFrame | None:
+    """The reconciliation of the Amazon reports next to the data, as the reports show it.
+
+    :func:`~toolkit.reports.results.amazon_reconciliation` put into words
+    (:func:`~toolkit.reports.text.reconciliation_shown`); None when ``data_dir`` holds
+    no report file or none of them has a row to compare.
+    """
+    table = amazon_reconciliation(data_dir, data, as_of=as_of, policy=policy)
+    if table is None:
+        return None
+    shown = reconciliation_shown(table).collect()
+    return shown if shown.height else None
+
+
+def compute(
+    *,
+    data: str | Path,
+    as_of: date | None,
+    sellers: list[str] | None,
+    policy: str | Path | None,
+    reconciliation: str | Path | None,
+) -> Computed:
+    """Read, validate and compute every report table once (raises on bad input)."""
+    loaded = load_policy(policy)
+    supplied = read_reconciliation(reconciliation) if reconciliation else None
+    dataset = read_data(data).collect().for_sellers(sellers)
+    day = as_of or last_data_date(dataset)
+    tables = report_tables(dataset, as_of=day, policy=loaded)
+    frames = dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))
+    if supplied is None:  # Amazon's own reports next to the data, if any
+        supplied = reconcile_reports(data, dataset, as_of=day, policy=loaded)
+    return Computed(
+        data=Path(data),
+        policy=loaded,
+        as_of=day,
+        frames=frames,
+        reconciliation=supplied,
+        labels=report_labels(frames["summary"]),
+    )
+
+
+def _run_name(as_of: date, now: datetime) -> str:
+    """``2026-11-15_20261126T081500Z``: the as-of date, then when the run started (UTC)."""
+    return f"{as_of.isoformat()}_{now:%Y%m%dT%H%M%SZ}"
+
+
+def _fresh_dir(out: Path, name: str) -> tuple[str, Path]:
+    """A run name whose final and partial directories are both free (the partial created)."""
+    candidate, n = name, 1
+    while (out / candidate).exists() or (out / f"{candidate}.partial").exists():
+        n += 1
+        candidate = f"{name}-{n}"
+    partial = out / f"{candidate}.partial"
+    partial.mkdir(parents=True)
+    return candidate, partial
+
+
+def write(
+    computed: Computed, *, out: Path, started: datetime, policy: str | Path | None
+) -> Written:
+    """Create ``<run>.partial/``, write every seller's results slice, list the render tasks.
+
+    ``policy`` is the policy file as given (passed on to each notebook; None: the shipped
+    one).
+    """
+    name, partial = _fresh_dir(out, _run_name(computed.as_of, started))
+    frames = dict(computed.frames)
+    if computed.reconciliation is not None:
+        frames[slices.RECONCILIATION] = computed.reconciliation
+    written = slices.write_results(frames, partial / "results", labels=computed.labels)
+    source = (
+        f"computed for all sellers by seller-health reports from {computed.data} "
+        f"(policy {computed.policy.name}) at {started:%Y-%m-%d %H:%M} UTC"
+    )
+    slices.write_meta(written, source=source, run=name)
+    tasks = [
+        {
+            "seller_id": seller_id,
+            "marketplace": marketplace,
+            "label": label,
+            "name": stem,
+            "results": str(written[stem].resolve()),
+            "policy": str(Path(policy).resolve()) if policy else "",
+            "html": str((partial / f"{stem}.html").resolve()),
+            "title": f"{label}: account health as of {computed.as_of.isoformat()}",
+        }
+        for seller_id, marketplace, label, stem in computed.labels.iter_rows()
+    ]
+    return Written(name=name, partial=partial, tasks=tasks)
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _point_latest(out: Path, name: str) -> None:
+    """Make ``out/latest`` a symlink to ``name`` (atomically), or a small file naming it."""
+    link = out / "latest"
+    tmp = out / f".latest.{os.getpid()}"
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        tmp.symlink_to(name, target_is_directory=True)
+        if link.is_dir() and not link.is_symlink():
+            raise OSError(f"{link} is a directory")
+        os.replace(tmp, link)
+    except OSError:
+        if tmp.is_symlink():
+            tmp.unlink()
+        with atomic_path(out / "LATEST") as path:
+            path.write_text(name + "\n", encoding="utf-8")
+
+
+def _report_entry(rendered: dict[str, Any]) -> dict[str, Any]:
+    """One seller's entry of ``run.json`` and the index, from its render result."""
+    ok = rendered["status"] == "ok"
+    return {
+        "seller_id": rendered["seller_id"],
+        "marketplace": rendered["marketplace"],
+        "label": rendered["label"],
+        "file": f"{rendered['name']}.html" if ok else None,
+        "status": rendered["status"],
+        "error": rendered.get("error"),
+        "seconds": rendered.get("seconds"),
+    }
+
+
+def finish(
+    computed: Computed,
+    written: Written,
+    rendered: list[dict[str, Any]],
+    *,
+    out: Path,
+    parameters: dict[str, Any],
+    started: datetime,
+    seconds: dict[str, float],
+) -> tuple[Path, dict[str, Any]]:
+    """Write ``index.html`` and ``run.json``, give the run its final name, point ``latest``.
+
+    Parameters
+    ----------
+    rendered
+        The render step's results, in the order of ``written.tasks``.
+    parameters
+        The run's parameters as ``run.json`` records them.
+    seconds
+        The time each step took.
+
+    Returns
+    -------
+    tuple[Path, dict]
+        The run directory and the content of its ``run.json``.
+    """
+    reports = [_report_entry(r) for r in rendered]
+    run = {
+        "run": written.name,
+        "state": "complete",
+        "as_of": computed.as_of.isoformat(),
+        "parameters": parameters,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": seconds,
+        "versions": _versions(),
+        "counts": {
+            "sellers": len(reports),
+            "ok": sum(r["status"] == "ok" for r in reports),
+            "failed": sum(r["status"] != "ok" for r in reports),
+        },
+        "reports": reports,
+    }
+    page = index_page(computed.frames["summary"], reports, run=run)
+    with atomic_path(written.partial / "index.html") as path:
+        path.write_text(page, encoding="utf-8")
+    with atomic_path(written.partial / "run.json") as path:
+        path.write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
+    final = out / written.name
+    os.replace(written.partial, final)
+    _point_latest(out, written.name)
+    return final, run
