@@ -42,9 +42,10 @@ test: install browser ## run every test (doctests, notebooks and the browser che
 test-fast: install ## run the tests that take seconds (no notebooks, no browser)
 	$(BIN)/pytest -m "not slow"
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, and the import layers (lint-imports)
 	$(BIN)/ruff check toolkit tests benchmarks
 	$(BIN)/ruff format --check toolkit tests benchmarks
+	$(BIN)/lint-imports
 
 format: install ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix toolkit tests benchmarks
