@@ -54,6 +54,7 @@ _EXPORTS = {
     "p_chart": "toolkit.portfolio",
     "read_data": "toolkit.model.data",
     "read_feedback_report": "toolkit.amazon.ingest",
+    "read_inventory_reports": "toolkit.amazon.ingest",
     "read_orders_report": "toolkit.amazon.ingest",
     "read_seller_performance": "toolkit.amazon.ingest",
     "reconcile_table": "toolkit.amazon.reconcile",

@@ -462,6 +462,131 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
     orders.add_argument("--encoding", default=None, help="default: detected")
     orders.set_defaults(func=_cmd_ingest_orders)
 
+    _add_ingest_inventory(kinds)
+
+
+# -------------------------------------------------------- ingest inventory (SPEC 11)
+
+
+def _inventory_written(table, args: argparse.Namespace, read: str) -> int:
+    from toolkit.model.output import write_table
+
+    write_table(table, args.out)
+    days = table["date"]
+    first, last = (days.min(), days.max()) if table.height else ("none", "none")
+    print(
+        f"read {read}: {table.height:,} inventory rows, {table['sku'].n_unique():,} SKUs, "
+        f"dates {first} .. {last}; {int(table['stranded'].sum()):,} units stranded, "
+        f"{table['excess'].is_not_null().sum():,} rows with Amazon's excess estimate"
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_ingest_inventory_ledger(args: argparse.Namespace) -> int:
+    from toolkit.amazon.ingest.inventory import read_inventory_reports
+
+    _writable(args.out)
+    table = read_inventory_reports(
+        args.files,
+        stranded=args.stranded,
+        planning=args.planning,
+        seller_id=args.seller,
+        marketplace=args.marketplace,
+        stranded_date=args.stranded_date,
+        day_first=args.day_first,
+        fill_gaps=args.fill_gaps,
+        encoding=args.encoding,
+    ).collect()
+    files = len(args.files) + len(args.stranded) + len(args.planning)
+    return _inventory_written(table, args, f"{files} report file(s)")
+
+
+def _cmd_ingest_inventory_update(args: argparse.Namespace) -> int:
+    from toolkit.amazon.ingest.inventory import add_inventory_reports, read_inventory_table
+
+    _writable(args.out)
+    reports = {"stranded": args.files} if args.kind == "stranded" else {"planning": args.files}
+    table = add_inventory_reports(
+        read_inventory_table(args.inventory),
+        **reports,
+        seller_id=args.seller,
+        marketplace=args.marketplace,
+        stranded_date=getattr(args, "date", None),
+        day_first=args.day_first,
+        encoding=args.encoding,
+    ).collect()
+    return _inventory_written(
+        table, args, f"{len(args.files)} {args.kind} file(s) into {args.inventory}"
+    )
+
+
+def _add_ingest_inventory(kinds) -> None:
+    ledger = kinds.add_parser(
+        "inventory-ledger",
+        help="FBA ledger summary files (daily), with stranded and planning files -> inventory table",
+    )
+    ledger.add_argument("files", nargs="+", type=Path, metavar="FILE", help="ledger summary")
+    ledger.add_argument(
+        "--stranded",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="stranded inventory report files (dated by YYYY-MM-DD in the name)",
+    )
+    ledger.add_argument(
+        "--planning",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="inventory planning report files (excess estimates)",
+    )
+    ledger.add_argument(
+        "--stranded-date",
+        type=_date,
+        default=None,
+        help="date of the stranded files (default: from their names)",
+    )
+    ledger.add_argument("--seller", default=None, help="seller id (default: first file name)")
+    ledger.add_argument("--marketplace", default="US", help="country code (default US)")
+    ledger.add_argument(
+        "--fill-gaps",
+        action="store_true",
+        help="carry balances forward over missing dates (shipped 0)",
+    )
+    ledger.add_argument("--day-first", action="store_true", help="slashed dates are DD/MM/YYYY")
+    ledger.add_argument("--encoding", default=None, help="default: detected")
+    ledger.add_argument("--out", type=_out_path, required=True, help=".csv or .parquet")
+    ledger.set_defaults(func=_cmd_ingest_inventory_ledger)
+
+    for kind, what in (("stranded", "stranded inventory"), ("planning", "inventory planning")):
+        update = kinds.add_parser(
+            kind, help=f"{what} report files -> into an existing inventory table"
+        )
+        update.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        update.add_argument(
+            "--inventory",
+            type=Path,
+            required=True,
+            metavar="FILE",
+            help="the inventory table to update (from ingest inventory-ledger)",
+        )
+        if kind == "stranded":
+            update.add_argument(
+                "--date",
+                type=_date,
+                default=None,
+                help="date of the files (default: YYYY-MM-DD in their names)",
+            )
+        update.add_argument("--seller", default=None, help="default: the table's only seller")
+        update.add_argument("--marketplace", default=None, help="default: its only marketplace")
+        update.add_argument("--day-first", action="store_true", help="slashed dates are DD/MM/YYYY")
+        update.add_argument("--encoding", default=None, help="default: detected")
+        update.add_argument("--out", type=_out_path, required=True, help=".csv or .parquet")
+        update.set_defaults(func=_cmd_ingest_inventory_update)
+
 
 # ------------------------------------------------------------------ reconcile (SPEC 7)
 
