@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 from fractions import Fraction
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -16,6 +17,7 @@ from toolkit.inventory import (
     inventory_periods,
     inventory_table,
 )
+from toolkit.inventory.calibration import fit_simplex_weights
 from toolkit.inventory.periods import checkpoint
 from toolkit.model.data import DataError, dataset_from_frames
 from toolkit.model.policy import load_policy
@@ -249,3 +251,20 @@ def test_calibration_without_observed_scores_is_an_error():
     data = dataset_from_frames(orders=ORDERS, inventory=stranded_in_september())
     with pytest.raises(DataError, match="no observed IPI scores"):
         calibrate_proxy(data)
+
+
+def test_simplex_fit_recovers_weights_on_scores_in_the_thousands():
+    # sixteen points of four component scores (0 .. 1000), as the sample has, and scores
+    # with up to 6 points of noise: the fit is exact on its support, whatever the scale
+    # most scores are a perfect 1000 (nearly collinear columns, as in the sample)
+    rng = np.random.default_rng(3)
+    x = np.full((16, 4), 1000.0)
+    x[:, 0] = rng.uniform(50, 1000, size=16)
+    x[[3, 9, 14], 1] = (0.0, 120.0, 880.0)
+    x[[5, 6], 2] = (0.0, 450.0)
+    x[[10, 11, 12, 13], 3] = (490.0, 530.0, 680.0, 700.0)
+    w = np.array([0.3, 0.4, 0.2, 0.1])
+    y = np.round(x @ w) + rng.integers(-6, 7, size=16)
+    fitted = fit_simplex_weights(x, y)
+    assert fitted == pytest.approx(w, abs=0.02)
+    assert fitted.sum() == pytest.approx(1.0)

@@ -68,9 +68,10 @@ class Calibration:
 def fit_simplex_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Weights ``w >= 0`` with ``sum(w) = 1`` minimising ``|y - x @ w|^2``.
 
-    Exact for a handful of columns: every support set is tried with its KKT system, and
-    the feasible solution with the smallest sum of squares wins (the first in order on a
-    tie).
+    Exact for a handful of columns: every support set is tried, and the feasible solution
+    with the smallest sum of squares wins (the first in order on a tie). On a support the
+    constraint is eliminated (the last weight is one minus the others), which leaves an
+    ordinary least-squares problem.
 
     >>> x = np.array([[1000.0, 0.0], [0.0, 1000.0], [500.0, 500.0]])
     >>> fit_simplex_weights(x, x @ np.array([0.25, 0.75])).round(6).tolist()
@@ -82,13 +83,11 @@ def fit_simplex_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     best, best_sse = np.zeros(k), np.inf
     for size in range(1, k + 1):
         for support in combinations(range(k), size):
-            xs = x[:, support]
-            system = np.zeros((size + 1, size + 1))
-            system[:size, :size] = 2 * xs.T @ xs
-            system[:size, size] = system[size, :size] = 1.0
-            rhs = np.concatenate([2 * xs.T @ y, [1.0]])
-            solution = np.linalg.lstsq(system, rhs, rcond=None)[0][:size]
-            if (solution < -1e-9).any() or abs(solution.sum() - 1) > 1e-6:
+            last = x[:, support[-1]]
+            others = x[:, support[:-1]] - last[:, None]
+            free = np.linalg.lstsq(others, y - last, rcond=None)[0] if size > 1 else np.zeros(0)
+            solution = np.append(free, 1.0 - free.sum())
+            if (solution < -1e-9).any():
                 continue
             w = np.zeros(k)
             w[list(support)] = np.clip(solution, 0, None)
