@@ -219,8 +219,9 @@ def test_updating_a_table_of_several_sellers_needs_the_seller():
     one = read_inventory_reports([LEDGER], seller_id="S1")
     two = read_inventory_reports([LEDGER], seller_id="S2")
     both = pl.concat([one, two])
-    with pytest.raises(DataError, match="S1 US, S2 US"):
-        add_inventory_reports(both, stranded=[STRANDED])
+    with pytest.raises(DataError, match="S1 US, S2 US") as info:
+        add_inventory_reports(both, stranded=[STRANDED], source="both.csv")
+    assert info.value.errors[0].file == "both.csv"
     got = add_inventory_reports(both, stranded=[STRANDED], seller_id="S2").collect()
     stranded = got.group_by("seller_id").agg(pl.col("stranded").sum()).sort("seller_id")
     assert stranded.rows() == [("S1", 0), ("S2", 17)]

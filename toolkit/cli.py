@@ -515,6 +515,7 @@ def _cmd_ingest_inventory_update(args: argparse.Namespace) -> int:
         stranded_date=getattr(args, "date", None),
         day_first=args.day_first,
         encoding=args.encoding,
+        source=str(args.inventory),
     ).collect()
     return _inventory_written(
         table, args, f"{len(args.files)} {args.kind} file(s) into {args.inventory}"

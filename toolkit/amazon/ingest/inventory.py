@@ -324,6 +324,7 @@ def add_inventory_reports(
     stranded_date: date | None = None,
     day_first: bool = False,
     encoding: str | None = None,
+    source: str = "inventory table",
 ) -> pl.LazyFrame:
     """An ``inventory`` table with ``stranded`` and ``excess`` taken from more report files.
 
@@ -331,6 +332,7 @@ def add_inventory_reports(
     ones in the table; with several, name them); other rows are kept as they are.
     ``available`` keeps its sellable part: ``available + stranded`` before is the
     sellable balance, and ``available`` becomes that minus the new ``stranded``.
+    ``source`` names the table in errors (its file).
     """
     table = inventory.collect()
     pairs = table.select("seller_id", "marketplace").unique().sort("seller_id", "marketplace")
@@ -341,7 +343,7 @@ def add_inventory_reports(
     if pairs.height != 1:
         shown = ", ".join(f"{s} {m}" for s, m in pairs.iter_rows()) or "none"
         problem = f"say which seller and marketplace to update (--seller, --marketplace); matching: {shown}"
-        raise DataError([InputError("inventory table", "seller_id", problem)])
+        raise DataError([InputError(source, "seller_id", problem)])
     seller, market = pairs.row(0)
     mine = (pl.col("seller_id") == seller) & (pl.col("marketplace") == market)
     base = table.filter(mine).with_columns(sellable=pl.col("available") + pl.col("stranded"))

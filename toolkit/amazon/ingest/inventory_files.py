@@ -186,7 +186,7 @@ def _report_date(path: str | Path, report_date: date | None) -> date:
             pass
     problem = (
         "the stranded inventory report has no date: put YYYY-MM-DD in the file name "
-        "or give the date (--date)"
+        "or give its date (--date; --stranded-date with ingest inventory-ledger)"
     )
     raise DataError([InputError(str(path), None, problem)])
 
