@@ -124,10 +124,19 @@ def _bundle_script() -> str:
     )
 
 
+#: Vega writes a range slider's raw value after it: a day number for a slider over dates.
+#: The charts say the date in words (:func:`toolkit.charts.window_explorer`), so the
+#: number is hidden.
+_SLIDER_STYLE = (
+    '<style type="text/css">.vega-bind input[type=range] + span { display: none; }</style>'
+)
+
+
 def inline_vega_bundle() -> str:
     """HTML for once per page: the Vega libraries inlined, and ``VEGA_DEBUG`` preset.
 
-    The first ``<script>`` defines the globals ``vega``, ``vegaLite`` and ``vegaEmbed``
+    A ``<style>`` hides the raw number Vega writes after a range slider (the charts
+    that have one say its value in words). The first ``<script>`` defines the globals ``vega``, ``vegaLite`` and ``vegaEmbed``
     (vl-convert's bundle for the installed Vega-Lite major.minor). The second sets
     ``VEGA_DEBUG`` to the versions altair's HTML template asks for, so that template
     skips loading them from a CDN. Put it before the first interactive chart.
@@ -152,7 +161,7 @@ def inline_vega_bundle() -> str:
         "window.VEGA_DEBUG = Object.assign(window.VEGA_DEBUG || {}, "
         f"{json.dumps(versions)});\n</script>"
     )
-    return f"{_bundle_script()}\n{preset}"
+    return f"{_SLIDER_STYLE}\n{_bundle_script()}\n{preset}"
 
 
 def _script_json(value: Any) -> str:
