@@ -217,7 +217,11 @@ def test_odr_components_stack_the_components_under_the_odr_line():
     assert areas["encoding"]["color"]["field"] == "component"
     assert line["mark"]["type"] == "line"
     # whole orders: no tick at 0.2 orders
-    assert areas["encoding"]["y"]["axis"] == {"tickMinStep": 1, "format": "d"}
+    assert areas["encoding"]["y"]["axis"] == {
+        "tickMinStep": 1,
+        "format": "d",
+        "values": [0, 2, 4, 6],  # the tallest stack: 3 with negative feedback + 3 with a claim
+    }
     data = rows(spec)
     assert sorted(data.get_column("layer").unique().to_list()) == ["component", "odr"]
     components = data.filter(pl.col("layer") == "component").get_column("component")

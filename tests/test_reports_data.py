@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 from tests.reports_data import AS_OF, EMAIL, write_tiny
 from toolkit.model.data import dataset_from_frames, read_data
 from toolkit.model.policy import load_policy
-from toolkit.reports.index import index_page
+from toolkit.reports.index import INDEX_COLUMNS, index_page, index_table
 from toolkit.reports.names import file_names, safe_name
 from toolkit.reports.results import (
     data_freshness,
@@ -183,7 +183,7 @@ def test_summary_puts_the_sellers_that_need_attention_first(frames):
             "worst_numerator": [0, 2, 1, 0],
             "ahr_estimate": [0, 200, 200, 200],
             "band": ["critical", "healthy", "healthy", "healthy"],
-            "attention": [0, 1, 3, 5],
+            "attention": ["critical", "bad", "bad_low_volume", "good"],
         }
     )
     assert_frame_equal(summary, expected)
@@ -299,8 +299,18 @@ def test_index_lists_failures_first_with_their_error_escaped(frames):
     }
     page = index_page(frames["summary"], reports, run=run)
     assert "ValueError: &lt;b&gt;bad&lt;/b&gt; parquet" in page
-    order = [page.index(s) for s in ["low volume", "critical", "acme/../bad", ">ok<"]]
+    order = [page.index(s) for s in [">low volume<", ">critical<", ">acme/../bad<", ">ok<"]]
     assert order == sorted(order)
+    # index.csv: the same rows in the same order, the failure first with its error
+    rows = index_table(frames["summary"], reports)
+    assert rows.select("seller_id", "report", "status", "report_error").rows() == [
+        ("low volume", None, "Over, could be chance", "ValueError: <b>bad</b> parquet"),
+        ("critical", "critical.html", "AHR critical", None),
+        ("acme/../bad", "acme_bad-de3f174a.html", "Over the limit", None),
+        ("ok", "ok.html", "Good", None),
+    ]
+    assert rows.columns == INDEX_COLUMNS
+    assert "<td></td>" not in page  # no always-empty column
     assert 'href="acme_bad-de3f174a.html"' in page
     assert "<script" not in page and "http" not in page
 
@@ -321,9 +331,12 @@ def test_reports_reconcile_the_sample_report_files_and_skip_when_there_are_none(
         "S10-disputes",
     ]
     assert set(table["Result"]) == {"match"}
-    assert set(table["Amazon report of"]) == {"2026-11-02"}  # each seller's latest snapshot
-    odr = table.filter(table["Metric"] == "odr · mfn", table["seller_id"] == "S02-claims-burst")
+    assert set(table["Amazon report of"]) == {"2 Nov 2026"}  # each seller's latest snapshot
+    odr = table.filter(
+        table["Metric"] == "Order Defect Rate (shipped by you)",
+        table["seller_id"] == "S02-claims-burst",
+    )
     assert odr.select("Amazon", "Recomputed here").row(0) == ("12 / 227", "12 / 227")
     earlier = reconcile_reports("data/sample", data, as_of=date(2026, 10, 28), policy=policy)
-    assert set(earlier["Amazon report of"]) == {"2026-10-28"}
+    assert set(earlier["Amazon report of"]) == {"28 Oct 2026"}
     assert reconcile_reports(tmp_path, data, as_of=date(2026, 11, 15), policy=policy) is None

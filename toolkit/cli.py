@@ -706,11 +706,14 @@ def _cmd_reports(args: argparse.Namespace) -> int:
         kernel=args.kernel,
         progress=not args.quiet,
     )
+    from toolkit.reports.steps import page_sizes
+
     ok = len(result.reports) - len(result.failed)
     print(
         f"{ok} of {len(result.reports)} seller reports written to {result.directory} "
         f"in {result.seconds['total']:.1f} s; index: {result.directory / 'index.html'}"
     )
+    print(page_sizes(result.reports))
     for failure in result.failed:
         print(f"FAILED {failure['label']}: {failure['error']}", file=sys.stderr)
     return 1 if result.failed else 0

@@ -356,8 +356,8 @@ def odr_components(metrics: pl.DataFrame | pl.LazyFrame) -> alt.LayerChart | alt
     [('components', 'area'), ('odr', 'line')]
     >>> spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
     ['negative feedback', 'A-to-z claims', 'chargebacks']
-    >>> spec["layer"][0]["encoding"]["y"]["axis"]["tickMinStep"]
-    1
+    >>> spec["layer"][0]["encoding"]["y"]["axis"]["values"]  # whole orders only
+    [0, 1, 2, 3, 4]
     """
     where = "odr_components"
     frame = frame_with(metrics, ["as_of", "metric", "channel", "numerator", "denominator"], where)
@@ -376,7 +376,11 @@ def odr_components(metrics: pl.DataFrame | pl.LazyFrame) -> alt.LayerChart | alt
         counts_text(pl.col("numerator"), pl.col("denominator"), pl.col("metric")).alias("counts"),
     ).sort("layer", "channel", "as_of", "component", nulls_last=True)
     components = list(_COMPONENTS.values())
-    y = alt.Y("numerator:Q", title="orders", stack="zero", axis=count_axis())
+    tallest = (
+        data.group_by("layer", "channel", "as_of").agg(pl.col("numerator").sum())["numerator"].max()
+    )
+    axis = count_axis(tallest)
+    y = alt.Y("numerator:Q", title="orders", stack="zero", axis=axis)
     areas = (
         alt.Chart()
         .transform_filter("datum.layer === 'component'")
@@ -401,7 +405,7 @@ def odr_components(metrics: pl.DataFrame | pl.LazyFrame) -> alt.LayerChart | alt
         .mark_line(color="#000000", strokeWidth=1.5, interpolate="step-after")
         .encode(
             x=date_x(),
-            y=alt.Y("numerator:Q", axis=count_axis()),
+            y=alt.Y("numerator:Q", axis=axis),
             tooltip=[
                 date_tooltip("as_of", "as of"),
                 alt.Tooltip("counts:N", title="orders with a defect"),
@@ -412,5 +416,6 @@ def odr_components(metrics: pl.DataFrame | pl.LazyFrame) -> alt.LayerChart | alt
     chart = alt.layer(areas, line, data=data)
     if data.get_column("channel").n_unique() > 1:
         header = alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top")
-        chart = chart.facet(row=alt.Row("channel:N", title=None, header=header))
+        order = [CHANNEL_NAMES[c] for c in ("mfn", "afn", "all")]
+        chart = chart.facet(row=alt.Row("channel:N", title=None, header=header, sort=order))
     return chart.properties(title="Orders with each kind of defect")

@@ -55,6 +55,7 @@ __all__ = [
     "OFFLINE_RENDERER",
     "enable_offline_interactive",
     "enable_offline_svg",
+    "inline_chart",
     "inline_vega_bundle",
     "interactive_chart_html",
     "notebook_to_html",
@@ -95,6 +96,16 @@ def svg_chart(chart: alt.TopLevelMixin | dict) -> str:
     import vl_convert
 
     return vl_convert.vegalite_to_svg(_spec(chart), vl_version=_vl_version())
+
+
+def inline_chart(chart: alt.TopLevelMixin | dict) -> str:
+    """A chart as SVG markup to put into a page: drawn by :func:`svg_chart`, then checked.
+
+    Plain drawing is returned as ``<svg ...>`` markup; SVG that holds a script, an event
+    handler, ``foreignObject`` or a ``javascript:`` link (which vl-convert never writes)
+    becomes an ``<img>`` in which none of it runs.
+    """
+    return _inline_svg(svg_chart(chart))
 
 
 def enable_offline_svg() -> Any:

@@ -177,9 +177,25 @@ def date_tooltip(field: str, title: str) -> alt.Tooltip:
     return alt.Tooltip(f"{field}:T", title=title, format=CHART_DATE_FORMAT)
 
 
-def count_axis(**kwds: Any) -> alt.Axis:
-    """An axis of whole counts: integer ticks only."""
-    return alt.Axis(**{"tickMinStep": 1, "format": "d", **kwds})
+def count_axis(maximum: int | None = None, **kwds: Any) -> alt.Axis:
+    """An axis of whole counts: integer ticks only (never a tick at 0.2 orders).
+
+    Vega picks fractional steps for a small domain and ignores ``tickMinStep`` when it
+    draws SVG, so up to a ``maximum`` of 10 the ticks are given: every whole number, or
+    every second one above 5.
+
+    Examples
+    --------
+    >>> count_axis(1).to_dict()["values"], count_axis(8).to_dict()["values"]
+    ([0, 1], [0, 2, 4, 6, 8])
+    >>> "values" in count_axis(40).to_dict()
+    False
+    """
+    options: dict[str, Any] = {"tickMinStep": 1, "format": "d"}
+    if maximum is not None and maximum <= 10:
+        step = 1 if maximum <= 5 else 2
+        options["values"] = list(range(0, max(int(maximum), 1) + 1, step))
+    return alt.Axis(**{**options, **kwds})
 
 
 #: The d3 format of a rate axis: ``0.5%``, ``1%``, ``12.5%`` (no trailing zeros).

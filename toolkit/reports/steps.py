@@ -8,8 +8,8 @@
 2. :func:`write`: create ``<run>.partial/``, write each seller's slice of the results and
    its ``meta.json``, and list the render tasks;
 3. render (:func:`toolkit.reports.runner.render`): one notebook per seller;
-4. :func:`finish`: write ``index.html`` and ``run.json``, rename ``<run>.partial`` to
-   ``<run>`` and point ``<out>/latest`` at it.
+4. :func:`finish`: write ``index.html``, ``index.csv`` and ``run.json`` (with each page's
+   size), rename ``<run>.partial`` to ``<run>`` and point ``<out>/latest`` at it.
 
 Nothing is written before :func:`compute` has succeeded; every file is written
 atomically; the run directory gets its final name only when it is complete.
@@ -29,10 +29,10 @@ from typing import Any
 import polars as pl
 
 from toolkit.model.data import Dataset, read_data
-from toolkit.model.output import atomic_path
+from toolkit.model.output import atomic_path, write_table
 from toolkit.model.policy import Policy, load_policy
 from toolkit.reports import slices
-from toolkit.reports.index import index_page
+from toolkit.reports.index import index_page, index_table
 from toolkit.reports.results import (
     amazon_reconciliation,
     last_data_date,
@@ -42,7 +42,15 @@ from toolkit.reports.results import (
 )
 from toolkit.reports.text import reconciliation_shown
 
-__all__ = ["Computed", "Written", "compute", "finish", "reconcile_reports", "write"]
+__all__ = [
+    "Computed",
+    "Written",
+    "compute",
+    "finish",
+    "page_sizes",
+    "reconcile_reports",
+    "write",
+]
 
 #: The packages whose versions ``run.json`` records.
 _PACKAGES = (
@@ -203,8 +211,12 @@ def _point_latest(out: Path, name: str) -> None:
 
 
 def _report_entry(rendered: dict[str, Any]) -> dict[str, Any]:
-    """One seller's entry of ``run.json`` and the index, from its render result."""
+    """One seller's entry of ``run.json`` and the index, from its render result.
+
+    ``bytes`` is the size of the written page (null for a failed report).
+    """
     ok = rendered["status"] == "ok"
+    page = Path(rendered["html"]) if ok and rendered.get("html") else None
     return {
         "seller_id": rendered["seller_id"],
         "marketplace": rendered["marketplace"],
@@ -213,6 +225,7 @@ def _report_entry(rendered: dict[str, Any]) -> dict[str, Any]:
         "status": rendered["status"],
         "error": rendered.get("error"),
         "seconds": rendered.get("seconds"),
+        "bytes": page.stat().st_size if page is not None and page.exists() else None,
     }
 
 
@@ -260,6 +273,7 @@ def finish(
         "reports": reports,
     }
     page = index_page(computed.frames["summary"], reports, run=run)
+    write_table(index_table(computed.frames["summary"], reports), written.partial / "index.csv")
     with atomic_path(written.partial / "index.html") as path:
         path.write_text(page, encoding="utf-8")
     with atomic_path(written.partial / "run.json") as path:
@@ -268,3 +282,24 @@ def finish(
     os.replace(written.partial, final)
     _point_latest(out, written.name)
     return final, run
+
+
+def page_sizes(reports: list[dict[str, Any]]) -> str:
+    """How much the pages of a run weigh, in one line (what ``seller-health reports`` prints).
+
+    Examples
+    --------
+    >>> page_sizes([{"file": "A.html", "bytes": 300_000}, {"file": "B.html", "bytes": 120_500},
+    ...             {"file": None, "bytes": None}])
+    'page sizes: 2 pages, 118 KB to 293 KB, 411 KB in all; largest A.html (293 KB)'
+    """
+    sized = sorted((r["bytes"], r["file"]) for r in reports if r.get("bytes") is not None)
+    if not sized:
+        return "page sizes: no page written"
+    total = sum(size for size, _ in sized)
+    (small, _), (large, name) = sized[0], sized[-1]
+    return (
+        f"page sizes: {len(sized)} page{'s' if len(sized) != 1 else ''}, {small / 1024:.0f} KB to "
+        f"{large / 1024:.0f} KB, {total / 1024:.0f} KB in all; largest {name} "
+        f"({large / 1024:.0f} KB)"
+    )
