@@ -48,6 +48,7 @@ __all__ = [
     "attention_level",
     "rank_sellers",
     "seller_ranking",
+    "show_frames_as_tables",
     "status_table",
 ]
 
@@ -505,3 +506,41 @@ def status_table(
 
 
 _CELL_STYLE = "text-align:left;padding:2px 8px;vertical-align:top;border-bottom:1px solid #ddd"
+
+
+def _rate_columns(frame: pl.DataFrame) -> list[str]:
+    """Float columns that hold rates (fractions shown as percentages)."""
+    names = ("rate", "ci_low", "ci_high", "centre", "lower", "upper")
+    return [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype.is_float() and (name in names or "rate" in name.split("_"))
+    ]
+
+
+def frame_html(frame: pl.DataFrame) -> str:
+    """A DataFrame as :func:`status_table` HTML: rates as percentages, statuses as chips.
+
+    Examples
+    --------
+    >>> html = frame_html(pl.DataFrame({"seller_id": ["S1"], "rate": [0.0386],
+    ...     "p_value": [0.0956], "status": ["bad_low_volume"]}))
+    >>> ">3.86%</td>" in html, ">0.0956</td>" in html, ">Over, could be chance</span>" in html
+    (True, True, True)
+    """
+    return status_table(frame, percent=_rate_columns(frame)).html
+
+
+def show_frames_as_tables() -> None:
+    """Make this notebook show every polars DataFrame as an HTML table (:func:`frame_html`).
+
+    Instead of polars' own HTML (a ``shape`` line, a row of data types, quoted strings
+    and "…" rows where a frame is long): every row, dates as ``1 Dec 2026``, rates as
+    percentages and statuses in words. Call it once near the top of a notebook; outside
+    IPython it does nothing.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pl.DataFrame, frame_html)
