@@ -111,6 +111,25 @@ class TestMetricHistory:
             (2, "2025-03-03T00:00:00", "Good", 0.005),
         ]
 
+    def test_a_day_with_the_rate_of_the_day_before_adds_no_point(self):
+        """A step line draws it the same: only changes and each run's ends are kept."""
+        frame = pl.concat(
+            [metrics_frame(), metrics_frame().with_columns(pl.col("as_of") + timedelta(days=3))]
+        ).with_columns(
+            rate=pl.Series([0.02, 0.02, 0.02, 0.02, 0.03, 0.03]),
+            status=pl.lit("bad"),
+        )
+        kept = (
+            rows(charts.metric_history(frame).to_dict())
+            .filter(pl.col("layer") == "actual")
+            .sort("as_of")
+        )
+        assert kept.select("as_of", "rate").rows() == [
+            ("2025-03-01T00:00:00", 0.02),
+            ("2025-03-05T00:00:00", 0.03),
+            ("2025-03-06T00:00:00", 0.03),
+        ]
+
     def test_counts_are_worded_next_to_rates(self):
         data = rows(metric_history_spec()).filter(pl.col("layer") != "target")
         got = data.select("layer", "as_of", "counts", "label").unique().sort("layer", "as_of")

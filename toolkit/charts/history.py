@@ -88,7 +88,8 @@ def _status_runs(actual: pl.DataFrame) -> pl.DataFrame:
 
     ``run`` numbers the runs within a series; the first day of every run but the first is
     repeated at the end of the run before it (with that run's status), so the coloured
-    pieces of the line meet.
+    pieces of the line meet. Days whose rate equals the day before's are left out (a
+    step line draws them the same), which keeps a chart's SVG small.
     """
     ordered = actual.sort("series", "as_of").with_columns(
         run=(pl.col("status") != pl.col("status").shift(1).over("series"))
@@ -96,8 +97,10 @@ def _status_runs(actual: pl.DataFrame) -> pl.DataFrame:
         .cum_sum()
         .over("series")
     )
-    bridges = ordered.filter(pl.col("run") > pl.col("run").min().over("series")).with_columns(
-        run=pl.col("run") - 1
+    bridges = (
+        ordered.filter(pl.col("run") > pl.col("run").min().over("series"))
+        .filter(pl.col("as_of") == pl.col("as_of").min().over("series", "run"))
+        .with_columns(run=pl.col("run") - 1)
     )
     previous = ordered.group_by("series", "run").agg(
         pl.col("status", "status_words").first().name.suffix("_of_run")
@@ -107,7 +110,14 @@ def _status_runs(actual: pl.DataFrame) -> pl.DataFrame:
         .with_columns(status=pl.col("status_of_run"), status_words=pl.col("status_words_of_run"))
         .drop("status_of_run", "status_words_of_run")
     )
-    return pl.concat([ordered, bridges.select(ordered.columns)])
+    # A step line draws a day equal to the day before as the same flat piece: keep the days
+    # on which the rate changes, and each run's first and last day.
+    changes = (pl.col("rate") != pl.col("rate").shift(1)).over("series", "run").fill_null(True)
+    ends = (pl.col("as_of") == pl.col("as_of").min().over("series", "run")) | (
+        pl.col("as_of") == pl.col("as_of").max().over("series", "run")
+    )
+    kept = ordered.filter(changes | ends | pl.col("rate").is_null())
+    return pl.concat([kept, bridges.select(ordered.columns)])
 
 
 def metric_history(
@@ -319,6 +329,28 @@ def _forecast_layers(base: alt.Chart, y_rate: alt.Y) -> list[alt.Chart]:
     ]
 
 
+def _change_days(data: pl.DataFrame) -> pl.DataFrame:
+    """Per channel: the days on which any count changes, and the first and last day.
+
+    The areas and the line are steps: a day with the same counts as the day before draws
+    nothing new, so only these days are kept (the stack stays aligned: every component
+    keeps the same days).
+    """
+    wide = (
+        data.with_columns(key=pl.col("component").fill_null("odr"))
+        .pivot(on="key", index=["channel", "as_of"], values="numerator")
+        .sort("channel", "as_of")
+    )
+    counts = [c for c in wide.columns if c not in ("channel", "as_of")]
+    changed = pl.any_horizontal(
+        (pl.col(c) != pl.col(c).shift(1)).over("channel").fill_null(True) for c in counts
+    )
+    ends = (pl.col("as_of") == pl.col("as_of").min().over("channel")) | (
+        pl.col("as_of") == pl.col("as_of").max().over("channel")
+    )
+    return wide.filter(changed | ends).select("channel", "as_of")
+
+
 def odr_components(metrics: pl.DataFrame | pl.LazyFrame) -> alt.LayerChart | alt.FacetChart:
     """The ODR numerator and its three components over as-of dates.
 
@@ -375,6 +407,7 @@ def odr_components(metrics: pl.DataFrame | pl.LazyFrame) -> alt.LayerChart | alt
         "denominator",
         counts_text(pl.col("numerator"), pl.col("denominator"), pl.col("metric")).alias("counts"),
     ).sort("layer", "channel", "as_of", "component", nulls_last=True)
+    data = data.join(_change_days(data), on=["channel", "as_of"], how="semi")
     components = list(_COMPONENTS.values())
     tallest = (
         data.group_by("layer", "channel", "as_of").agg(pl.col("numerator").sum())["numerator"].max()

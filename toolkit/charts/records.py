@@ -381,9 +381,9 @@ def ahr_chart(
     -------
     alt.LayerChart
         Layers ``bands`` (faint rectangles), ``thresholds`` and ``threshold_labels``,
-        ``ahr`` (a step line) and ``ahr_points`` (a point, coloured by band, on each day
-        the estimate changes and on the last day; not one per day). Bands are named in
-        words.
+        ``ahr`` (a step line through the days the estimate changes) and ``ahr_points``
+        (a point, coloured by band, on each of those days and on the last day; not one
+        per day). Bands are named in words.
 
     Examples
     --------
@@ -457,7 +457,7 @@ def ahr_chart(
         .mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=MUTED)
         .encode(x=alt.value(0), y="threshold:Q", text="label:N")
         .properties(name="threshold_labels"),
-        alt.Chart(points)
+        alt.Chart(changes)
         .mark_line(color="#4D4D4D", strokeWidth=1.5, interpolate="step-after")
         .encode(x=date_x(), y=y)
         .properties(name="ahr"),
