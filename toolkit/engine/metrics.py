@@ -24,7 +24,7 @@ from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import COMPONENTS, METRICS, Policy, load_policy
 from toolkit.time.visibility import day_number
-from toolkit.time.windows import merge_windows
+from toolkit.time.windows import daily_grid, merge_windows
 
 __all__ = [
     "KEYS",
@@ -325,99 +325,30 @@ def window_counts(
     records = _record_windows(
         data, policy, orders, known_at=known_at, attributed_until=attributed_until, remove=remove
     )
-    first, last = day_number(start), day_number(end)
-    days = last - first + 1
-    cf, co = pl.col("counts_from"), pl.col("clears_on")
-    live = records.filter((cf < co) & (cf <= last) & (co > first)).cache()
-    # +1 where a record starts counting (or on the first date), -1 where it clears
-    events = pl.concat(
-        [
-            live.select(
-                "_key",
-                "_metric",
-                (cf.clip(lower_bound=first) - first).alias("_t"),
-                "_num",
-                pl.lit(1, pl.Int8).alias("_sign"),
-            ),
-            live.filter(co <= last).select(
-                "_key",
-                "_metric",
-                (co - first).alias("_t"),
-                "_num",
-                pl.lit(-1, pl.Int8).alias("_sign"),
-            ),
-        ]
-    )
+    # one integer code per (key, metric) series, in the output's string order
+    series = pl.col("_key").cast(pl.Int64) * len(_CODE) + pl.col("_metric")
     rows = (
         table.join(pl.LazyFrame({"metric": list(METRICS)}), how="cross")
         .filter(_applies(pl.col("metric"), pl.col("channel")))
         .with_columns(_metric=pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8))
-        .sort("_key", "_metric")
-        .with_row_index("_combo")
-        .cache()
+        .select(
+            *KEYS,
+            "_metric",
+            _series=series,
+            # the ODR components divide by the ODR population of the same key
+            _den_from=pl.when(pl.col("metric").is_in(list(COMPONENTS))).then(
+                pl.col("_key").cast(pl.Int64) * len(_CODE) + _CODE["odr"]
+            ),
+        )
     )
-    # the ODR components divide by the ODR population of the same key
-    odr_rows = rows.filter(pl.col("_metric") == _CODE["odr"]).select(
-        "_key", pl.col("_combo").alias("_den_from")
-    )
-    combos = rows.join(odr_rows, on="_key", how="left").select(
-        "_key",
-        "_metric",
-        "_combo",
-        pl.when(pl.col("metric").is_in(list(COMPONENTS)))
-        .then(pl.col("_den_from"))
-        .otherwise(pl.col("_combo"))
-        .alias("_den_from"),
-    )
-    dense = pl.concat([events, combos], how="diagonal").map_batches(
-        lambda frame: _cumulative_grid(frame, days),
-        schema={"numerator": pl.Int64, "denominator": pl.Int64},
-    )
-    # one row per combination and date, in the same (combination-major) order as `dense`
-    labels = (
-        rows.select(*KEYS, "_metric", pl.int_ranges(0, days, dtype=pl.Int32).alias("_t"))
-        .explode("_t")
-        .select(*KEYS, "_metric", (pl.col("_t") + first).cast(pl.Date).alias("as_of"))
-    )
-    # combinations are numbered in string order: already in the output's order
-    return pl.concat([labels, dense], how="horizontal")
-
-
-def _cumulative_grid(frame: pl.DataFrame, days: int) -> pl.DataFrame:
-    """Dense running counts per (key, metric) combination and date, from +1/-1 events.
-
-    ``frame`` holds the events (``_key, _metric, _t, _num, _sign``) and one row per
-    combination (``_key, _metric, _combo, _den_from``). A scatter-add and a cumulative sum
-    along the dates: O(events + combinations x dates), no sort.
-    """
-    import numpy as np  # only for histories
-
-    is_combo = frame["_combo"].is_not_null().to_numpy()
-    combos = frame.filter(is_combo)
-    events = frame.filter(~is_combo)
-    count = combos.height
-    width = int(frame["_metric"].max()) + 1 if frame.height else 1
-    lookup = np.full((int(combos["_key"].max()) + 1 if count else 1) * width, -1, dtype=np.int64)
-    combo_key = combos["_key"].to_numpy().astype(np.int64) * width + combos["_metric"].to_numpy()
-    lookup[combo_key] = combos["_combo"].to_numpy()
-    event_combo = lookup[
-        events["_key"].to_numpy().astype(np.int64) * width + events["_metric"].to_numpy()
-    ]
-    cell = event_combo * days + events["_t"].to_numpy()
-    sign = events["_sign"].to_numpy().astype(np.int64)
-    numerator = events["_num"].to_numpy()
-    size = count * days
-    num = np.bincount(cell[numerator], weights=sign[numerator], minlength=size)
-    den = np.bincount(cell[~numerator], weights=sign[~numerator], minlength=size)
-    num = num.reshape(count, days).cumsum(axis=1)
-    den = den.reshape(count, days).cumsum(axis=1)
-    order = np.argsort(combos["_combo"].to_numpy())
-    den = den[combos["_den_from"].to_numpy()[order]]
-    return pl.DataFrame(
-        {
-            "numerator": num.ravel().round().astype(np.int64),
-            "denominator": den.ravel().round().astype(np.int64),
-        }
+    return daily_grid(
+        records.with_columns(_series=series),
+        rows,
+        start=start,
+        end=end,
+        key="_series",
+        weights={"numerator": pl.col("_num"), "denominator": ~pl.col("_num")},
+        share={"denominator": "_den_from"},
     )
 
 
