@@ -27,7 +27,7 @@ from toolkit.engine.rules import ORDER_RULES, order_dates
 from toolkit.model.data import Dataset
 from toolkit.model.policy import COMPONENTS, Policy
 from toolkit.model.schema import CATEGORY_SPAPI_KEYS
-from toolkit.time.windows import active_on
+from toolkit.time.windows import Window, active_on
 
 #: Snapshot metric -> the engine metric whose rule recomputes it. ``otdr_30d`` (Amazon's
 #: package-level on-time delivery) uses the ``otdr_14d`` rule over its own 30-day window:
@@ -129,13 +129,18 @@ def _runs(days: tuple[date, ...]) -> list[tuple[date, date]]:
 
 def _with_windows(counts: pl.LazyFrame, windows: dict[str, tuple[int, int]]) -> pl.LazyFrame:
     """Keep the pass's metrics and add their window dates at each as-of date."""
-    lag = pl.col("metric").replace_strict({m: w[1] for m, w in windows.items()}, default=None)
-    span = pl.col("metric").replace_strict({m: w[0] for m, w in windows.items()}, default=None)
-    end = pl.col("as_of").cast(pl.Int32) - lag.cast(pl.Int32)
+
+    def per_metric(part: int) -> pl.Expr:
+        return pl.col("metric").replace_strict(
+            {m: w[part] for m, w in windows.items()}, default=None
+        )
+
+    window = Window(window_days=per_metric(0), lag_days=per_metric(1))
+    as_of = pl.col("as_of").cast(pl.Int32)
     return counts.filter(pl.col("metric").is_in(list(windows))).select(
         *_OURS[:5],
-        window_start=(end - span.cast(pl.Int32) + 1).cast(pl.Date),
-        window_end=end.cast(pl.Date),
+        window_start=window.start(as_of).cast(pl.Int32).cast(pl.Date),
+        window_end=window.end(as_of).cast(pl.Int32).cast(pl.Date),
         numerator=pl.col("numerator").cast(pl.Int64),
         denominator=pl.col("denominator").cast(pl.Int64),
     )
@@ -189,14 +194,14 @@ def unit_counts(
             sums[f"unit_{role}"] = (
                 pl.col("units").filter(scope & active_on(cf, co, day)).sum().cast(pl.Int64)
             )
-        end = day - timedelta(days=lag)
+        days = Window(window_days=window, lag_days=lag)
         parts.append(
             orders.group_by(_SELLER)
             .agg(**sums)
             .with_columns(
                 as_of=pl.lit(day),
-                window_start=pl.lit(end - timedelta(days=window - 1)),
-                window_end=pl.lit(end),
+                window_start=pl.lit(days.start(day)),
+                window_end=pl.lit(days.end(day)),
             )
         )
     if not parts:

@@ -21,6 +21,7 @@ from toolkit.engine.rules import defect_records
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy, load_policy
 from toolkit.time.visibility import day_number
+from toolkit.time.windows import Window, active_on
 
 __all__ = ["CLEARANCE_COLUMNS", "clearance_table", "defect_clearance"]
 
@@ -53,24 +54,18 @@ def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None
     loses to the window).
     """
     policy = policy or load_policy()
-    odr = policy.metric("odr")
-    d = pl.lit(day_number(as_of), dtype=pl.Int32)
-    window_end = pl.col("attribution_date") + (odr.lag_days + odr.window_days)
-    opens = pl.col("attribution_date") + odr.lag_days
-    known_stop = pl.when(pl.col("stop") <= d).then(pl.col("stop"))
-    clears_on = pl.min_horizontal(window_end, known_stop)
-    counts_from = pl.max_horizontal(opens, pl.col("seen"))
+    closes = Window.of(policy.metric("odr")).closes(pl.col("attribution_date"))
+    stop = pl.col("stop")
     reason = (
-        pl.when(known_stop.is_not_null() & (known_stop < window_end))
+        pl.when(stop.is_not_null() & (stop < closes))
         .then(pl.col("stop_reason"))
         .otherwise(pl.lit("window"))
     )
     return (
-        defect_records(data, policy)
-        .filter((pl.col("seen") <= d) & (window_end > d))
-        .with_columns(counts_from=counts_from, clears_on=clears_on)
+        defect_records(data, policy, known_at=as_of)
+        .filter(closes > day_number(as_of))
         .with_columns(
-            counting=(pl.col("counts_from") <= d) & (d < pl.col("clears_on")),
+            counting=active_on(pl.col("counts_from"), pl.col("clears_on"), as_of),
             clear_reason=reason,
         )
         .with_columns(pl.col("attribution_date", "counts_from", "clears_on").cast(pl.Date))

@@ -14,17 +14,18 @@ comes from the as-of date, visibility from K (restated history).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
 
-from toolkit.engine.rules import ORDER_RULES, defect_events, order_dates
+from toolkit.engine.rules import ORDER_RULES, defect_events, order_dates, window_bounds
 from toolkit.engine.statistics import with_statistics
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import COMPONENTS, METRICS, Policy, load_policy
 from toolkit.time.visibility import day_number
-from toolkit.time.windows import daily_grid, merge_windows
+from toolkit.time.windows import Window, as_of_range, daily_grid, live_at, merge_windows
 
 __all__ = [
     "KEYS",
@@ -92,11 +93,9 @@ def order_defect_flags(data: Dataset, policy: Policy, knowledge: date) -> pl.Laz
     knowledge date (a record-level test), so the record-level part is summarised per
     order here, without the orders table.
     """
-    k = day_number(knowledge)
-    live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
     return (
         defect_events(data, policy)
-        .filter(live)
+        .filter(live_at(pl.col("seen"), pl.col("stop"), knowledge))
         .group_by("order_id")
         .agg((pl.col("metric") == c).any().alias(f"_has_{c}") for c in COMPONENTS)
     )
@@ -164,8 +163,6 @@ def _snapshot_counts(
 
 def _without(data: Dataset, remove: frozenset[str]) -> Dataset:
     """The dataset without the defect records whose ids are in ``remove`` (what-if)."""
-    from dataclasses import replace
-
     ids = sorted(remove)
     return replace(
         data,
@@ -233,68 +230,63 @@ def _record_windows(
                     co.alias("clears_on"),
                 )
             )
+    source = _without(data, remove) if remove else data
     parts.append(
         _defect_windows(
-            data,
-            policy,
+            defect_events(source, policy),
             orders,
+            Window.of(policy.metric("odr")),
             known_at=known_at,
             attributed_until=attributed_until,
-            remove=remove,
         )
     )
     return pl.concat(parts)
 
 
 def _defect_windows(
-    data: Dataset,
-    policy: Policy,
+    events: pl.LazyFrame,
     orders: pl.LazyFrame,
+    window: Window,
     *,
     known_at: date | None,
     attributed_until: date | None,
-    remove: frozenset[str],
 ) -> pl.LazyFrame:
     """ODR numerator windows: record intervals merged per order, then cut by the order's window.
 
     A record's own interval is ``[seen, stop)`` point in time, or unbounded when it is
     visible and not stopped by K (restated). Merging per order first keeps an order with
-    several defects counted once.
+    several defects counted once. Each merged interval is then one record of the order:
+    seen at its start (or the purchase's visible day if later), stopped at its end.
     """
-    events = defect_events(_without(data, remove) if remove else data, policy)
     if known_at is None:
         events = events.with_columns(
             counts_from=pl.col("seen"), clears_on=pl.col("stop").fill_null(_NEVER)
         )
     else:
-        k = day_number(known_at)
-        live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
-        events = events.filter(live).with_columns(
+        events = events.filter(live_at(pl.col("seen"), pl.col("stop"), known_at)).with_columns(
             counts_from=pl.lit(-_NEVER, pl.Int32), clears_on=pl.lit(_NEVER, pl.Int32)
         )
     per_component = merge_windows(events, by=["order_id", "metric"])
     per_order = merge_windows(events, by=["order_id"]).with_columns(metric=pl.lit("odr"))
     segments = pl.concat([per_component, per_order.select(per_component.collect_schema().names())])
-    odr = policy.metric("odr")
-    opens = pl.col("_pd") + odr.lag_days
-    closes = pl.col("_pd") + (odr.lag_days + odr.window_days)
-    if known_at is None:
-        start = pl.max_horizontal(opens, pl.col("_pv"), pl.col("counts_from"))
-        order_known = pl.lit(True)
-    else:
-        start = opens
-        order_known = pl.col("_pv") <= day_number(known_at)
-    if attributed_until is not None:
-        order_known = order_known & (pl.col("_pd") <= day_number(attributed_until))
+    cf, co = window_bounds(
+        pl.col("_pd"),
+        window=window,
+        seen=pl.max_horizontal("_pv", "counts_from"),
+        stop=pl.col("clears_on"),
+        known_at=known_at,
+    )
     joined = segments.join(
         orders.select("order_id", "_key", "_pd", "_pv"), on="order_id", how="inner"
     )
-    return joined.filter(order_known).select(
+    if attributed_until is not None:
+        joined = joined.filter(pl.col("_pd") <= day_number(attributed_until))
+    return joined.select(
         "_key",
         pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8).alias("_metric"),
         pl.lit(True).alias("_num"),
-        start.alias("counts_from"),
-        pl.min_horizontal(closes, pl.col("clears_on")).alias("clears_on"),
+        cf.alias("counts_from"),
+        co.alias("clears_on"),
     )
 
 
@@ -357,12 +349,11 @@ def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
 
     The forecast's projected orders per day are ``volume / W`` (SPEC 5).
     """
-    d = day_number(day)
     flags = {}
     for metric, rule in ORDER_RULES.items():
-        m = policy.metric(metric)
         scope, cf, _ = rule.bounds(policy, role="denominator", known_at=day)
-        recent = rule.a.is_between(d - m.window_days + 1, d)
+        # attribution dates D-W+1 .. D: the metric's window without its lag
+        recent = Window(policy.metric(metric).window_days, 0).contains(rule.a, day)
         flags[metric] = (scope & recent & cf.is_not_null()).sum().cast(pl.Int64)
     wide = (
         order_dates(data.orders, policy)
@@ -436,6 +427,8 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     def lookup(name: str) -> pl.Expr:
         return pl.lit(params[name]).gather(pl.col("_metric")).alias(name)
 
+    window = Window(pl.col("_window"), pl.col("_lag"))
+    as_of = pl.col("as_of").cast(pl.Int32)
     columns = ["_window", "_lag", "target", "condition", "informational", "_p0_num", "_p0_den"]
     return (
         with_statistics(
@@ -450,12 +443,8 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
             watch_fraction=policy.watch_fraction,
         )
         .with_columns(
-            window_start=(pl.col("as_of").cast(pl.Int32) - (pl.col("_lag") + pl.col("_window") - 1))
-            .cast(pl.Int32)
-            .cast(pl.Date),
-            window_end=(pl.col("as_of").cast(pl.Int32) - pl.col("_lag"))
-            .cast(pl.Int32)
-            .cast(pl.Date),
+            window_start=window.start(as_of).cast(pl.Int32).cast(pl.Date),
+            window_end=window.end(as_of).cast(pl.Int32).cast(pl.Date),
         )
         .select(METRIC_COLUMNS)
     )
@@ -523,9 +512,7 @@ def metrics_table(
     └──────────────┴────────────┴───────────┴─────────────┴──────┴──────────┴────────────────┘
     """
     policy = policy or load_policy()
-    end = as_of if to is None else to
-    if end < as_of:
-        raise OptionError(f"--to {end} is before --as-of {as_of}")
+    end = as_of_range(as_of, to)
     if known_at is not None and known_at < end:
         raise OptionError(f"--known-at {known_at} must be on or after every as-of date ({end})")
     if end == as_of:

@@ -48,11 +48,13 @@ from typing import TypeVar
 
 import polars as pl
 
+from toolkit.model.errors import OptionError
 from toolkit.time.visibility import day_number
 
 __all__ = [
     "Window",
     "active_on",
+    "as_of_range",
     "daily_counts",
     "daily_grid",
     "live_at",
@@ -137,6 +139,20 @@ class Window:
         """How many attribution dates of the window at ``as_of`` come after ``day``:
         ``clip(D - L - day, 0, W)`` (the forecast's projected days)."""
         return (self.end(as_of) - _day_number(day)).clip(0, self.window_days)
+
+
+def as_of_range(as_of: date, to: date | None) -> date:
+    """The last as-of date of the range ``as_of .. to`` (``to`` defaults to ``as_of``).
+
+    Raises
+    ------
+    OptionError
+        When ``to`` is before ``as_of``.
+    """
+    end = as_of if to is None else to
+    if end < as_of:
+        raise OptionError(f"to {end} is before as_of {as_of}")
+    return end
 
 
 def live_at(seen: pl.Expr, stop: pl.Expr | None, at: date | int | pl.Expr) -> pl.Expr:
