@@ -25,8 +25,7 @@ Amazon files
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from toolkit.model.exports import lazy_exports
 
 _EXPORTS = {
     "DataError": "toolkit.model.data",
@@ -67,15 +66,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'toolkit' has no attribute {name!r}") from None
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -22,6 +22,8 @@ from datetime import date, timedelta
 import polars as pl
 
 from toolkit.amazon.report_shape import SNAPSHOT_SCHEMA
+from toolkit.compliance.ahr import ahr_table
+from toolkit.compliance.tables import violations_table
 from toolkit.engine.metrics import snapshot_counts, window_counts
 from toolkit.engine.rules import ORDER_RULES, order_dates
 from toolkit.model.data import Dataset
@@ -167,6 +169,11 @@ def engine_counts(data: Dataset, policy: Policy, passes: list[EnginePass]) -> pl
     return pl.concat(parts)
 
 
+def _empty(**columns: pl.DataType) -> pl.LazyFrame:
+    """No rows: ``seller_id, marketplace`` and ``columns``."""
+    return pl.LazyFrame(schema={"seller_id": pl.String(), "marketplace": pl.String(), **columns})
+
+
 def _ours_schema() -> dict[str, pl.DataType]:
     schema: dict[str, pl.DataType] = dict.fromkeys(_OURS, pl.String())
     schema.update(as_of=pl.Date(), window_start=pl.Date(), window_end=pl.Date())
@@ -205,16 +212,12 @@ def unit_counts(
             )
         )
     if not parts:
-        return pl.LazyFrame(
-            schema={
-                "seller_id": pl.String(),
-                "marketplace": pl.String(),
-                "unit_numerator": pl.Int64(),
-                "unit_denominator": pl.Int64(),
-                "as_of": pl.Date(),
-                "window_start": pl.Date(),
-                "window_end": pl.Date(),
-            }
+        return _empty(
+            unit_numerator=pl.Int64(),
+            unit_denominator=pl.Int64(),
+            as_of=pl.Date(),
+            window_start=pl.Date(),
+            window_end=pl.Date(),
         )
     return pl.concat(parts)
 
@@ -225,18 +228,8 @@ def displayed_counts(data: Dataset, policy: Policy, days: list[date]) -> pl.Lazy
     Columns ``seller_id, marketplace, as_of, metric`` (``policy_<key>``), ``displayed``;
     only metrics with at least one displayed violation have a row.
     """
-    from toolkit.compliance.tables import violations_table
-
     if not days:
-        return pl.LazyFrame(
-            schema={
-                "seller_id": pl.String(),
-                "marketplace": pl.String(),
-                "as_of": pl.Date(),
-                "metric": pl.String(),
-                "displayed": pl.Int64(),
-            }
-        )
+        return _empty(as_of=pl.Date(), metric=pl.String(), displayed=pl.Int64())
     shown = pl.col("as_of").is_between(pl.col("displayed_from"), pl.col("displayed_until"))
     key = pl.col("category").replace_strict(CATEGORY_SPAPI_KEYS, return_dtype=pl.String)
     return (
@@ -249,17 +242,8 @@ def displayed_counts(data: Dataset, policy: Policy, days: list[date]) -> pl.Lazy
 
 def ahr_estimates(data: Dataset, policy: Policy, days: list[date]) -> pl.LazyFrame:
     """``seller_id, marketplace, as_of, ahr_estimate`` on each date (SPEC 6, an estimate)."""
-    from toolkit.compliance.ahr import ahr_table
-
     if not days:
-        return pl.LazyFrame(
-            schema={
-                "seller_id": pl.String(),
-                "marketplace": pl.String(),
-                "as_of": pl.Date(),
-                "ahr_estimate": pl.Int64(),
-            }
-        )
+        return _empty(as_of=pl.Date(), ahr_estimate=pl.Int64())
     return (
         ahr_table(data, as_of=min(days), to=max(days), policy=policy)
         .filter(pl.col("as_of").is_in(days))

@@ -131,15 +131,7 @@ def seller_ranking(
     sellers = metrics.select(keys).unique()
     chosen = metrics.filter((pl.col("metric") == metric) & (pl.col("channel") == channel)).select(
         *keys,
-        "metric",
-        "channel",
-        "numerator",
-        "denominator",
-        "rate",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "status",
+        *RANKING_COLUMNS[RANKING_COLUMNS.index("metric") :],
         pl.when(pl.col("condition") == ">")
         .then(pl.col("rate"))
         .otherwise(-pl.col("rate"))

@@ -17,7 +17,7 @@ from datetime import date
 
 import polars as pl
 
-from toolkit.engine.rules import defect_records
+from toolkit.engine.rules import RECORD_COLUMNS, defect_records
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy, load_policy
 from toolkit.time.visibility import day_number
@@ -26,20 +26,7 @@ from toolkit.time.windows import Window, active_on
 __all__ = ["CLEARANCE_COLUMNS", "clearance_table", "defect_clearance"]
 
 #: Columns of the clearance table, in order.
-CLEARANCE_COLUMNS = [
-    "seller_id",
-    "marketplace",
-    "channel",
-    "metric",
-    "order_id",
-    "defect_type",
-    "record_id",
-    "attribution_date",
-    "counts_from",
-    "clears_on",
-    "counting",
-    "clear_reason",
-]
+CLEARANCE_COLUMNS = [*RECORD_COLUMNS, "counts_from", "clears_on", "counting", "clear_reason"]
 
 
 def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None) -> pl.LazyFrame:

@@ -42,6 +42,7 @@ from toolkit.time.windows import Window, live_at, stop_known_at
 __all__ = [
     "COMPONENT_OF",
     "ORDER_RULES",
+    "RECORD_COLUMNS",
     "Rule",
     "defect_events",
     "defect_records",
@@ -50,6 +51,17 @@ __all__ = [
 ]
 
 _NO_DAY = pl.lit(None, dtype=pl.Int32)
+#: The columns that name a defect record and its order (clearance table, reconciliation).
+RECORD_COLUMNS = [
+    "seller_id",
+    "marketplace",
+    "channel",
+    "metric",
+    "order_id",
+    "defect_type",
+    "record_id",
+    "attribution_date",
+]
 
 
 def window_bounds(
@@ -257,43 +269,55 @@ def defect_events(data: Dataset, policy: Policy) -> pl.LazyFrame:
     record's visible day), ``stop`` (visible day of the removal or resolution that ends
     it, or null) and ``stop_reason``. Day numbers.
     """
-    fb = policy.cadence_minutes["feedback"]
-    cl = policy.cadence_minutes["claims"]
-    cb = policy.cadence_minutes["chargebacks"]
     won = policy.chargeback_won_removes
-    feedback = data.feedback.filter(pl.col("rating") <= 2).select(
-        "order_id",
-        pl.lit("feedback").alias("_source"),
-        pl.col("feedback_id").alias("record_id"),
-        visible_day(pl.col("left_at"), cadence_minutes=fb).alias("seen"),
-        visible_day(pl.col("removed_at"), cadence_minutes=fb).alias("stop"),
-        pl.when(pl.col("removed_at").is_not_null()).then(pl.lit("removed")).alias("stop_reason"),
-    )
+    cadence = policy.cadence_minutes
+
+    def records(frame, source, record_id, at, *, stops, stopped_at, reason) -> pl.LazyFrame:
+        minutes = cadence[source]
+        return frame.select(
+            "order_id",
+            pl.lit(source).alias("_source"),
+            pl.col(record_id).alias("record_id"),
+            visible_day(pl.col(at), cadence_minutes=minutes).alias("seen"),
+            pl.when(stops)
+            .then(visible_day(pl.col(stopped_at), cadence_minutes=minutes))
+            .alias("stop"),
+            pl.when(stops).then(reason).alias("stop_reason"),
+        )
+
     stops_claim = pl.col("outcome").is_in(["denied", "withdrawn", "protected"])
-    claims = data.claims.select(
-        "order_id",
-        pl.lit("claims").alias("_source"),
-        pl.col("claim_id").alias("record_id"),
-        visible_day(pl.col("filed_at"), cadence_minutes=cl).alias("seen"),
-        pl.when(stops_claim)
-        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cl))
-        .alias("stop"),
-        pl.when(stops_claim).then(pl.col("outcome")).alias("stop_reason"),
-    )
-    stops_cb = (pl.col("outcome") == "seller_won") & pl.lit(won)
-    chargebacks = data.chargebacks.filter(pl.col("kind") == "service").select(
-        "order_id",
-        pl.lit("chargebacks").alias("_source"),
-        pl.col("chargeback_id").alias("record_id"),
-        visible_day(pl.col("filed_at"), cadence_minutes=cb).alias("seen"),
-        pl.when(stops_cb)
-        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cb))
-        .alias("stop"),
-        pl.when(stops_cb).then(pl.lit("seller_won")).alias("stop_reason"),
-    )
+    parts = [
+        records(
+            data.feedback.filter(pl.col("rating") <= 2),
+            "feedback",
+            "feedback_id",
+            "left_at",
+            stops=pl.col("removed_at").is_not_null(),
+            stopped_at="removed_at",
+            reason=pl.lit("removed"),
+        ),
+        records(
+            data.claims,
+            "claims",
+            "claim_id",
+            "filed_at",
+            stops=stops_claim,
+            stopped_at="resolved_at",
+            reason=pl.col("outcome"),
+        ),
+        records(
+            data.chargebacks.filter(pl.col("kind") == "service"),
+            "chargebacks",
+            "chargeback_id",
+            "filed_at",
+            stops=(pl.col("outcome") == "seller_won") & pl.lit(won),
+            stopped_at="resolved_at",
+            reason=pl.lit("seller_won"),
+        ),
+    ]
     metric = pl.col("_source").replace_strict({k: v[0] for k, v in COMPONENT_OF.items()})
     kind = pl.col("_source").replace_strict({k: v[1] for k, v in COMPONENT_OF.items()})
-    return pl.concat([feedback, claims, chargebacks]).select(
+    return pl.concat(parts).select(
         "order_id",
         metric.alias("metric"),
         kind.alias("defect_type"),
@@ -337,14 +361,7 @@ def defect_records(data: Dataset, policy: Policy, *, known_at: date | None = Non
         stop = stop_known_at(stop, known_at)
     cf, co = window_bounds(pl.col("attribution_date"), window=Window.of(odr), seen=seen, stop=stop)
     return joined.select(
-        "seller_id",
-        "marketplace",
-        "channel",
-        "metric",
-        "order_id",
-        "defect_type",
-        "record_id",
-        "attribution_date",
+        *RECORD_COLUMNS,
         seen.alias("seen"),
         stop.alias("stop"),
         pl.when(stop.is_not_null()).then(pl.col("stop_reason")).alias("stop_reason"),
