@@ -24,6 +24,7 @@ from toolkit.charts.theme import (
     one_seller,
 )
 from toolkit.engine.clearance import CLEARANCE_COLUMNS
+from toolkit.model.policy import load_policy
 
 __all__ = ["SEVERITY_COLORS", "ahr_chart", "clearance_calendar", "violations_timeline"]
 
@@ -355,8 +356,6 @@ def ahr_chart(
     >>> [row["threshold"] for row in spec["datasets"][spec["layer"][1]["data"]["name"]]]
     [100, 200]
     """
-    from toolkit.model.policy import load_policy
-
     where = "ahr_chart"
     frame = frame_with(ahr, ["as_of", "ahr_estimate", "band"], where)
     one_seller(frame, where)

@@ -17,6 +17,7 @@ from datetime import date
 
 import polars as pl
 
+from toolkit.compliance.tables import violation_clearance
 from toolkit.engine.rules import RECORD_COLUMNS, defect_records
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy, load_policy
@@ -95,8 +96,6 @@ def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None)
     │ C1        ┆ 2025-03-20  ┆ 2025-04-20 ┆ false    ┆ denied       │
     └───────────┴─────────────┴────────────┴──────────┴──────────────┘
     """
-    from toolkit.compliance.tables import violation_clearance
-
     policy = policy or load_policy()
     parts = [
         defect_clearance(data, as_of=as_of, policy=policy),

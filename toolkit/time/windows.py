@@ -361,7 +361,7 @@ def _grid(
 
 def _scatter(cells, weights, size: int):
     """Exact integer sums of ``weights`` per cell (``numpy.bincount`` where it is exact)."""
-    import numpy as np
+    import numpy as np  # only for histories
 
     if len(weights) == 0:
         return np.zeros(size, dtype=np.int64)
