@@ -194,6 +194,8 @@ def watch_reached(
 ) -> pl.Expr:
     """``b / n >= watch_fraction * p0`` exactly, as integers (the ``watch`` early warning).
 
+    True when n = 0 (0 >= 0): a status asks about n = 0 first (``no_data``).
+
     Examples
     --------
     >>> frame = pl.DataFrame({"bad": [1, 1], "n": [50, 51]})  # 1/50 = 0.8 * 0.025
