@@ -297,6 +297,7 @@ def classified(snapshots: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         .then(pl.lit("the report's window ends after the snapshot date"))
     )
     mfn = pl.col("_engine").is_in(list(MFN_ONLY)) & (channel == "all")
+    reported = Window.spanning(start.cast(pl.Int32), end.cast(pl.Int32), as_of=day.cast(pl.Int32))
     return (
         snapshots.lazy()
         .select(SNAPSHOT_SCHEMA.names())
@@ -304,8 +305,8 @@ def classified(snapshots: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         .with_columns(
             _kind=kind,
             _channel=pl.when(mfn).then(pl.lit("mfn")).otherwise(channel),
-            _window=(end - start).dt.total_days().cast(pl.Int32) + 1,
-            _lag=(day - end).dt.total_days().cast(pl.Int32),
+            _window=reported.window_days,
+            _lag=reported.lag_days,
         )
         .with_columns(_why=why)
         .collect()

@@ -260,7 +260,7 @@ def order_table(
     d, ws, we = (pl.col(c).cast(pl.Int32) for c in ("snapshot_date", "window_start", "window_end"))
     cf, co = window_bounds(
         pl.col("attribution_date"),
-        window=Window(window_days=we - ws + 1, lag_days=d - we),
+        window=Window.spanning(ws, we, as_of=d),
         seen=pl.col("seen"),
         stop=pl.col("stop"),
     )

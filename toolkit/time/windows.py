@@ -109,6 +109,17 @@ class Window:
         ``window_days`` and ``lag_days``)."""
         return cls(metric.window_days, metric.lag_days)
 
+    @classmethod
+    def spanning(cls, start: Day, end: Day, *, as_of: Day) -> Window:
+        """The window whose attribution dates at ``as_of`` are ``start .. end`` (a report's
+        own window): ``W = end - start + 1``, ``L = as_of - end``.
+
+        >>> Window.spanning(date(2025, 2, 16), date(2025, 4, 16), as_of=date(2025, 4, 30))
+        Window(window_days=60, lag_days=14)
+        """
+        start, end, as_of = (_day_number(x) for x in (start, end, as_of))
+        return cls(end - start + 1, as_of - end)
+
     def _shift(self, day: Day, days: int | pl.Expr) -> Day:
         if isinstance(day, date):
             return day + timedelta(days=days)
