@@ -318,7 +318,7 @@ def window_counts(
         data, policy, orders, known_at=known_at, attributed_until=attributed_until, remove=remove
     )
     # one integer code per (key, metric) series, in the output's string order
-    series = pl.col("_key").cast(pl.Int64) * len(_CODE) + pl.col("_metric")
+    series = pl.col("_key").cast(pl.Int32) * len(_CODE) + pl.col("_metric").cast(pl.Int32)
     rows = (
         table.join(pl.LazyFrame({"metric": list(METRICS)}), how="cross")
         .filter(_applies(pl.col("metric"), pl.col("channel")))
@@ -329,7 +329,7 @@ def window_counts(
             _series=series,
             # the ODR components divide by the ODR population of the same key
             _den_from=pl.when(pl.col("metric").is_in(list(COMPONENTS))).then(
-                pl.col("_key").cast(pl.Int64) * len(_CODE) + _CODE["odr"]
+                pl.col("_key").cast(pl.Int32) * len(_CODE) + _CODE["odr"]
             ),
         )
     )

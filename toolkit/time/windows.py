@@ -291,42 +291,45 @@ def daily_grid(
     cf, co = pl.col(counts_from).cast(pl.Int32), pl.col(clears_on).cast(pl.Int32)
     # cached: polars materialises the filtered records once, markedly faster (polars 2.1)
     events = records.filter(pl.col(key).is_not_null() & (cf < co) & (cf <= last) & (co > first))
+    # flags stay one byte, other weights keep their integer type: the grid's memory
+    kinds = records.select(
+        w.alias(f"_w{i}") for i, w in enumerate(weights.values())
+    ).collect_schema()
+    columns = [
+        w.fill_null(False).cast(pl.Int8) if kind == pl.Boolean else w.fill_null(0)
+        for w, kind in zip(weights.values(), kinds.dtypes(), strict=True)
+    ]
     events = events.cache().select(
-        pl.col(key).cast(pl.Int64).alias("_code"),
+        pl.col(key).alias("_code"),
         (cf.clip(lower_bound=first) - first).alias("_on"),
         # -1: clears after the last date, nothing to take off
         pl.when(co <= last).then(co - first).otherwise(-1).alias("_off"),
-        *(w.fill_null(0).cast(pl.Int64).alias(f"_w{i}") for i, w in enumerate(weights.values())),
+        *(w.alias(f"_w{i}") for i, w in enumerate(columns)),
     )
     shared = [names.index(name) for name in share]
-    schema = {key: pl.Int64, "as_of": pl.Date, **dict.fromkeys(names, pl.Int64)}
+    schema = dict.fromkeys(names, pl.Int64)
     series = series.cache()
     rows = series.select(
         pl.col(key).cast(pl.Int64).alias("_series"),
         *(pl.col(share[names[i]]).cast(pl.Int64).alias(f"_s{i}") for i in shared),
     )
     dense = pl.concat([events, rows], how="diagonal").map_batches(
-        lambda frame: _grid(frame, key, names, shared, first, last - first + 1),
+        lambda frame: _grid(frame, names, shared, last - first + 1),
         schema=schema,
     )
-    # the other columns of each series, repeated for its dates: both sides are sorted by
-    # the code (a join on the code costs about three times as much)
+    # each series' columns and dates, in the grid's order: both sides are sorted by the
+    # code (a join on the code costs about three times as much)
     columns = series.collect_schema().names()
     labels = (
         series.sort(key)
-        .select(
-            *(c for c in columns if c != key),
-            _t=pl.int_ranges(0, last - first + 1, dtype=pl.Int32),
-        )
-        .explode("_t")
-        .drop("_t")
+        .with_columns(as_of=pl.int_ranges(first, last + 1, dtype=pl.Int32))
+        .explode("as_of")
+        .with_columns(pl.col("as_of").cast(pl.Date))
     )
     return pl.concat([labels, dense], how="horizontal").select(*columns, "as_of", *names)
 
 
-def _grid(
-    frame: pl.DataFrame, key: str, names: list[str], shared: list[int], first: int, days: int
-) -> pl.DataFrame:
+def _grid(frame: pl.DataFrame, names: list[str], shared: list[int], days: int) -> pl.DataFrame:
     """map_batches body of :func:`daily_grid`: scatter-add, then cumulative sums."""
     import numpy as np  # only for histories
 
@@ -334,22 +337,21 @@ def _grid(
     rows, events = frame.filter(is_series), frame.filter(~is_series)
     codes = np.sort(rows["_series"].to_numpy())
     count = len(codes)
-    size = int(max(codes.max(initial=-1), events["_code"].max() or 0)) + 1
+    size = max(int(codes.max(initial=-1)), int(events["_code"].max() or 0)) + 1
     position = np.full(size, -1, dtype=np.int64)
     position[codes] = np.arange(count)
-    series = position[events["_code"].to_numpy()]
-    kept = series >= 0
-    on = events["_on"].to_numpy()
+    # the cell (series, day) where each record starts counting, and where it clears
+    cell_on = position[events["_code"].to_numpy()]
+    kept = cell_on >= 0
+    every = bool(kept.all())
     off = events["_off"].to_numpy()
     ends = kept & (off >= 0)
-    cell_on = series[kept] * days + on[kept]
-    cell_off = series[ends] * days + off[ends]
-    out = {
-        key: np.repeat(codes, days),
-        "as_of": pl.Series(np.tile(np.arange(first, first + days, dtype=np.int32), count)).cast(
-            pl.Date
-        ),
-    }
+    cell_off = cell_on[ends] * days
+    cell_off += off[ends]
+    if not every:
+        cell_on = cell_on[kept]
+    cell_on *= days
+    cell_on += events["_on"].to_numpy() if every else events["_on"].to_numpy()[kept]
     sources = {}
     if shared:
         by_code = rows.sort("_series")
@@ -359,11 +361,14 @@ def _grid(
             sources[i] = np.where(
                 source.is_null().to_numpy(), own, position[source.fill_null(0).to_numpy()]
             )
+    out = {}
+    cells = count * days
     for i, name in enumerate(names):
         w = events[f"_w{i}"].to_numpy()
-        size_cells = count * days
-        grid = _scatter(cell_on, w[kept], size_cells) - _scatter(cell_off, w[ends], size_cells)
-        grid = grid.reshape(count, days).cumsum(axis=1)
+        grid = _scatter(cell_on, w if every else w[kept], cells)
+        grid -= _scatter(cell_off, w[ends], cells)
+        grid = grid.reshape(count, days)
+        np.cumsum(grid, axis=1, out=grid)
         if i in sources:
             grid = grid[sources[i]]
         out[name] = grid.ravel()
