@@ -236,7 +236,7 @@ def daily_grid(
         (``Date`` or day numbers). Records whose code is not in ``series`` are ignored.
     series
         One row per series that gets rows (a count of 0 where no record counts): the code
-        ``key`` (distinct, small non-negative integers such as a row index; the grid
+        ``key`` (distinct, small non-negative integers, not null, such as a row index; the grid
         holds an array as long as the largest code) and any other columns, repeated on
         each of the series' rows.
     start, end
