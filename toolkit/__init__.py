@@ -28,8 +28,7 @@ Amazon files
 
 from __future__ import annotations
 
-import importlib as _importlib
-import pkgutil as _pkgutil
+from toolkit.model.exports import lazy_exports
 
 _EXPORTS = {
     "DataError": "toolkit.model.data",
@@ -75,17 +74,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> object:
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'toolkit' has no attribute {name!r}") from None
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names only: ``__all__`` and the subpackages (``charts``, ``model``, ...)."""
-    modules = [m.name for m in _pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
-    return sorted({*__all__, *modules})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), __path__)

@@ -85,6 +85,35 @@ CATEGORY_SPAPI_KEYS = {
 }
 
 _TS = "timestamp"
+_CLAIM_OUTCOMES = ("pending", "granted", "denied", "withdrawn", "protected")
+_CHARGEBACK_OUTCOMES = ("pending", "seller_lost", "seller_won")
+_RESOLUTIONS = (
+    "appeal_accepted",
+    "action_taken",
+    "acknowledged",
+    "appeal_rejected",
+    "disputed_error",
+)
+
+
+def _dispute(name: str, *, outcomes: tuple[str, ...], kinds: tuple[str, ...] = ()) -> Table:
+    """A table of disputes raised against an order (claims, chargebacks)."""
+    key = f"{name.removesuffix('s')}_id"
+    kind = (Column("kind", "enum", required=True, values=kinds),) if kinds else ()
+    return Table(
+        name,
+        (
+            Column(key, "str", required=True),
+            Column("order_id", "str", required=True),
+            Column("filed_at", _TS, required=True),
+            *kind,
+            Column("outcome", "enum", required=True, values=outcomes),
+            Column("resolved_at", _TS),
+        ),
+        key=key,
+        references_orders=True,
+    )
+
 
 TABLES: dict[str, Table] = {
     "orders": Table(
@@ -122,37 +151,9 @@ TABLES: dict[str, Table] = {
         key="feedback_id",
         references_orders=True,
     ),
-    "claims": Table(
-        "claims",
-        (
-            Column("claim_id", "str", required=True),
-            Column("order_id", "str", required=True),
-            Column("filed_at", _TS, required=True),
-            Column(
-                "outcome",
-                "enum",
-                required=True,
-                values=("pending", "granted", "denied", "withdrawn", "protected"),
-            ),
-            Column("resolved_at", _TS),
-        ),
-        key="claim_id",
-        references_orders=True,
-    ),
-    "chargebacks": Table(
-        "chargebacks",
-        (
-            Column("chargeback_id", "str", required=True),
-            Column("order_id", "str", required=True),
-            Column("filed_at", _TS, required=True),
-            Column("kind", "enum", required=True, values=("service", "fraud")),
-            Column(
-                "outcome", "enum", required=True, values=("pending", "seller_lost", "seller_won")
-            ),
-            Column("resolved_at", _TS),
-        ),
-        key="chargeback_id",
-        references_orders=True,
+    "claims": _dispute("claims", outcomes=_CLAIM_OUTCOMES),
+    "chargebacks": _dispute(
+        "chargebacks", outcomes=_CHARGEBACK_OUTCOMES, kinds=("service", "fraud")
     ),
     "violations": Table(
         "violations",
@@ -164,17 +165,7 @@ TABLES: dict[str, Table] = {
             Column("severity", "enum", required=True, values=("low", "medium", "high", "critical")),
             Column("detected_at", _TS, required=True),
             Column("asin", "str"),
-            Column(
-                "resolution",
-                "enum",
-                values=(
-                    "appeal_accepted",
-                    "action_taken",
-                    "acknowledged",
-                    "appeal_rejected",
-                    "disputed_error",
-                ),
-            ),
+            Column("resolution", "enum", values=_RESOLUTIONS),
             Column("resolved_at", _TS),
         ),
         key="violation_id",
@@ -217,17 +208,7 @@ AT_MOST_ON_HAND = {"inventory": ("available", "stranded", "excess")}
 #: need a resolution time). ``resolved_at`` must be present for those and never earlier
 #: than the start.
 RESOLUTION_RULES = {
-    "claims": (
-        "filed_at",
-        "resolved_at",
-        "outcome",
-        ("granted", "denied", "withdrawn", "protected"),
-    ),
-    "chargebacks": ("filed_at", "resolved_at", "outcome", ("seller_lost", "seller_won")),
-    "violations": (
-        "detected_at",
-        "resolved_at",
-        "resolution",
-        ("appeal_accepted", "action_taken", "acknowledged", "appeal_rejected", "disputed_error"),
-    ),
+    "claims": ("filed_at", "resolved_at", "outcome", _CLAIM_OUTCOMES[1:]),
+    "chargebacks": ("filed_at", "resolved_at", "outcome", _CHARGEBACK_OUTCOMES[1:]),
+    "violations": ("detected_at", "resolved_at", "resolution", _RESOLUTIONS),
 }
