@@ -41,7 +41,7 @@ Monday:
 >>> rule, policy = SERVICE_RULES["rdr_30d"], load_policy()
 >>> frame = service_frame(data, policy, "rdr_30d")
 >>> [frame.select(rule.active(policy, role="numerator", day=date(2025, 3, d),
-...     known_at=None)).item() for d in (8, 9)]
+...     known_at=None)).collect().item() for d in (8, 9)]
 [False, True]
 """
 
