@@ -32,6 +32,7 @@ def bruteforce_metrics(*args, **kwargs) -> pl.DataFrame:
     """The naive oracle on the metrics the SQL computes (SPEC 4; not those of SPEC 12)."""
     return naive_metrics(*args, **kwargs).filter(pl.col("metric").is_in(list(RANK)))
 
+
 # Orders columns with their defaults (strings, as in a CSV file; "" = empty cell).
 ORDER_COLUMNS = {
     "order_id": "",
