@@ -126,8 +126,11 @@ def _check(toolkit_out: Path, duckdb_out: Path) -> int:
     from polars.testing import assert_frame_equal
 
     keys = ["seller_id", "marketplace", "channel", "metric", "as_of"]
-    ours = pl.read_parquet(toolkit_out).select(SHARED).sort(keys)
     theirs = pl.read_parquet(duckdb_out).select(SHARED).sort(keys)
+    # the SQL baseline computes the metrics of SPEC 4 (not the three of SPEC 12)
+    known = theirs["metric"].unique().to_list()
+    ours = pl.read_parquet(toolkit_out).select(SHARED).filter(pl.col("metric").is_in(known))
+    ours = ours.sort(keys)
     assert_frame_equal(ours, theirs)
     return ours.height
 

@@ -49,3 +49,8 @@ def test_engine_agrees_with_brute_force_on_every_row(tmp_path, seed, first, last
         one_day.select(COLUMNS).sort(KEYS), naive.filter(naive["as_of"] == last).sort(KEYS)
     )
     assert naive["numerator"].sum() > 0 and naive["denominator"].sum() > 0
+    # the SPEC 12 metrics are tested too: each has good and bad records on some dates
+    for metric in ("rdr_30d", "contact_response_24h_30d", "product_rating"):
+        rows = naive.filter(metric=metric)
+        assert (rows["numerator"] > 0).any() and (rows["denominator"] > 0).any(), metric
+        assert (rows["numerator"] != rows["denominator"]).any(), metric

@@ -143,7 +143,9 @@ def test_shape_and_metrics_without_target():
     data = dataset(orders=daily_orders(30), claims=[claim("C1", "S1-O20", day(D, -10))])
     fc = forecast_table(data, as_of=D, horizon=4).collect()
     assert fc.columns == FORECAST_COLUMNS
-    assert fc.height == 4 * (9 + 1)  # nine mfn metrics and idr, four dates each
-    claims = one(fc, "odr_claims")
-    assert claims["recovery_date"].null_count() == claims["clean_orders_needed"].null_count() == 4
+    # nine mfn metrics; idr and the three of SPEC 12 on channel all; four dates each
+    assert fc.height == 4 * (9 + 4)
+    for metric, channel in (("odr_claims", "mfn"), ("product_rating", "all")):
+        rows = one(fc, metric, channel)
+        assert rows["recovery_date"].null_count() == rows["clean_orders_needed"].null_count() == 4
     assert sorted(set(fc["as_of"])) == [on(1), on(2), on(3), on(4)]

@@ -478,6 +478,39 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
     orders.set_defaults(func=_cmd_ingest_orders)
 
     _add_ingest_inventory(kinds)
+    _add_ingest_returns(kinds)
+
+
+# -------------------------------------------------------- ingest returns (SPEC 12)
+
+
+def _cmd_ingest_returns(args: argparse.Namespace) -> int:
+    from toolkit.amazon.ingest import read_returns_report
+    from toolkit.model.output import write_table
+
+    _writable(args.out)
+    table = read_returns_report(args.file, encoding=args.encoding).collect()
+    write_table(table, args.out)
+    spread = _spread(table.with_columns(table["outcome"].fill_null("open")), "outcome", "{} {}")
+    dates = _date_span(table, "requested_at") if table.height else "none"
+    print(f"read {args.file}: {table.height} return requests ({spread}), requested {dates}")
+    print(
+        "the report has no response times: responded_at and buyer_resolved are empty, so "
+        f"every request older than 48 hours counts as late in rdr_30d; wrote {args.out}"
+    )
+    return 0
+
+
+def _add_ingest_returns(kinds) -> None:
+    returns = kinds.add_parser(
+        "returns",
+        help="seller-fulfilled returns flat file (GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE) "
+        "-> returns table",
+    )
+    returns.add_argument("file", type=Path, metavar="FILE")
+    returns.add_argument("--out", type=_out_path, required=True, help=".csv or .parquet")
+    returns.add_argument("--encoding", default=None, help="default: detected")
+    returns.set_defaults(func=_cmd_ingest_returns)
 
 
 # -------------------------------------------------------- ingest inventory (SPEC 11)

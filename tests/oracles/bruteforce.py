@@ -8,6 +8,9 @@ feedback visible and not removed, ... It is the oracle the SQL baseline is teste
 so it is written from the SPEC text, not from the SQL. It reads the data directory with
 :func:`toolkit.model.data.read_data`, so DuckDB's own reading of the files is checked too.
 
+The metrics of SPEC 12 are asked the same way, per return request, message and review
+of the key's seller and marketplace (channel ``all``).
+
 Complexity is dates x orders x defects: keep it to a few thousand orders.
 """
 
@@ -26,6 +29,12 @@ __all__ = ["bruteforce_metrics"]
 
 _ODR_METRICS = ("odr", "odr_negative_feedback", "odr_claims", "odr_chargebacks")
 _MFN_METRICS = (*_ODR_METRICS, "lsr_10d", "lsr_30d", "cancel_rate_7d", "vtr_30d", "otdr_14d")
+_ALL_METRICS = ("idr_7d", "rdr_30d", "contact_response_24h_30d", "product_rating")
+_SERVICE = {
+    "rdr_30d": "returns",
+    "contact_response_24h_30d": "messages",
+    "product_rating": "reviews",
+}
 
 
 def _visible_time(ts: datetime, cadence_minutes: int) -> datetime:
@@ -71,6 +80,12 @@ class _Judge:
         self.knowledge = as_of if knowledge is None else knowledge
         self.cad = policy.cadence_minutes
         self.defects = defects
+
+    def end_of_day(self) -> datetime:
+        return datetime.combine(self.as_of + timedelta(days=1), time(0), tzinfo=UTC)
+
+    def hours(self, metric: str) -> timedelta:
+        return timedelta(hours=self.policy.metric(metric).response_hours)
 
     def known(self, ts: datetime | None, source: str) -> bool:
         """Visible by the end of the knowledge date (the as-of date, or ``known_at``)."""
@@ -153,6 +168,41 @@ class _Judge:
             return True, deadline.date() <= self.as_of and not on_time
         raise ValueError(metric)
 
+    # ---------------------------------------------------- one SPEC 12 record, one metric
+    def judge_record(self, metric: str, r: dict) -> tuple[bool, int]:
+        """(in the denominator, what it adds to the numerator) of a return, message, review."""
+        if metric == "rdr_30d":
+            if not self.known(r["requested_at"], "returns"):
+                return False, 0
+            if not self.window(metric, r["requested_at"]):
+                return False, 0
+            in_policy = r["in_policy"] is not False
+            rejected = in_policy and r["outcome"] == "rejected"
+            unresolved = r["buyer_resolved"] is False
+            deadline = r["requested_at"] + self.hours(metric)
+            answered = r["responded_at"]
+            on_time = (
+                answered is not None and answered <= deadline and self.known(answered, "returns")
+            )
+            late = deadline < self.end_of_day() and not on_time
+            return True, int(rejected or unresolved or late)
+        if metric == "contact_response_24h_30d":
+            if not self.known(r["received_at"], "orders"):
+                return False, 0
+            deadline = r["received_at"] + self.hours(metric)
+            if not self.window(metric, r["received_at"]) or not deadline < self.end_of_day():
+                return False, 0
+            replied = r["replied_at"]
+            good = replied is not None and replied <= deadline and self.known(replied, "orders")
+            return True, int(good)
+        if metric == "product_rating":
+            if r["verified"] is False or not self.known(r["reviewed_at"], "reviews"):
+                return False, 0
+            if not self.window(metric, r["reviewed_at"]):
+                return False, 0
+            return True, r["stars"]
+        raise ValueError(metric)
+
 
 def bruteforce_metrics(
     data_dir: str | Path,
@@ -177,6 +227,14 @@ def bruteforce_metrics(
         for row in data.table(table).collect().to_dicts():
             by_order[row["order_id"]].append(row)
         defects[table] = by_order
+    market_of = {o["order_id"]: (o["seller_id"], o["marketplace"]) for o in orders}
+    records: dict[str, list[dict]] = {}
+    for metric, table in _SERVICE.items():
+        rows = data.table(table).collect().to_dicts()
+        if table == "returns":  # a return belongs to its order's seller and marketplace
+            for row in rows:
+                row["seller_id"], row["marketplace"] = market_of[row["order_id"]]
+        records[metric] = rows
     keys = sorted({(o["seller_id"], o["marketplace"], o["channel"]) for o in orders})
     keys += sorted({(seller, market, "all") for seller, market, _ in keys})
     last = as_of if to is None else to
@@ -186,7 +244,7 @@ def bruteforce_metrics(
         judge = _Judge(policy, day, defects, known_at)
         for seller, market, channel in keys:
             if channel == "all":
-                metrics = ("idr_7d",)
+                metrics = _ALL_METRICS
             else:
                 metrics = _MFN_METRICS if channel == "mfn" else _ODR_METRICS
             mine = [
@@ -198,7 +256,13 @@ def bruteforce_metrics(
             ]
             for metric in metrics:
                 numerator = denominator = 0
-                for o in mine:
+                if metric in _SERVICE:
+                    for r in records[metric]:
+                        if (r["seller_id"], r["marketplace"]) == (seller, market):
+                            in_den, adds = judge.judge_record(metric, r)
+                            denominator += in_den
+                            numerator += adds if in_den else 0
+                for o in mine if metric not in _SERVICE else ():
                     in_den, in_num = judge.judge(metric, o)
                     denominator += in_den
                     numerator += in_den and in_num

@@ -8,7 +8,9 @@ display ends (``expired``) or a dispute is upheld (``disputed_error``).
 
 One row per defect record of the ODR components (1-2 star feedback, every claim, service
 chargebacks) visible by D whose order is still in, or waiting to enter, the window
-(``a + L + W > D``): counting now, waiting out the lag, or already stopped.
+(``a + L + W > D``): counting now, waiting out the lag, or already stopped. The retired
+metrics of SPEC 12 keep their old target, so their bad return requests and messages get
+rows too (:func:`toolkit.engine.service.service_clearance`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import polars as pl
 
 from toolkit.compliance.tables import violation_clearance
 from toolkit.engine.rules import RECORD_COLUMNS, defect_records
+from toolkit.engine.service import service_clearance
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy, load_policy
 from toolkit.time.visibility import day_number
@@ -100,6 +103,7 @@ def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None)
     parts = [
         defect_clearance(data, as_of=as_of, policy=policy),
         violation_clearance(data, as_of=as_of, policy=policy),
+        service_clearance(data, as_of=as_of, policy=policy),
     ]
     return pl.concat(parts).sort(
         "seller_id", "marketplace", "channel", "metric", "clears_on", "record_id"

@@ -10,6 +10,10 @@ windows (:mod:`toolkit.engine.rules`), so a history row equals the snapshot of t
 By default a date's numbers use what was known at that date (what the dashboard showed
 then). ``known_at=K`` recomputes past dates with what is known at K: the window still
 comes from the as-of date, visibility from K (restated history).
+
+The metrics of SPEC 12 (returns, buyer messages, product reviews: :mod:`toolkit.engine.service`)
+are rules over their own tables, counted the same two ways, on channel ``all`` of every
+seller and marketplace with orders.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from datetime import date
 
 import polars as pl
 
-from toolkit.engine.rules import ORDER_RULES, defect_events, order_dates, window_bounds
+from toolkit.engine.rules import ORDER_RULES, Rule, defect_events, order_dates, window_bounds
+from toolkit.engine.service import SERVICE_RULES, service_frame
 from toolkit.engine.statistics import with_statistics
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
-from toolkit.model.policy import COMPONENTS, METRICS, Policy, load_policy
+from toolkit.model.policy import COMPONENTS, MEAN_METRICS, METRICS, Policy, load_policy
 from toolkit.time.visibility import day_number
 from toolkit.time.windows import Window, as_of_range, daily_grid, live_at, merge_windows
 
@@ -62,6 +67,7 @@ KEYS = ["seller_id", "marketplace", "channel", "metric"]
 _CHANNEL_KEYS = ["seller_id", "marketplace", "channel"]
 _ODR_FAMILY = ("odr", *COMPONENTS)
 _MFN_ONLY = tuple(m for m, rule in ORDER_RULES.items() if rule.channel == "mfn")
+_ALL_ONLY = ("idr_7d", *SERVICE_RULES)
 # metric codes in string order, so that integer keys sort like the output's strings
 _CODE = {metric: i for i, metric in enumerate(sorted(METRICS))}
 _NEVER = 2**30  # a stop that never comes, as a day number
@@ -78,8 +84,13 @@ def _applies(metric: pl.Expr, channel: pl.Expr) -> pl.Expr:
     return (
         ((channel != "all") & metric.is_in(list(_ODR_FAMILY)))
         | ((channel == "mfn") & metric.is_in(list(_MFN_ONLY)))
-        | ((channel == "all") & (metric == "idr_7d"))
+        | ((channel == "all") & metric.is_in(list(_ALL_ONLY)))
     )
+
+
+def _weight(rule: Rule) -> pl.Expr:
+    """What one numerator record of ``rule`` adds (1, or a review's stars), as Int8."""
+    return pl.lit(1, pl.Int8) if rule.weight is None else rule.weight.cast(pl.Int8)
 
 
 # ------------------------------------------------------------------------ one date
@@ -108,7 +119,10 @@ def _snapshot_counts(
     known_at: date | None,
     remove: frozenset[str] = frozenset(),
 ) -> pl.LazyFrame:
-    """``KEYS, numerator, denominator`` at one date, every applicable metric, one scan."""
+    """``KEYS, numerator, denominator`` at one date, every applicable metric.
+
+    One scan of the orders for the order metrics, one of each SPEC 12 table for its metric.
+    """
     knowledge = known_at or day
     flags = {}
     for metric, rule in ORDER_RULES.items():
@@ -139,6 +153,8 @@ def _snapshot_counts(
     )
     parts = []
     for metric in METRICS:
+        if metric in SERVICE_RULES:
+            continue
         rows = wide.select(
             *_CHANNEL_KEYS,
             "_seller",
@@ -156,6 +172,29 @@ def _snapshot_counts(
         parts.append(
             rows.filter(_applies(pl.col("metric"), pl.col("channel"))).select(
                 *KEYS, "_seller", "_metric", "numerator", "denominator"
+            )
+        )
+    sellers = wide.select("seller_id", "marketplace", "_seller").unique()
+    for metric, rule in SERVICE_RULES.items():
+        counted = rule.active(policy, role="numerator", day=day, known_at=known_at)
+        population = rule.active(policy, role="denominator", day=day, known_at=known_at)
+        counts = (
+            service_frame(data, policy, metric)
+            .group_by("seller_id", "marketplace")
+            .agg(
+                pl.when(counted).then(_weight(rule)).sum().cast(pl.Int64).alias("numerator"),
+                population.sum().cast(pl.Int64).alias("denominator"),
+            )
+        )
+        parts.append(
+            sellers.join(counts, on=["seller_id", "marketplace"], how="left").select(
+                "seller_id",
+                "marketplace",
+                pl.lit("all").alias("channel"),
+                pl.lit(metric).alias("metric"),
+                "_seller",
+                pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
+                pl.col("numerator", "denominator").fill_null(0),
             )
         )
     return pl.concat(parts)
@@ -208,12 +247,18 @@ def _record_windows(
     data: Dataset,
     policy: Policy,
     orders: pl.LazyFrame,
+    alls: pl.LazyFrame,
     *,
     known_at: date | None,
     attributed_until: date | None,
     remove: frozenset[str],
 ) -> pl.LazyFrame:
-    """Every record as ``_key, _metric (code), _num, counts_from, clears_on`` (day numbers)."""
+    """Every record as ``_key, _metric (code), _num, counts_from, clears_on`` (day numbers).
+
+    ``_num`` is what a record adds to the numerator (Int8: 0 for a population record, 1
+    for a counted one, a review's stars for ``product_rating``). ``alls`` maps each
+    seller and marketplace to its channel ``all`` key (the SPEC 12 records').
+    """
     parts = []
     for metric, rule in ORDER_RULES.items():
         key = "_all_key" if rule.channel == "all" else "_key"
@@ -225,7 +270,24 @@ def _record_windows(
                 orders.filter(scope & (cf < co)).select(
                     pl.col(key).alias("_key"),
                     pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
-                    pl.lit(role == "numerator").alias("_num"),
+                    pl.lit(int(role == "numerator"), pl.Int8).alias("_num"),
+                    cf.alias("counts_from"),
+                    co.alias("clears_on"),
+                )
+            )
+    for metric, rule in SERVICE_RULES.items():
+        records = service_frame(data, policy, metric).join(
+            alls, on=["seller_id", "marketplace"], how="inner"
+        )
+        for role in _ROLES:
+            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
+            if attributed_until is not None:
+                scope = scope & (rule.a <= day_number(attributed_until))
+            parts.append(
+                records.filter(scope & (cf < co)).select(
+                    pl.col("_all_key").alias("_key"),
+                    pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
+                    (_weight(rule) if role == "numerator" else pl.lit(0, pl.Int8)).alias("_num"),
                     cf.alias("counts_from"),
                     co.alias("clears_on"),
                 )
@@ -284,7 +346,7 @@ def _defect_windows(
     return joined.select(
         "_key",
         pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8).alias("_metric"),
-        pl.lit(True).alias("_num"),
+        pl.lit(1, pl.Int8).alias("_num"),
         cf.alias("counts_from"),
         co.alias("clears_on"),
     )
@@ -315,7 +377,13 @@ def window_counts(
     mapping = table.filter(pl.col("channel") != "all").join(alls, on=["seller_id", "marketplace"])
     orders = od.join(mapping, on=_CHANNEL_KEYS, how="inner").cache()
     records = _record_windows(
-        data, policy, orders, known_at=known_at, attributed_until=attributed_until, remove=remove
+        data,
+        policy,
+        orders,
+        alls,
+        known_at=known_at,
+        attributed_until=attributed_until,
+        remove=remove,
     )
     # one integer code per (key, metric) series, in the output's string order
     series = pl.col("_key").cast(pl.Int32) * len(_CODE) + pl.col("_metric").cast(pl.Int32)
@@ -339,7 +407,7 @@ def window_counts(
         start=start,
         end=end,
         key="_series",
-        weights={"numerator": pl.col("_num"), "denominator": ~pl.col("_num")},
+        weights={"numerator": pl.col("_num"), "denominator": pl.col("_num") == 0},
         share={"denominator": "_den_from"},
     )
 
@@ -347,14 +415,33 @@ def window_counts(
 def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
     """``KEYS, volume``: population records attributed to D-W+1 .. D and counting at D.
 
-    The forecast's projected orders per day are ``volume / W`` (SPEC 5).
+    The forecast's projected orders per day are ``volume / W`` (SPEC 5); likewise the
+    projected return requests and messages of the SPEC 12 metrics. ``product_rating`` gets
+    no row (volume 0): new reviews have no "good" value to project, so its forecast only
+    lets the known reviews age out of the window.
     """
-    flags = {}
-    for metric, rule in ORDER_RULES.items():
+
+    def recent(metric: str, rule: Rule) -> pl.Expr:
         scope, cf, _ = rule.bounds(policy, role="denominator", known_at=day)
         # attribution dates D-W+1 .. D: the metric's window without its lag
-        recent = Window(policy.metric(metric).window_days, 0).contains(rule.a, day)
-        flags[metric] = (scope & recent & cf.is_not_null()).sum().cast(pl.Int64)
+        inside = Window(policy.metric(metric).window_days, 0).contains(rule.a, day)
+        return (scope & inside & cf.is_not_null()).sum().cast(pl.Int64)
+
+    flags = {metric: recent(metric, rule) for metric, rule in ORDER_RULES.items()}
+    service = [
+        service_frame(data, policy, metric)
+        .group_by("seller_id", "marketplace")
+        .agg(recent(metric, rule).alias("volume"))
+        .select(
+            "seller_id",
+            "marketplace",
+            channel=pl.lit("all"),
+            metric=pl.lit(metric),
+            volume="volume",
+        )
+        for metric, rule in SERVICE_RULES.items()
+        if metric not in MEAN_METRICS
+    ]
     wide = (
         order_dates(data.orders, policy)
         .group_by(_CHANNEL_KEYS)
@@ -371,6 +458,7 @@ def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
         .filter(_applies(pl.col("metric"), pl.col("channel")))
         .group_by(KEYS)
         .agg(pl.col("volume").sum())
+        .pipe(lambda orders: pl.concat([orders, *service]))
     )
 
 
@@ -392,6 +480,8 @@ def _parameter_frame(policy: Policy) -> pl.DataFrame:
                 "target": None if m.target is None else float(m.target),
                 "condition": m.condition,
                 "informational": m.informational,
+                "_retired": m.retired,
+                "_mean": metric in MEAN_METRICS,
                 "_p0_num": None if p0 is None else p0.numerator,
                 "_p0_den": None if p0 is None else p0.denominator,
             }
@@ -404,6 +494,8 @@ def _parameter_frame(policy: Policy) -> pl.DataFrame:
         "target": pl.Float64,
         "condition": pl.String,
         "informational": pl.Boolean,
+        "_retired": pl.Boolean,
+        "_mean": pl.Boolean,
         "_p0_num": pl.Int64,
         "_p0_den": pl.Int64,
     }
@@ -429,7 +521,17 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
 
     window = Window(pl.col("_window"), pl.col("_lag"))
     as_of = pl.col("as_of").cast(pl.Int32)
-    columns = ["_window", "_lag", "target", "condition", "informational", "_p0_num", "_p0_den"]
+    columns = [
+        "_window",
+        "_lag",
+        "target",
+        "condition",
+        "informational",
+        "_retired",
+        "_mean",
+        "_p0_num",
+        "_p0_den",
+    ]
     return (
         with_statistics(
             counts.with_columns(pl.col("numerator", "denominator").cast(pl.Int64)).with_columns(
@@ -441,8 +543,11 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
             z=policy.wilson_z,
             alpha=policy.alpha,
             watch_fraction=policy.watch_fraction,
+            retired=pl.col("_retired"),
         )
         .with_columns(
+            # a mean of stars is no proportion: no Wilson interval
+            pl.when(~pl.col("_mean")).then(pl.col("ci_low", "ci_high")),
             window_start=window.start(as_of).cast(pl.Int32).cast(pl.Date),
             window_end=window.end(as_of).cast(pl.Int32).cast(pl.Date),
         )

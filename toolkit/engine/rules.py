@@ -128,12 +128,16 @@ def order_dates(orders: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
 
 @dataclass(frozen=True)
 class Rule:
-    """Population and numerator of one order-level metric, over :func:`order_dates` columns.
+    """Population and numerator of one metric, over :func:`order_dates` columns.
 
     ``channel`` is ``"mfn"`` for seller-fulfilled-only metrics, ``None`` for metrics per
     each order's own channel, ``"all"`` for both channels together. The numerator's
-    ``seen`` and ``stop`` are combined with the population's (a record counts in the
-    numerator only while its order is in the population).
+    ``seen``, ``stop`` and ``ready`` are combined with the population's (a record counts
+    in the numerator only while it is in the population). ``ready`` is the first as-of
+    date a population record can count (a message once its 24 hours have passed);
+    ``weight`` what a numerator record adds (default 1; a review adds its stars). The
+    records of SPEC 12 (returns, messages, reviews) use the same class over their own
+    tables (:mod:`toolkit.engine.service`).
     """
 
     metric: str
@@ -142,6 +146,8 @@ class Rule:
     a: pl.Expr
     seen: pl.Expr
     stop: pl.Expr | None = None
+    ready: pl.Expr | None = None
+    weight: pl.Expr | None = None
     counted: pl.Expr | None = None
     counted_seen: pl.Expr | None = None
     counted_stop: pl.Expr | None = None
@@ -152,7 +158,7 @@ class Rule:
         scope = self.population
         if self.channel == "mfn":
             scope = scope & pl.col("_mfn")
-        seen, stop, ready = self.seen, self.stop, None
+        seen, stop, ready = self.seen, self.stop, self.ready
         if role == "numerator":
             scope = scope & self.counted
             if self.counted_seen is not None:
@@ -163,7 +169,12 @@ class Rule:
                     if stop is None
                     else pl.min_horizontal(stop, self.counted_stop)
                 )
-            ready = self.counted_ready
+            if self.counted_ready is not None:
+                ready = (
+                    self.counted_ready
+                    if ready is None
+                    else pl.max_horizontal(ready, self.counted_ready)
+                )
         return scope.fill_null(False), seen, stop, ready
 
     def bounds(self, policy: Policy, *, role: str, known_at: date | None):

@@ -241,6 +241,7 @@ def with_statistics(
     watch_fraction: Fraction,
     numerator: str = "numerator",
     denominator: str = "denominator",
+    retired: pl.Expr | None = None,
 ) -> pl.LazyFrame:
     """Add ``rate, ci_low, ci_high, p_value, status`` to ``frame``.
 
@@ -254,6 +255,9 @@ def with_statistics(
         ``<``, 1 - target for ``>``).
     z, alpha, watch_fraction
         From the policy's ``[status]`` table.
+    retired
+        True for rows of a metric Amazon no longer uses (SPEC 12): status ``info`` (or
+        ``no_data``), though its old target still gives the interval and the p-value.
 
     Notes
     -----
@@ -276,7 +280,7 @@ def with_statistics(
     status = (
         pl.when(den == 0)
         .then(pl.lit("no_data"))
-        .when(~has_target)
+        .when(~has_target | (pl.lit(False) if retired is None else retired.fill_null(False)))
         .then(pl.lit("info"))
         .when(met & ~watch)
         .then(pl.lit("good"))

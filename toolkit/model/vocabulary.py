@@ -62,6 +62,9 @@ METRIC_NAMES = {
     "vtr_30d": "Valid tracking rate, 30 days",
     "otdr_14d": "On-time delivery rate, 14 days",
     "idr_7d": "Invoice defect rate, 7 days",
+    "rdr_30d": "Return dissatisfaction rate, 30 days (retired)",
+    "contact_response_24h_30d": "Messages answered within 24 hours, 30 days (retired)",
+    "product_rating": "Product rating, plain average (not Amazon's star rating)",
 }
 CHANNEL_NAMES = {"mfn": "shipped by you", "afn": "fulfilled by Amazon", "all": "all orders"}
 #: Which date puts an order into a metric's window.
@@ -76,6 +79,9 @@ WINDOW_BASIS = {
     "lsr_30d": "due to ship",
     "vtr_30d": "due to arrive",
     "otdr_14d": "due to arrive",
+    "rdr_30d": "return requested",
+    "contact_response_24h_30d": "message received",
+    "product_rating": "review written",
 }
 STATUS_WORDS = {
     "good": "Good",
@@ -91,6 +97,10 @@ DEFECT_WORDS = {
     "negative_feedback": "Negative feedback",
     "claim": "A-to-z claim",
     "chargeback": "Chargeback",
+    "late_return_response": "Return request answered late",
+    "invalid_return_rejection": "In-policy return rejected",
+    "unresolved_return": "Buyer says the return was not resolved",
+    "late_message_reply": "Buyer message answered late",
 }
 REASON_WORDS = {
     "window": "ages out of the window",
@@ -101,6 +111,8 @@ REASON_WORDS = {
     "seller_won": "chargeback won",
     "expired": "display ends",
     "disputed_error": "dispute upheld",
+    "responded_on_time": "on-time response recorded",
+    "replied_on_time": "on-time reply recorded",
 }
 #: Status of a violation (SPEC 6 violations table) as a seller reads it.
 VIOLATION_STATUS_WORDS = {
