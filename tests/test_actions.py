@@ -490,3 +490,18 @@ def test_an_empty_dataset_has_no_actions():
     assert table.is_empty() and table.columns == ACTION_COLUMNS
     assert table.schema["deadline"] == pl.Datetime("us", "UTC")
     assert table.schema["overdue"] == pl.Boolean and table.schema["clears_on"] == pl.Date
+
+
+def test_a_violation_whose_addressing_makes_the_estimate_healthy_comes_first():
+    # 200 shipments: 204 before points; 8 + 2 points: 194 (at risk). Addressing the high
+    # one gives 202 (healthy); addressing the low one 196 (still at risk).
+    orders = mfn_orders(200, shipped_at=day(D, -29))
+    violations = [
+        {**violation("V-low", "other", severity="low"), "detected_at": day(D, -40)},
+        {**violation("V-high", "listing_policy", severity="high"), "detected_at": day(D, -5)},
+    ]
+    table = actions_table(dataset(orders=orders, violations=violations), as_of=D).collect()
+    assert table.select("record_id", "ahr_if_addressed", "clears_on").rows() == [
+        ("V-high", 202, on(175)),
+        ("V-low", 196, on(140)),
+    ]

@@ -262,7 +262,8 @@ def actions_table(data: Dataset, *, as_of: date, policy: Policy | None = None) -
 
         Sorted by seller and marketplace, then overdue rows first, then by deadline
         (none last), then the records whose clearing alone would bring their metric back
-        on target, then by ``clears_on``, metric and record id.
+        on target (for a violation: the AHR estimate back to ``healthy``), then by
+        ``clears_on``, metric and record id.
 
     Notes
     -----
@@ -364,8 +365,15 @@ def actions_table(data: Dataset, *, as_of: date, policy: Policy | None = None) -
 
     end_of_day = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     ahr = ahr_if_addressed(data, as_of=as_of, policy=policy).select(
-        *_SELLER, pl.col("violation_id").alias("record_id"), pl.col("ahr_if_addressed")
+        *_SELLER,
+        pl.col("violation_id").alias("record_id"),
+        pl.col("ahr_estimate").alias("_ahr_now"),
+        "ahr_if_addressed",
     )
+    # a violation "brings its metric back on target" when addressing it alone would
+    # bring the AHR estimate back to healthy
+    healthy = policy.ahr["healthy_from"]
+    back_to_healthy = (pl.col("ahr_if_addressed") >= healthy) & (pl.col("_ahr_now") < healthy)
     return (
         rows.join(counts, on=[*KEYS[:3], "_rate_metric"], how="left")
         .join(
@@ -381,7 +389,8 @@ def actions_table(data: Dataset, *, as_of: date, policy: Policy | None = None) -
             rate_now=pl.when(den > 0).then(num / den),
             rate_if_cleared=pl.when(den > 0).then(after / den),
             meets_target_if_cleared=meets(after),
-            _brings_back=(meets(after) & ~meets(num)).fill_null(False),
+            _brings_back=(meets(after) & ~meets(num)).fill_null(False)
+            | back_to_healthy.fill_null(False),
         )
         .with_columns(overdue=(pl.col("deadline") < pl.lit(end_of_day)).fill_null(False))
         .sort(
