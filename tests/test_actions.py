@@ -157,7 +157,7 @@ SHIPPED = {
         pytest.param(
             {"is_business": "true", "invoice_uploaded_at": None},
             "idr_7d",
-            ("upload_invoice", None, False, "open", "Orders > Upload Order Related Files"),
+            ("upload_invoice", None, False, "open", "Orders > Manage Orders"),
             id="a late invoice never uploaded: upload it",
         ),
         pytest.param(
@@ -389,7 +389,7 @@ def test_every_action_kind_appears_in_the_sample(sample_actions):
         ),
         pytest.param(
             "S08-business-invoices", "113-0409261-1836694",
-            ("upload_invoice", None, False, "open", "Orders > Upload Order Related Files"),
+            ("upload_invoice", None, False, "open", "Orders > Manage Orders"),
             id="S08 never uploaded the invoice of a 10 November order",
         ),
         pytest.param(

@@ -36,7 +36,7 @@ def test_actions_for_two_sellers(tmp_path, capsys):
     )
     assert first["deadline"] == "2026-10-07T20:57:12Z"
     invoice = table.filter(action="upload_invoice").row(0, named=True)
-    assert (invoice["deadline"], invoice["where"]) == (None, "Orders > Upload Order Related Files")
+    assert (invoice["deadline"], invoice["where"]) == (None, "Orders > Manage Orders")
 
 
 def reconcile_snapshots(tmp_path):

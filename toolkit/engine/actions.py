@@ -83,7 +83,7 @@ WHERE = {
     "claim_appeal": "Performance > A-to-z Guarantee Claims",
     "represent": "Performance > Chargeback Claims",
     "fix_tracking": "Orders > Manage Orders",
-    "upload_invoice": "Orders > Upload Order Related Files",
+    "upload_invoice": "Orders > Manage Orders",
     "violation": "Performance > Account Health",
 }
 #: Violation categories an upheld dispute removes as an error (the rights owner's
