@@ -5,21 +5,17 @@ won sooner, some deadlines pass if nobody acts, and policy complaints need an ap
 dispute. The toolkit never acts for the seller: per record it says what Amazon allows
 (``action``), by when (``deadline``, from the policy's ``[actions]``), where in Seller
 Central (``where``, a menu path), and what it would change (``rate_if_cleared``,
-``meets_target_if_cleared``, ``ahr_if_addressed``).
+``meets_target_if_cleared``, ``ahr_if_addressed``). With the shipped policy's deadlines:
 
-=================================================  ==================  ===========================
-record                                             action              deadline
-=================================================  ==================  ===========================
-negative feedback                                  ``request_removal``  left + 90 days
-claim, pending at D                                ``respond``          filed + 72 hours
-claim, granted                                     ``appeal``           decided + 30 days
-chargeback, pending at D                           ``represent``        filed + 7 days
-invalid tracking, order not delivered at D         ``fix_tracking``     none (until delivery)
-late invoice, no upload known                      ``upload_invoice``   none
-intellectual property violation, not addressed     ``dispute_error``    none by default
-other violation, not addressed                     ``appeal``           none by default
-everything else                                    ``wait``             none
-=================================================  ==================  ===========================
+- negative feedback: ``request_removal`` within 90 days of the feedback;
+- a claim pending at D: ``respond`` within 72 hours of its filing;
+- a granted claim: ``appeal`` within 30 days of the decision;
+- a service chargeback pending at D: ``represent`` within 7 days of its filing;
+- invalid tracking on an order not delivered at D: ``fix_tracking`` (until delivery);
+- a late invoice with no upload known: ``upload_invoice``;
+- an intellectual property violation not addressed: ``dispute_error``;
+- any other violation not addressed: ``appeal``;
+- everything else (late shipments, cancellations, late deliveries, ...): ``wait``.
 
 A claim, chargeback or violation is in the state known at D: a decision visible only
 after D has not happened yet.
