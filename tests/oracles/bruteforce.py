@@ -8,6 +8,10 @@ feedback visible and not removed, ... It is the oracle the SQL baseline is teste
 so it is written from the SPEC text, not from the SQL. It reads the data directory with
 :func:`toolkit.model.data.read_data`, so DuckDB's own reading of the files is checked too.
 
+:func:`bruteforce_clearance` reads SPEC section 5 the same way: it judges each order on
+every date of its window and reports the run of dates on which it is bad, which must be
+the clearance table's ``counts_from .. clears_on``.
+
 Complexity is dates x orders x defects: keep it to a few thousand orders.
 """
 
