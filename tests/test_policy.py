@@ -274,3 +274,83 @@ def test_any_metric_with_a_target_can_be_retired(tmp_path):
         0.025,
         "info",
     )
+
+
+# ----------------------------------------------------------------- [actions] (SPEC 10)
+
+
+def test_shipped_action_deadlines():
+    from toolkit.model.policy import ActionPolicy
+
+    assert SHIPPED.actions == ActionPolicy(
+        feedback_removal_days=90,
+        claim_response_hours=72,
+        claim_appeal_days=30,
+        chargeback_response_days=7,
+        violation_response_hours=None,
+    )
+
+
+def test_a_violation_response_deadline_can_be_set(tmp_path):
+    policy = load_policy(
+        _with(tmp_path, "# violation_response_hours = 72", "violation_response_hours = 72")
+    )
+    assert policy.actions.violation_response_hours == 72
+
+
+def test_a_policy_without_actions_takes_the_shipped_deadlines(tmp_path):
+    from toolkit.model.resources import policy_text
+
+    text = policy_text()
+    start = text.index("[actions]")
+    end = text.index("# Inventory performance")
+    path = tmp_path / "old.toml"
+    path.write_text(text[:start] + text[end:])
+    assert load_policy(path).actions == SHIPPED.actions
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        pytest.param(
+            "claim_response_hours = 72",
+            "claim_response_hours = 0",
+            "[actions] claim_response_hours must be an integer from 1 to 87840, got 0",
+            id="a zero deadline",
+        ),
+        pytest.param(
+            "feedback_removal_days = 90",
+            'feedback_removal_days = "90"',
+            "feedback_removal_days must be an integer from 1 to 3660, got '90'",
+            id="days written as text",
+        ),
+        pytest.param(
+            "claim_appeal_days = 30",
+            "claim_appeal_days = 30.5",
+            "claim_appeal_days must be an integer from 1 to 3660, got 30.5",
+            id="a fraction of a day",
+        ),
+        pytest.param(
+            "# violation_response_hours = 72",
+            "violation_response_hours = true",
+            "violation_response_hours must be an integer from 1 to 87840, got True",
+            id="a boolean deadline",
+        ),
+        pytest.param(
+            "chargeback_response_days = 7",
+            "",
+            "[actions] missing key 'chargeback_response_days'",
+            id="a missing deadline",
+        ),
+        pytest.param(
+            "chargeback_response_days = 7",
+            "chargeback_response_days = 7\nbuyer_removal_days = 60",
+            "[actions] unknown key(s): buyer_removal_days",
+            id="an unknown deadline",
+        ),
+    ],
+)
+def test_bad_action_deadlines_name_the_key(tmp_path, old, new, message):
+    with pytest.raises(PolicyError, match=re.escape(message)) as info:
+        load_policy(_with(tmp_path, old, new))
+    assert str(tmp_path) in str(info.value)

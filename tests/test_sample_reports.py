@@ -18,7 +18,7 @@ from toolkit.compliance.tables import violations_table
 from toolkit.engine.clearance import clearance_table
 from toolkit.engine.metrics import metrics_table
 from toolkit.model.data import Dataset, read_data
-from toolkit.model.policy import NOT_FOR_HEALTH
+from toolkit.model.policy import COMPONENTS, NOT_FOR_HEALTH
 from toolkit.sample.sp_api import (
     SAMPLE_REPORT_DATES,
     SAMPLE_REPORT_SELLERS,
@@ -180,7 +180,7 @@ def counted_defects(sample: Dataset, day: date, seller: str) -> pl.DataFrame:
     return (
         clearance_table(sample, as_of=day)
         .filter(pl.col("counting"), seller_id=seller)
-        .filter(pl.col("metric") != "policy_violation")
+        .filter(pl.col("metric").is_in(list(COMPONENTS)))
         .select("order_id", "defect_type")
         .unique()
         .collect()

@@ -10,10 +10,10 @@ nbconvert load only when a function that needs them is used):
 Data and policy
     ``read_data``, ``validate_data``, ``dataset_from_frames``, ``Dataset``, ``DataError``,
     ``load_policy``, ``Policy``, ``write_table``, ``generate_sample``, ``write_sample``
-Metrics, retention windows and forecasts
-    ``metrics_table``, ``clearance_table``, ``forecast_table``, ``what_if``
+Metrics, retention windows, forecasts and actions
+    ``metrics_table``, ``clearance_table``, ``forecast_table``, ``what_if``, ``actions_table``
 Policy compliance
-    ``violations_table``, ``violation_clearance``, ``ahr_table``
+    ``violations_table``, ``violation_clearance``, ``ahr_table``, ``ahr_if_addressed``
 Inventory performance (FBA)
     ``inventory_table``, ``inventory_sku_table``, ``inventory_periods``, ``calibrate_proxy``,
     ``read_inventory_reports``
@@ -34,6 +34,8 @@ _EXPORTS = {
     "DataError": "toolkit.model.data",
     "Dataset": "toolkit.model.data",
     "Policy": "toolkit.model.policy",
+    "actions_table": "toolkit.engine.actions",
+    "ahr_if_addressed": "toolkit.compliance.ahr",
     "ahr_table": "toolkit.compliance.ahr",
     "binomial_tail": "toolkit.engine.statistics",
     "calibrate_proxy": "toolkit.inventory",

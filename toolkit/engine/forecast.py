@@ -74,8 +74,10 @@ def forecast_table(
     horizon
         H days (policy ``[forecast] horizon_days`` by default, 120).
     remove
-        Record ids (feedback, claim or chargeback ids) to treat as removed: the what-if
-        of a granted removal request or a won claim.
+        Record ids to treat as removed: feedback, claim or chargeback ids (the what-if of
+        a granted removal request or a won claim), or order ids (the order's late
+        shipment, cancellation, invalid tracking, late delivery or late invoice cleared:
+        it stays in each population and is no longer bad).
 
     Returns
     -------
@@ -193,6 +195,8 @@ def what_if(
 ) -> pl.LazyFrame:
     """Compare the forecast with and without the records in ``remove``, per metric.
 
+    ``remove`` holds feedback, claim, chargeback or order ids, as in :func:`forecast_table`.
+
     Returns
     -------
     pl.LazyFrame
@@ -211,6 +215,7 @@ def what_if(
                 data.feedback.select("order_id", pl.col("feedback_id").alias("record_id")),
                 data.claims.select("order_id", pl.col("claim_id").alias("record_id")),
                 data.chargebacks.select("order_id", pl.col("chargeback_id").alias("record_id")),
+                data.orders.select("order_id", pl.col("order_id").alias("record_id")),
             ]
         )
         .filter(pl.col("record_id").is_in(sorted(removed)))

@@ -125,9 +125,12 @@ def _snapshot_counts(
     """
     knowledge = known_at or day
     flags = {}
+    cleared = _cleared(remove)
     for metric, rule in ORDER_RULES.items():
         for role in _roles(metric):
-            flags[f"{metric}|{role}"] = rule.active(policy, role=role, day=day, known_at=known_at)
+            flags[f"{metric}|{role}"] = rule.active(
+                policy, role=role, day=day, known_at=known_at, cleared=cleared
+            )
     in_window = flags["odr|denominator"]
     for component in ("odr", *COMPONENTS):
         has = (
@@ -200,6 +203,11 @@ def _snapshot_counts(
     return pl.concat(parts)
 
 
+def _cleared(remove: frozenset[str]) -> pl.Expr | None:
+    """Orders whose bad records of the order metrics are cleared (what-if): order ids."""
+    return pl.col("order_id").is_in(sorted(remove)) if remove else None
+
+
 def _without(data: Dataset, remove: frozenset[str]) -> Dataset:
     """The dataset without the defect records whose ids are in ``remove`` (what-if)."""
     ids = sorted(remove)
@@ -220,6 +228,12 @@ def snapshot_counts(
     remove: frozenset[str] = frozenset(),
 ) -> pl.LazyFrame:
     """``KEYS, as_of, numerator, denominator`` at one as-of date, for every applicable row.
+
+    ``remove`` (what-if) takes record ids away: feedback, claim and chargeback ids leave
+    the ODR components (an order stays a defect while another of its defects counts), and
+    an order id clears that order's bad records of the order metrics (it stays in each
+    population and is no longer bad: out of the numerator of a ``<`` metric, in the
+    numerator of a ``>`` metric).
 
     Also the internal integer keys ``_metric`` (metric code) and ``_seller`` (rank of
     seller and marketplace), both in string order, for cheap sorting and lookups.
@@ -260,10 +274,11 @@ def _record_windows(
     seller and marketplace to its channel ``all`` key (the SPEC 12 records').
     """
     parts = []
+    cleared = _cleared(remove)
     for metric, rule in ORDER_RULES.items():
         key = "_all_key" if rule.channel == "all" else "_key"
         for role in _roles(metric):
-            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
+            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at, cleared=cleared)
             if attributed_until is not None:
                 scope = scope & (rule.a <= day_number(attributed_until))
             parts.append(

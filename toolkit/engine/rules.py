@@ -22,6 +22,12 @@ part): a record counts on ``a + L <= D < a + L + W`` (and ``ready <= D``) when
 These two bounds are the only definition of each metric in the toolkit: snapshots,
 histories, the clearance table and forecasts are all counts over them.
 
+A **bad record** (SPEC 5) is what makes a rate worse: an order of the numerator of a
+``<`` metric, or an order of the population outside the numerator of a ``>`` metric.
+:meth:`Rule.bad_bounds` gives its ``counts_from``, ``clears_on`` and ``clear_reason`` as
+known at D, from the same four dates; each rule carries the names the clearance table
+shows (its ``defect_type`` and the reasons of its stops).
+
 All dates here are **day numbers** (Int32 days since 1970-01-01, the physical value of
 ``pl.Date``): integer arithmetic is many times faster than adding durations to dates.
 Public tables convert them back to dates.
@@ -38,6 +44,8 @@ from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy
 from toolkit.time.visibility import DAY_US, day_number, utc_day, visible_day
 from toolkit.time.windows import Window, live_at, stop_known_at
+
+_WINDOW = "window"  # clear_reason when the window ends first
 
 __all__ = [
     "COMPONENT_OF",
@@ -138,6 +146,14 @@ class Rule:
     ``weight`` what a numerator record adds (default 1; a review adds its stars). The
     records of SPEC 12 (returns, messages, reviews) use the same class over their own
     tables (:mod:`toolkit.engine.service`).
+
+    The clearance table's names (SPEC 5) for the metric's bad records: ``defect_type``;
+    ``stop_reason`` names the population's ``stop``; ``counted_reason`` names the
+    numerator's change that ends a bad record (for a ``<`` metric ``counted_stop``, the
+    order leaving the numerator; for a ``>`` metric the order entering it, on
+    ``counted_seen``). ``decided`` is the day from which a bad order can no longer turn
+    out good (a ship-by, promised or invoice deadline date): before it the order is no
+    record yet. ``None``: as soon as the record is seen.
     """
 
     metric: str
@@ -152,6 +168,10 @@ class Rule:
     counted_seen: pl.Expr | None = None
     counted_stop: pl.Expr | None = None
     counted_ready: pl.Expr | None = None
+    defect_type: str | None = None
+    stop_reason: str | None = None
+    counted_reason: str | None = None
+    decided: pl.Expr | None = None
 
     def _parts(self, role: str):
         """``(scope, seen, stop, ready)`` of the population or of the numerator."""
@@ -177,8 +197,21 @@ class Rule:
                 )
         return scope.fill_null(False), seen, stop, ready
 
-    def bounds(self, policy: Policy, *, role: str, known_at: date | None):
-        """``(filter, counts_from, clears_on)`` for the ``"denominator"`` or ``"numerator"``."""
+    def bounds(
+        self,
+        policy: Policy,
+        *,
+        role: str,
+        known_at: date | None,
+        cleared: pl.Expr | None = None,
+    ):
+        """``(filter, counts_from, clears_on)`` for the ``"denominator"`` or ``"numerator"``.
+
+        ``cleared`` (a boolean expression over orders, the what-if of SPEC 5) marks orders
+        whose bad record is taken away: they stay in the population and stop being bad
+        (out of the numerator of a ``<`` metric; in the numerator of a ``>`` metric for as
+        long as they are in its population).
+        """
         scope, seen, stop, ready = self._parts(role)
         cf, co = window_bounds(
             self.a,
@@ -188,12 +221,31 @@ class Rule:
             ready=ready,
             known_at=known_at,
         )
-        return scope, cf, co
+        if cleared is None or role != "numerator":
+            return scope, cf, co
+        if policy.metric(self.metric).condition == "<":
+            return scope & ~cleared.fill_null(False), cf, co
+        good = cleared.fill_null(False)
+        p_scope, p_cf, p_co = self.bounds(policy, role="denominator", known_at=known_at)
+        return (
+            pl.when(good).then(p_scope).otherwise(scope),
+            pl.when(good).then(p_cf).otherwise(cf),
+            pl.when(good).then(p_co).otherwise(co),
+        )
 
-    def active(self, policy: Policy, *, role: str, day: date, known_at: date | None) -> pl.Expr:
+    def active(
+        self,
+        policy: Policy,
+        *,
+        role: str,
+        day: date,
+        known_at: date | None,
+        cleared: pl.Expr | None = None,
+    ) -> pl.Expr:
         """True where the record counts on ``day``: the same test as
         ``counts_from <= day < clears_on`` from :meth:`bounds`, written as direct
         comparisons (several times faster on one date than building the bounds).
+        ``cleared`` as in :meth:`bounds`.
         """
         scope, seen, stop, ready = self._parts(role)
         d = day_number(day)
@@ -201,7 +253,60 @@ class Rule:
         test = scope & window.contains(self.a, d) & live_at(seen, stop, known_at or day)
         if ready is not None:
             test = test & (ready.is_null() | (ready <= d))
-        return test.fill_null(False)
+        test = test.fill_null(False)
+        if cleared is None or role != "numerator":
+            return test
+        good = cleared.fill_null(False)
+        if policy.metric(self.metric).condition == "<":
+            return test & ~good
+        population = self.active(policy, role="denominator", day=day, known_at=known_at)
+        return test | (population & good)
+
+    def bad_bounds(self, policy: Policy, *, as_of: date):
+        """``(filter, counts_from, clears_on, clear_reason)`` of the bad records known at D.
+
+        The clearance view of SPEC 5: ``counts_from = max(a + L, ready, seen)`` and
+        ``clears_on = min(a + L + W, stop)``, with only the stops visible by D (a stop seen
+        later is not known: the record then clears with the window). The filter keeps a
+        record when it is seen by D, its order is still in or waiting to enter the window
+        (``a + L + W > D``), it counts on at least one date (``counts_from < clears_on``)
+        and the fact that makes it bad is known (``decided <= D``). ``clear_reason`` is
+        ``window`` when no stop comes before the window's end, else the stop's name (the
+        population's stop first when both fall on one day). Day numbers.
+        """
+        if self.counted is None:
+            raise ValueError(f"{self.metric} has no numerator of its own: no bad records")
+        window = Window.of(policy.metric(self.metric))
+        scope, seen, _, _ = self._parts("denominator")
+        pop_stop = None if self.stop is None else stop_known_at(self.stop, as_of)
+        ready = None
+        if policy.metric(self.metric).condition == "<":
+            scope = scope & self.counted.fill_null(False)
+            if self.counted_seen is not None:
+                seen = pl.max_horizontal(seen, self.counted_seen)
+            ready = self.counted_ready
+            end = self.counted_stop
+        else:  # bad until it enters the numerator, on the visible day of its last fact
+            enters = (
+                seen if self.counted_seen is None else pl.max_horizontal(seen, self.counted_seen)
+            )
+            end = pl.when(self.counted.fill_null(False)).then(enters)
+        end = None if end is None else stop_known_at(end, as_of)
+        stops = [s for s in (pop_stop, end) if s is not None]
+        stop = None if not stops else pl.min_horizontal(stops) if len(stops) > 1 else stops[0]
+        cf, co = window_bounds(self.a, window=window, seen=seen, stop=stop, ready=ready)
+        closes = window.closes(self.a)
+        reason = pl.lit(_WINDOW)
+        # the population's stop is tested first: it wins a tie with the numerator's
+        for each, name in ((end, self.counted_reason), (pop_stop, self.stop_reason)):
+            if each is not None:
+                ends_it = each.is_not_null() & (each == co) & (each < closes)
+                reason = pl.when(ends_it).then(pl.lit(name)).otherwise(reason)
+        d = day_number(as_of)
+        keep = scope & (seen <= d) & (closes > d) & (cf < co)
+        if self.decided is not None:
+            keep = keep & (self.decided <= d)
+        return keep.fill_null(False), cf, co, reason
 
 
 _c = pl.col
@@ -218,6 +323,10 @@ _lsr = Rule(
     # on time = shipped_at <= latest_ship_at and the shipment visible: it leaves the
     # numerator on the shipment's visible date
     counted_stop=pl.when(_c("shipped_at") <= _c("latest_ship_at")).then(_c("_sv")),
+    defect_type="late_shipment",
+    stop_reason="cancelled",
+    counted_reason="shipped_on_time",
+    decided=_c("_lsd"),
 )
 
 #: The order-level metrics (the ODR numerators come from :func:`defect_records`).
@@ -233,6 +342,7 @@ ORDER_RULES: dict[str, Rule] = {
         seen=_c("_pv"),
         counted=_cancelled & _c("cancelled_by").is_in(["seller", "amazon"]),
         counted_seen=_c("_cv"),
+        defect_type="cancellation",
     ),
     "vtr_30d": Rule(
         "vtr_30d",
@@ -241,6 +351,7 @@ ORDER_RULES: dict[str, Rule] = {
         a=_c("_pdd"),
         seen=pl.max_horizontal(_c("_pv"), _c("_sv")),
         counted=_c("tracking_valid").fill_null(False),
+        defect_type="invalid_tracking",
     ),
     "otdr_14d": Rule(
         "otdr_14d",
@@ -252,6 +363,9 @@ ORDER_RULES: dict[str, Rule] = {
         seen=pl.max_horizontal(_c("_pv"), _c("_sv")),
         counted=(_c("delivered_at") <= _c("promised_delivery_at")).fill_null(False),
         counted_seen=_c("_dv"),
+        defect_type="late_delivery",
+        counted_reason="delivered_on_time",
+        decided=_c("_pdd"),
     ),
     "idr_7d": Rule(
         "idr_7d",
@@ -262,6 +376,9 @@ ORDER_RULES: dict[str, Rule] = {
         counted=pl.lit(True),
         counted_ready=_c("_deadline"),
         counted_stop=pl.when(_c("_upload_on_time")).then(_c("_iv")),
+        defect_type="late_invoice",
+        counted_reason="invoice_on_time",
+        decided=_c("_deadline"),
     ),
 }
 

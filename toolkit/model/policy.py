@@ -39,6 +39,7 @@ __all__ = [
     "MEAN_METRICS",
     "METRICS",
     "NOT_FOR_HEALTH",
+    "ActionPolicy",
     "InventoryPolicy",
     "MetricPolicy",
     "Policy",
@@ -194,6 +195,53 @@ def _check_weights(weights: dict[str, object], where: str) -> dict[str, Fraction
 
 
 @dataclass(frozen=True)
+class ActionPolicy:
+    """The ``[actions]`` section: how long a seller has to act on a record (SPEC 10).
+
+    Each limit runs from the record's own timestamp (the feedback, the claim's filing or
+    decision, the chargeback's filing, the violation's detection). Amazon has changed
+    them over the years, so they are policy values. ``violation_response_hours`` is
+    ``None`` (unset) by default: Amazon states no general deadline for an appeal.
+
+    >>> load_policy().actions
+    ActionPolicy(feedback_removal_days=90, claim_response_hours=72, claim_appeal_days=30, chargeback_response_days=7, violation_response_hours=None)
+    """
+
+    feedback_removal_days: int
+    claim_response_hours: int
+    claim_appeal_days: int
+    chargeback_response_days: int
+    violation_response_hours: int | None
+
+
+#: The longest deadline ``[actions]`` accepts: ten years, in the key's unit.
+_ACTION_LIMITS = {"days": 3660, "hours": 3660 * 24}
+
+
+def _action_policy(reader: _Reader, raw: Any) -> ActionPolicy:
+    """Read ``[actions]``: whole numbers of days or hours from 1 to ten years."""
+    where = "actions"
+    if not isinstance(raw, dict):
+        raise reader.fail(where, "is not a table")
+    raw = dict(raw)
+    values: dict[str, int | None] = {}
+    for name in ActionPolicy.__dataclass_fields__:
+        optional = name == "violation_response_hours"
+        if name not in raw:
+            if optional:
+                values[name] = None
+                continue
+            raise reader.fail(where, f"missing key {name!r}")
+        value = raw.pop(name)
+        top = _ACTION_LIMITS[name.rsplit("_", 1)[1]]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+            raise reader.fail(where, f"{name} must be an integer from 1 to {top}, got {value!r}")
+        values[name] = value
+    reader.done(raw, where)
+    return ActionPolicy(**values)
+
+
+@dataclass(frozen=True)
 class Policy:
     """A loaded, validated policy file. Build it with :func:`load_policy`."""
 
@@ -212,6 +260,7 @@ class Policy:
     ahr: dict[str, int]
     severity_points: dict[str, int]
     inventory: InventoryPolicy
+    actions: ActionPolicy
 
     def metric(self, name: str) -> MetricPolicy:
         """The policy of metric ``name`` (one of :data:`METRICS`)."""
@@ -453,6 +502,11 @@ class _Reader:
             raise self.fail("inventory", "is not a table")
         inventory_policy = self.inventory(dict(inventory))
 
+        actions = raw.pop("actions", None)
+        if actions is None:  # a policy written before SPEC 10: the shipped deadlines
+            actions = tomllib.loads(policy_text())["actions"]
+        action_policy = _action_policy(self, actions)
+
         self.done(raw, "top level")
         return Policy(
             name=name,
@@ -470,6 +524,7 @@ class _Reader:
             ahr=ahr,
             severity_points=points,
             inventory=inventory_policy,
+            actions=action_policy,
         )
 
     def day(self, value: Any, key: str, where: str) -> date:
