@@ -140,9 +140,98 @@ def random_dataset(seed: int, *, orders: int = 400, days: int = 120, sellers: in
     # a filed time can precede its resolution by chance; keep the data valid
     claims = _order_resolution(claims, "filed_at")
     chargebacks = _order_resolution(chargebacks, "filed_at")
+    service = _service_tables(seed, rows, purchase)
     return dataset_from_frames(
-        orders=orders_frame, feedback=feedback, claims=claims, chargebacks=chargebacks
+        orders=orders_frame, feedback=feedback, claims=claims, chargebacks=chargebacks, **service
     )
+
+
+# answers that sit on, just before and just after 24 and 48 hours (seconds after the event)
+_REPLY_SECONDS = np.array(
+    [0, 60, 3_600, 86_399, 86_400, 86_401, 172_799, 172_800, 172_801, 259_200, 600_000]
+)
+
+
+def _answer(rng, start: list[str], p: float) -> list[str | None]:
+    """A reply or response after each instant of ``start``, often on an hour edge; some none."""
+    edge = rng.random(len(start)) < 0.6
+    seconds = np.where(
+        edge, rng.choice(_REPLY_SECONDS, len(start)), rng.integers(0, 400_000, len(start))
+    )
+    stamps = [
+        (datetime.fromisoformat(t) + timedelta(seconds=int(s))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for t, s in zip(start, seconds, strict=True)
+    ]
+    return _maybe(rng, stamps, p)
+
+
+def _service_tables(seed: int, orders: dict, purchase: np.ndarray) -> dict[str, pl.DataFrame]:
+    """Returns, messages and reviews (SPEC 12), from their own random stream (the order
+    tables of a seed stay what they were)."""
+    rng = np.random.default_rng([seed, 12])
+    n = len(orders["order_id"])
+    count = n // 4
+    idx = rng.integers(0, n, count)
+    requested = _instant(rng, purchase[idx] + rng.integers(2, 30, count))
+    returns = frame(
+        "returns",
+        [
+            {
+                "return_id": f"R{i}",
+                "order_id": orders["order_id"][o],
+                "requested_at": t,
+                "responded_at": r,
+                "in_policy": rng.choice(["true", "false", None], p=[0.6, 0.2, 0.2]),
+                "outcome": rng.choice(["authorized", "refunded", "rejected", "closed", None]),
+                "buyer_resolved": rng.choice(["true", "false", None], p=[0.5, 0.2, 0.3]),
+            }
+            for i, (o, t, r) in enumerate(
+                zip(idx, requested, _answer(rng, requested, 0.8), strict=True)
+            )
+        ],
+    )
+    sellers = sorted(set(orders["seller_id"]))
+    received = _instant(rng, rng.integers(0, int(purchase.max()) + 10, count))
+    about = rng.integers(0, n, count)
+    messages = frame(
+        "messages",
+        [
+            {
+                "message_id": f"M{i}",
+                "seller_id": orders["seller_id"][o] if k else rng.choice(sellers),
+                "marketplace": orders["marketplace"][o] if k else "US",
+                "received_at": t,
+                "replied_at": r,
+                "order_id": orders["order_id"][o] if k else None,
+            }
+            for i, (o, k, t, r) in enumerate(
+                zip(
+                    about,
+                    rng.random(count) < 0.7,
+                    received,
+                    _answer(rng, received, 0.85),
+                    strict=True,
+                )
+            )
+        ],
+    )
+    written = _instant(rng, rng.integers(-200, int(purchase.max()) + 10, count))
+    reviews = frame(
+        "reviews",
+        [
+            {
+                "review_id": f"V{i}",
+                "seller_id": rng.choice(sellers),
+                "marketplace": rng.choice(["US", "DE"], p=[0.8, 0.2]),
+                "asin": f"B0{rng.integers(0, 5)}",
+                "reviewed_at": t,
+                "stars": int(rng.integers(1, 6)),
+                "verified": rng.choice(["true", "false", None], p=[0.7, 0.2, 0.1]),
+            }
+            for i, t in enumerate(written)
+        ],
+    )
+    return {"returns": returns, "messages": messages, "reviews": reviews}
 
 
 def _order_resolution(table: pl.DataFrame, start: str) -> pl.DataFrame:

@@ -309,3 +309,68 @@ def test_output_columns_and_types():
 def test_to_before_as_of_is_an_error():
     with pytest.raises(ValueError, match="before as_of"):
         ahr_table(dataset([orders(1, None)]), as_of=d("2025-01-10"), to=d("2025-01-01"))
+
+
+# ------------------------------------------------------ what addressing one would give back
+
+
+@pytest.mark.parametrize(
+    ("violations", "expected"),
+    [
+        pytest.param(
+            [
+                violation("A1", "2025-01-05T10:00Z", severity="high"),
+                violation("A2", "2025-01-06T10:00Z", severity="high"),
+                violation("A3", "2025-01-07T10:00Z", severity="high"),
+                violation("B1", "2025-01-07T10:00Z", severity="low", category="product_condition"),
+            ],
+            # today 8 + 16 + 32 + 2 = 58 points: 142
+            {"A1": 200 - (8 + 16 + 2), "A2": 200 - (8 + 16 + 2), "A3": 200 - (8 + 16 + 2),
+             "B1": 200 - (8 + 16 + 32)},
+            id="addressing any of three repeats leaves two, ranked again",
+        ),
+        pytest.param(
+            [
+                violation("C1", "2025-01-05T10:00Z", severity="critical"),
+                violation("L1", "2025-01-05T10:00Z", severity="low"),
+            ],
+            {"C1": 198, "L1": 0},
+            id="a critical one addressed gives the estimate back; the low one alone does not",
+        ),
+        pytest.param(
+            [
+                violation("C1", "2025-01-05T10:00Z", severity="critical"),
+                violation("C2", "2025-01-06T10:00Z", severity="critical", category="other"),
+            ],
+            {"C1": 0, "C2": 0},
+            id="with two critical ones, addressing one leaves the estimate at 0",
+        ),
+        pytest.param(
+            [
+                violation("M1", "2025-01-05T10:00Z", resolution="acknowledged",
+                          resolved="2025-01-08T10:00Z"),
+                violation("M2", "2025-01-06T10:00Z"),
+            ],
+            {"M1": 196, "M2": 200},
+            id="an addressed violation still shown changes nothing when addressed again",
+        ),
+        pytest.param(
+            [
+                violation("R1", "2025-01-05T10:00Z", resolution="appeal_rejected",
+                          resolved="2025-01-08T10:00Z"),
+                violation("D1", "2025-01-06T10:00Z", resolution="disputed_error",
+                          resolved="2025-01-08T10:00Z"),
+            ],
+            {"R1": 200},
+            id="a rejected appeal still costs; a violation disputed away has no row",
+        ),
+    ],
+)  # fmt: skip
+def test_ahr_if_addressed(violations, expected):
+    from toolkit.compliance.ahr import ahr_if_addressed
+
+    data = dataset(violations=violations)
+    rows = ahr_if_addressed(data, as_of=d("2025-01-10")).collect()
+    assert dict(zip(rows["violation_id"], rows["ahr_if_addressed"], strict=True)) == expected
+    today = one(data, "2025-01-10")["ahr_estimate"]
+    assert (rows["ahr_estimate"] == today).all()

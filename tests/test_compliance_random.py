@@ -309,3 +309,41 @@ def test_ahr_columns_add_up_from_the_violations_table():
     want = scores.select(*keys, *counts)
     assert_frame_equal(got.sort(keys), want.sort(keys))
     assert scores["displayed_violations"].max() >= 3
+
+
+@pytest.mark.parametrize(
+    ("seed", "anchor"),
+    [
+        pytest.param(7, "detected", id="seed 7, display from detection"),
+        pytest.param(8, "resolved", id="seed 8, display from resolution"),
+    ],
+)
+def test_ahr_if_addressed_is_the_estimate_with_that_violation_addressed_on_d(seed, anchor):
+    """Each displayed violation, acknowledged on D (at midnight, or when detected if later):
+    the brute-force estimate on D equals ahr_if_addressed."""
+    from toolkit.compliance.ahr import ahr_if_addressed
+
+    policy = replace(POLICY, display_anchor=anchor)
+    data, violations, orders = random_data(seed)
+    checked = 0
+    for day in [date(2025, 1, 1) + timedelta(days=k) for k in range(0, 365, 23)]:
+        got = ahr_if_addressed(data, as_of=day, policy=policy).collect()
+        midnight = datetime.combine(day, time(), tzinfo=UTC)
+        for row in got.iter_rows(named=True):
+            changed = [
+                {**v, "resolution": "acknowledged", "resolved_at": max(v["detected_at"], midnight)}
+                if v["violation_id"] == row["violation_id"]
+                else v
+                for v in violations
+            ]
+            _, scores, _ = brute_force(changed, orders, policy, day)
+            want = next(
+                s["ahr_estimate"]
+                for s in scores
+                if (s["seller_id"], s["marketplace"]) == (row["seller_id"], row["marketplace"])
+            )
+            assert row["ahr_if_addressed"] == want, (day, row)
+            checked += 1
+        displayed = violation_clearance(data, as_of=day, policy=policy).filter(pl.col("counting"))
+        assert sorted(got["violation_id"]) == sorted(displayed.collect()["record_id"])
+    assert checked > 80

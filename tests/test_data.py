@@ -131,6 +131,82 @@ CASES = [
         (),
         id="empty required cell",
     ),
+    # SPEC 12: returns, messages and reviews (one directory, each error once)
+    *(
+        pytest.param("service_bad_rows", *case, id=case_id)
+        for case_id, case in {
+            "duplicate return id": (
+                "returns.csv",
+                "return_id",
+                "duplicate return_id",
+                (1, 3),
+                ("R1",),
+            ),
+            "return of an unknown order": (
+                "returns.csv",
+                "order_id",
+                "references an unknown order_id",
+                (2,),
+                ("O9",),
+            ),
+            "response before the request": (
+                "returns.csv",
+                "responded_at",
+                "responded_at before requested_at",
+                (3,),
+                ("2025-03-06T09:00:00Z",),
+            ),
+            "return outcome not allowed": (
+                "returns.csv",
+                "outcome",
+                "enumeration value not allowed",
+                (3,),
+                ("lost",),
+            ),
+            "in_policy not a boolean": (
+                "returns.csv",
+                "in_policy",
+                "not a boolean",
+                (4,),
+                ("maybe",),
+            ),
+            "reply before the message": (
+                "messages.csv",
+                "replied_at",
+                "replied_at before received_at",
+                (1,),
+                ("2025-03-05T09:59:59Z",),
+            ),
+            "message about an unknown order": (
+                "messages.csv",
+                "order_id",
+                "references an unknown order_id",
+                (3,),
+                ("O7",),
+            ),
+            "message without a seller": (
+                "messages.csv",
+                "seller_id",
+                "missing value in a required column",
+                (4,),
+                (),
+            ),
+            "stars outside 1..5": (
+                "reviews.csv",
+                "stars",
+                "stars outside 1..5",
+                (2, 3),
+                ("0", "6"),
+            ),
+            "duplicate review id": (
+                "reviews.csv",
+                "review_id",
+                "duplicate review_id",
+                (3, 4),
+                ("V3",),
+            ),
+        }.items()
+    ),
 ]
 
 
@@ -138,10 +214,13 @@ CASES = [
 def test_each_error_kind_is_reported_with_its_place(case, file, column, problem, rows, values):
     with pytest.raises(DataError) as info:
         read_data(CORPUS / case)
-    matches = [e for e in info.value.errors if e.column == column and problem in e.problem]
+    matches = [
+        e
+        for e in info.value.errors
+        if e.file == file and e.column == column and problem in e.problem
+    ]
     assert len(matches) == 1, info.value.errors
     error = matches[0]
-    assert error.file == file
     assert error.rows == rows
     assert error.count == len(rows)
     assert set(values) <= set(error.values)

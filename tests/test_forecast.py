@@ -143,7 +143,47 @@ def test_shape_and_metrics_without_target():
     data = dataset(orders=daily_orders(30), claims=[claim("C1", "S1-O20", day(D, -10))])
     fc = forecast_table(data, as_of=D, horizon=4).collect()
     assert fc.columns == FORECAST_COLUMNS
-    assert fc.height == 4 * (9 + 1)  # nine mfn metrics and idr, four dates each
-    claims = one(fc, "odr_claims")
-    assert claims["recovery_date"].null_count() == claims["clean_orders_needed"].null_count() == 4
+    # nine mfn metrics; idr and the three of SPEC 12 on channel all; four dates each
+    assert fc.height == 4 * (9 + 4)
+    for metric, channel in (("odr_claims", "mfn"), ("product_rating", "all")):
+        rows = one(fc, metric, channel)
+        assert rows["recovery_date"].null_count() == rows["clean_orders_needed"].null_count() == 4
     assert sorted(set(fc["as_of"])) == [on(1), on(2), on(3), on(4)]
+
+
+@pytest.mark.parametrize(
+    ("metric", "bad", "rate", "rate_if_removed"),
+    [
+        pytest.param(
+            "lsr_10d",
+            {"shipped_at": day(D, -2, "09:00:00")},
+            1 / 20,
+            0.0,
+            id="a late shipment cleared leaves the numerator, not the population",
+        ),
+        pytest.param(
+            "vtr_30d",
+            {"tracking_valid": "false"},
+            19 / 20,
+            1.0,
+            id="invalid tracking cleared joins the numerator of a greater-than metric",
+        ),
+    ],
+)
+def test_what_if_an_order_record_is_cleared(metric, bad, rate, rate_if_removed):
+    good = {
+        "latest_ship_at": day(D, -3, "23:59:59"),
+        "shipped_at": day(D, -3, "09:00:00"),
+        "promised_delivery_at": day(D, -20),
+        "tracking_valid": "true",
+    }
+    orders = [
+        order(f"O{i}", day(D, -4), **{**good, "promised_delivery_at": day(D, -20 + i % 5)})
+        for i in range(20)
+    ]
+    orders[0] = {**orders[0], **bad}
+    compare = what_if(dataset(orders=orders), as_of=D, remove=["O0"], horizon=5).collect()
+    row = one(compare, metric).row(0, named=True)
+    assert (row["rate"], row["rate_if_removed"]) == (pytest.approx(rate), rate_if_removed)
+    assert row["recovery_date_if_removed"] == D
+    assert row["clean_orders_needed_if_removed"] == 0

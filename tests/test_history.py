@@ -39,3 +39,43 @@ def test_restated_history_equals_restated_snapshots():
     # defects that arrived later raise some restated numerators; removals known later lower some
     assert both.filter(pl.col("numerator") > pl.col("numerator_pit")).height > 0
     assert both.filter(pl.col("numerator") < pl.col("numerator_pit")).height > 0
+
+
+def test_a_history_with_records_removed_equals_snapshots_with_them_removed():
+    """The what-if removal (defect ids and order ids) is the same on both paths, point in
+    time and with knowledge frozen (the forecast's known part)."""
+    from toolkit.engine.metrics import snapshot_counts, window_counts
+    from toolkit.model.policy import load_policy
+
+    data = random_dataset(5).collect()
+    policy = load_policy()
+    keys = ["seller_id", "marketplace", "channel", "metric", "as_of"]
+    orders = data.orders.collect()["order_id"].sort().to_list()
+    feedback = data.feedback.filter(pl.col("rating") <= 2).collect()["feedback_id"].to_list()
+    remove = frozenset(orders[::7] + feedback[::2])
+    first, last = date(2025, 3, 11), date(2025, 3, 20)
+    for known_at in (None, last):
+        history = window_counts(data, policy, first, last, known_at=known_at, remove=remove)
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        snapshots = pl.concat(
+            [
+                snapshot_counts(data, policy, d, known_at=known_at, remove=remove).collect()
+                for d in days
+            ]
+        )
+        columns = [*keys, "numerator", "denominator"]
+        assert_frame_equal(
+            history.collect().select(columns).sort(keys), snapshots.select(columns).sort(keys)
+        )
+    plain = snapshot_counts(data, policy, last).collect()
+    cleared = snapshot_counts(data, policy, last, remove=remove).collect()
+    both = plain.join(cleared, on=keys[:4], suffix="_cleared")
+    # removing takes bad orders off `<` numerators, adds them to `>` ones, never moves a
+    # denominator
+    assert (both["denominator"] == both["denominator_cleared"]).all()
+    lower = both.filter(pl.col("metric").is_in(["lsr_30d", "odr", "odr_negative_feedback"]))
+    assert (lower["numerator_cleared"] <= lower["numerator"]).all()
+    assert (lower["numerator_cleared"] < lower["numerator"]).any()
+    higher = both.filter(pl.col("metric").is_in(["vtr_30d", "otdr_14d"]))
+    assert (higher["numerator_cleared"] >= higher["numerator"]).all()
+    assert (higher["numerator_cleared"] > higher["numerator"]).any()

@@ -487,7 +487,8 @@ def test_rows_exist_for_every_metric_of_every_channel_even_without_orders_in_win
     }
     afn = {"odr", "odr_negative_feedback", "odr_claims", "odr_chargebacks"}
     expected = {("S1", "mfn", m) for m in mfn} | {("S2", "afn", m) for m in afn}
-    expected |= {("S1", "all", "idr_7d"), ("S2", "all", "idr_7d")}
+    every = ("idr_7d", "rdr_30d", "contact_response_24h_30d", "product_rating")
+    expected |= {(seller, "all", m) for seller in ("S1", "S2") for m in every}
     assert got == expected
     assert set(table["status"]) == {"no_data"}
     assert table["rate"].null_count() == table.height

@@ -97,6 +97,36 @@ def _with(tmp_path, old, new):
         ),
         pytest.param("window_days = 60", "", "missing key 'window_days'", id="missing key"),
         pytest.param("[ahr]", "[ahr\n", "not valid TOML", id="broken toml"),
+        pytest.param(
+            "retired = true\nresponse_hours = 48",
+            "retired = false\nresponse_hours = 48\ninformational_ = 1",
+            "[metrics.rdr_30d] unknown key(s): informational_",
+            id="unknown key in a retired metric",
+        ),
+        pytest.param(
+            "informational = true\nretired = true\nresponse_hours = 48",
+            "informational = false\nretired = true\nresponse_hours = 48",
+            "retired = true needs informational = true",
+            id="a retired metric that would set the overall status",
+        ),
+        pytest.param(
+            "response_hours = 48",
+            "response_hours = 0",
+            "[metrics.rdr_30d] response_hours must be an integer >= 1",
+            id="no hours to answer a return",
+        ),
+        pytest.param(
+            "response_hours = 24",
+            "",
+            "[metrics.contact_response_24h_30d] missing key 'response_hours'",
+            id="message hours missing",
+        ),
+        pytest.param(
+            "window_days = 365",
+            "window_days = 365\ntarget = 4.0",
+            "[metrics.product_rating] unknown key(s): target",
+            id="a target for the product rating",
+        ),
     ],
 )
 def test_bad_policy_files_are_errors_that_name_the_key(tmp_path, old, new, message):
@@ -178,3 +208,149 @@ def test_with_metric_makes_the_engine_use_an_explicit_window():
         date(2025, 3, 31),
         1,
     )
+
+
+def test_the_metrics_amazon_does_not_use_for_account_health():
+    rdr, contact = SHIPPED.metric("rdr_30d"), SHIPPED.metric("contact_response_24h_30d")
+    assert (rdr.window_days, rdr.lag_days, rdr.target, rdr.condition) == (
+        30,
+        0,
+        Fraction(1, 10),
+        "<",
+    )
+    assert (contact.window_days, contact.target, contact.condition) == (30, Fraction(9, 10), ">")
+    assert (rdr.response_hours, contact.response_hours) == (48, 24)
+    assert rdr.retired and contact.retired and rdr.informational and contact.informational
+    rating = SHIPPED.metric("product_rating")
+    assert (rating.window_days, rating.lag_days, rating.target, rating.condition) == (
+        365,
+        0,
+        None,
+        None,
+    )
+    assert not rating.retired and rating.informational
+    assert not any(SHIPPED.metric(m).retired for m in METRICS[:10])
+
+
+def test_a_policy_written_before_spec_12_gets_the_shipped_entries(tmp_path):
+    from toolkit.model.resources import policy_text
+
+    text = policy_text()
+    start = text.index("# Not used for account health")
+    end = text.index("[forecast]")
+    path = tmp_path / "old.toml"
+    path.write_text(text[:start] + text[end:])
+    old = load_policy(path)
+    for name in ("rdr_30d", "contact_response_24h_30d", "product_rating"):
+        assert old.metric(name) == SHIPPED.metric(name)
+
+
+def test_any_metric_with_a_target_can_be_retired(tmp_path):
+    path = _with(
+        tmp_path,
+        'target = 0.025\ncondition = "<"\ninformational = false',
+        'target = 0.025\ncondition = "<"\ninformational = true\nretired = true',
+    )
+    policy = load_policy(path)
+    assert policy.metric("cancel_rate_7d").retired
+    data = dataset(
+        orders=[
+            order(
+                "O1",
+                "2025-03-01T10:00:00Z",
+                cancelled_at="2025-03-01T11:00:00Z",
+                cancelled_by="seller",
+            )
+        ]
+    )
+    row = (
+        metrics_table(data, as_of=date(2025, 3, 2), policy=policy)
+        .filter(pl.col("metric") == "cancel_rate_7d")
+        .collect()
+    )
+    assert row.select("numerator", "denominator", "target", "status").row(0) == (
+        1,
+        1,
+        0.025,
+        "info",
+    )
+
+
+# ----------------------------------------------------------------- [actions] (SPEC 10)
+
+
+def test_shipped_action_deadlines():
+    from toolkit.model.policy import ActionPolicy
+
+    assert SHIPPED.actions == ActionPolicy(
+        feedback_removal_days=90,
+        claim_response_hours=72,
+        claim_appeal_days=30,
+        chargeback_response_days=7,
+        violation_response_hours=None,
+    )
+
+
+def test_a_violation_response_deadline_can_be_set(tmp_path):
+    policy = load_policy(
+        _with(tmp_path, "# violation_response_hours = 72", "violation_response_hours = 72")
+    )
+    assert policy.actions.violation_response_hours == 72
+
+
+def test_a_policy_without_actions_takes_the_shipped_deadlines(tmp_path):
+    from toolkit.model.resources import policy_text
+
+    text = policy_text()
+    start = text.index("[actions]")
+    end = text.index("# Inventory performance")
+    path = tmp_path / "old.toml"
+    path.write_text(text[:start] + text[end:])
+    assert load_policy(path).actions == SHIPPED.actions
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        pytest.param(
+            "claim_response_hours = 72",
+            "claim_response_hours = 0",
+            "[actions] claim_response_hours must be an integer from 1 to 87840, got 0",
+            id="a zero deadline",
+        ),
+        pytest.param(
+            "feedback_removal_days = 90",
+            'feedback_removal_days = "90"',
+            "feedback_removal_days must be an integer from 1 to 3660, got '90'",
+            id="days written as text",
+        ),
+        pytest.param(
+            "claim_appeal_days = 30",
+            "claim_appeal_days = 30.5",
+            "claim_appeal_days must be an integer from 1 to 3660, got 30.5",
+            id="a fraction of a day",
+        ),
+        pytest.param(
+            "# violation_response_hours = 72",
+            "violation_response_hours = true",
+            "violation_response_hours must be an integer from 1 to 87840, got True",
+            id="a boolean deadline",
+        ),
+        pytest.param(
+            "chargeback_response_days = 7",
+            "",
+            "[actions] missing key 'chargeback_response_days'",
+            id="a missing deadline",
+        ),
+        pytest.param(
+            "chargeback_response_days = 7",
+            "chargeback_response_days = 7\nbuyer_removal_days = 60",
+            "[actions] unknown key(s): buyer_removal_days",
+            id="an unknown deadline",
+        ),
+    ],
+)
+def test_bad_action_deadlines_name_the_key(tmp_path, old, new, message):
+    with pytest.raises(PolicyError, match=re.escape(message)) as info:
+        load_policy(_with(tmp_path, old, new))
+    assert str(tmp_path) in str(info.value)

@@ -10,10 +10,10 @@ nbconvert load only when a function that needs them is used):
 Data and policy
     ``read_data``, ``validate_data``, ``dataset_from_frames``, ``Dataset``, ``DataError``,
     ``load_policy``, ``Policy``, ``write_table``, ``generate_sample``, ``write_sample``
-Metrics, retention windows and forecasts
-    ``metrics_table``, ``clearance_table``, ``forecast_table``, ``what_if``
+Metrics, retention windows, forecasts and actions
+    ``metrics_table``, ``clearance_table``, ``forecast_table``, ``what_if``, ``actions_table``
 Policy compliance
-    ``violations_table``, ``violation_clearance``, ``ahr_table``
+    ``violations_table``, ``violation_clearance``, ``ahr_table``, ``ahr_if_addressed``
 Inventory performance (FBA)
     ``inventory_table``, ``inventory_sku_table``, ``inventory_periods``, ``calibrate_proxy``,
     ``read_inventory_reports``
@@ -28,13 +28,14 @@ Amazon files
 
 from __future__ import annotations
 
-import importlib as _importlib
-import pkgutil as _pkgutil
+from toolkit.model.exports import lazy_exports
 
 _EXPORTS = {
     "DataError": "toolkit.model.data",
     "Dataset": "toolkit.model.data",
     "Policy": "toolkit.model.policy",
+    "actions_table": "toolkit.engine.actions",
+    "ahr_if_addressed": "toolkit.compliance.ahr",
     "ahr_table": "toolkit.compliance.ahr",
     "binomial_tail": "toolkit.engine.statistics",
     "calibrate_proxy": "toolkit.inventory",
@@ -75,17 +76,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> object:
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'toolkit' has no attribute {name!r}") from None
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names only: ``__all__`` and the subpackages (``charts``, ``model``, ...)."""
-    modules = [m.name for m in _pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
-    return sorted({*__all__, *modules})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), __path__)

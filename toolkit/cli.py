@@ -69,9 +69,17 @@ def _load(args: argparse.Namespace):
 
 
 def _table(args: argparse.Namespace, build: Callable, **options):
-    """``build(data, policy=..., **options)`` on ``--data`` and ``--policy``, collected."""
+    """``build(data, policy=..., **options)`` on ``--data`` and ``--policy`` (restricted to
+    ``--sellers`` when given), collected."""
     policy, data = _load(args)
+    data = data.for_sellers(getattr(args, "sellers", None))
     return build(data, policy=policy, **options).collect()
+
+
+def _sellers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sellers", nargs="+", default=None, metavar="ID", help="only these sellers"
+    )
 
 
 # ---------------------------------------------------------------------------- commands
@@ -187,6 +195,7 @@ def _cmd_ahr(args: argparse.Namespace) -> int:
         print(f"seller-health ahr: --to {to} is before --as-of {args.as_of}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     policy, data = _load(args)
+    data = data.for_sellers(args.sellers)
     queries = [ahr_table(data, as_of=args.as_of, to=to, policy=policy)]
     if args.violations_out is not None:
         queries.append(violations_table(data, as_of=args.as_of, to=to, policy=policy))
@@ -227,7 +236,47 @@ def _add_ahr(sub) -> None:
     ahr.add_argument(
         "--violations-out", type=_out_path, default=None, help="also write the violations table"
     )
+    _sellers_option(ahr)
     ahr.set_defaults(func=_cmd_ahr)
+
+
+# -------------------------------------------------------------------- actions (SPEC 10)
+
+
+def _cmd_actions(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from toolkit.engine.actions import actions_table
+
+    table = _table(args, actions_table, as_of=args.as_of)
+    todo = table.filter(pl.col("action") != "wait")
+    overdue = table.filter(pl.col("overdue"))
+    kinds = ", ".join(f"{a} {n}" for a, n in todo.group_by("action").len().sort("action").rows())
+    lines = [
+        f"actions as of {args.as_of}: {table.height:,} records of "
+        f"{table['seller_id'].n_unique():,} sellers; {todo.height:,} with something to do "
+        f"({kinds or 'none'}), {overdue.height:,} of them past their deadline; "
+        f"{table.height - todo.height:,} clear by themselves"
+    ]
+    upcoming = todo.filter(~pl.col("overdue"), pl.col("deadline").is_not_null()).sort("deadline")
+    if upcoming.height:
+        row = upcoming.row(0, named=True)
+        lines.append(
+            f"next deadline: {row['deadline']:%Y-%m-%d %H:%M} UTC, {row['action']} "
+            f"{row['record_id']} ({row['seller_id']})"
+        )
+    return _finish(table, args, "\n".join(lines))
+
+
+def _add_actions(sub) -> None:
+    actions = sub.add_parser(
+        "actions", help="what each seller can do about each record, by when, and what it changes"
+    )
+    _common(actions)
+    actions.add_argument("--as-of", type=_date, required=True, help="as-of date (YYYY-MM-DD)")
+    _sellers_option(actions)
+    actions.add_argument("--out", type=_out_path, default=None, help=".csv or .parquet")
+    actions.set_defaults(func=_cmd_actions)
 
 
 # ----------------------------------------------------------- inventory (SPEC 11)
@@ -478,6 +527,39 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
     orders.set_defaults(func=_cmd_ingest_orders)
 
     _add_ingest_inventory(kinds)
+    _add_ingest_returns(kinds)
+
+
+# -------------------------------------------------------- ingest returns (SPEC 12)
+
+
+def _cmd_ingest_returns(args: argparse.Namespace) -> int:
+    from toolkit.amazon.ingest import read_returns_report
+    from toolkit.model.output import write_table
+
+    _writable(args.out)
+    table = read_returns_report(args.file, encoding=args.encoding).collect()
+    write_table(table, args.out)
+    spread = _spread(table.with_columns(table["outcome"].fill_null("open")), "outcome", "{} {}")
+    dates = _date_span(table, "requested_at") if table.height else "none"
+    print(f"read {args.file}: {table.height} return requests ({spread}), requested {dates}")
+    print(
+        "the report has no response times: responded_at and buyer_resolved are empty, so "
+        f"every request older than 48 hours counts as late in rdr_30d; wrote {args.out}"
+    )
+    return 0
+
+
+def _add_ingest_returns(kinds) -> None:
+    returns = kinds.add_parser(
+        "returns",
+        help="seller-fulfilled returns flat file (GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE) "
+        "-> returns table",
+    )
+    returns.add_argument("file", type=Path, metavar="FILE")
+    returns.add_argument("--out", type=_out_path, required=True, help=".csv or .parquet")
+    returns.add_argument("--encoding", default=None, help="default: detected")
+    returns.set_defaults(func=_cmd_ingest_returns)
 
 
 # -------------------------------------------------------- ingest inventory (SPEC 11)
@@ -624,6 +706,13 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     snapshots = read_snapshot_table(args.snapshots).collect()  # small inputs first
     listed = None if args.orders_list is None else read_orders_list(args.orders_list).collect()
     policy, data = _load(args)
+    if args.sellers is not None:
+        mine = data.for_sellers(args.sellers)
+        snapshots = snapshots.filter(pl.col("seller_id").is_in(args.sellers))
+        if listed is not None:  # orders the data gives to another seller are not theirs
+            others = data.orders.join(mine.orders, on="order_id", how="anti").select("order_id")
+            listed = listed.join(others.collect(), on="order_id", how="anti")
+        data = mine
     queries = [reconcile_table(snapshots, data, policy=policy, orders_list=listed)]
     if listed is not None:
         queries.append(order_reconciliation(snapshots, data, listed, policy=policy))
@@ -672,6 +761,7 @@ def _add_reconcile(sub) -> None:
         metavar="FILE",
         help="Amazon's order-level ODR list (CSV: order_id, defect_type)",
     )
+    _sellers_option(rec)
     rec.add_argument("--out", type=_out_path, default=None, help="reconciliation table")
     rec.add_argument("--orders-out", type=_out_path, default=None, help="order-level table")
     rec.set_defaults(func=_cmd_reconcile)
@@ -802,12 +892,14 @@ def _build_parser() -> argparse.ArgumentParser:
     metrics.add_argument(
         "--known-at", type=_date, default=None, help="judge visibility at this date (restated)"
     )
+    _sellers_option(metrics)
     metrics.add_argument("--out", type=_out_path, default=None, help=".csv or .parquet")
     metrics.set_defaults(func=_cmd_metrics)
 
     clearance = sub.add_parser("clearance", help="when each counted record clears, and why")
     _common(clearance)
     clearance.add_argument("--as-of", type=_date, required=True)
+    _sellers_option(clearance)
     clearance.add_argument("--out", type=_out_path, default=None)
     clearance.set_defaults(func=_cmd_clearance)
 
@@ -816,12 +908,18 @@ def _build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--as-of", type=_date, required=True)
     forecast.add_argument("--horizon", type=int, default=None, help="days (policy default 120)")
     forecast.add_argument(
-        "--remove", nargs="+", default=[], metavar="ID", help="what-if: record ids to remove"
+        "--remove",
+        nargs="+",
+        default=[],
+        metavar="ID",
+        help="what-if: record ids to remove (feedback, claim, chargeback or order ids)",
     )
+    _sellers_option(forecast)
     forecast.add_argument("--out", type=_out_path, default=None)
     forecast.set_defaults(func=_cmd_forecast)
 
     _add_ahr(sub)
+    _add_actions(sub)
     _add_inventory(sub)
     _add_ingest(sub)
     _add_reconcile(sub)

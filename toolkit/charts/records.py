@@ -25,6 +25,8 @@ from toolkit.charts.theme import (
     frame_with,
     one_seller,
 )
+from toolkit.engine.clearance import CLEARANCE_COLUMNS
+from toolkit.model.policy import load_policy
 from toolkit.model.vocabulary import (
     BAND_WORDS,
     CATEGORY_WORDS,
@@ -45,16 +47,8 @@ SEVERITY_COLORS: dict[str, str] = {
     "critical": "#000000",
 }
 
-_CLEARANCE_COLUMNS = [
-    "order_id",
-    "defect_type",
-    "record_id",
-    "attribution_date",
-    "counts_from",
-    "clears_on",
-    "counting",
-    "clear_reason",
-]
+# the clearance table's columns from the order on (one seller: no seller, channel, metric)
+_CLEARANCE_COLUMNS = CLEARANCE_COLUMNS[CLEARANCE_COLUMNS.index("order_id") :]
 _VIOLATION_COLUMNS = [
     "violation_id",
     "category",
@@ -87,6 +81,7 @@ def _as_of_layers(label_y: float) -> list[alt.Chart]:
 
 
 def _as_of_row(as_of: date) -> pl.DataFrame:
+    """The data row of :func:`_as_of_layers`: ``layer == 'as_of'``, the date and its label."""
     return pl.DataFrame({"layer": ["as_of"], "as_of": [as_of], "label": [day_text(as_of)]})
 
 
@@ -402,8 +397,6 @@ def ahr_chart(
     >>> [row["ahr_estimate"] for row in spec["datasets"][spec["layer"][4]["data"]["name"]]]
     [204, 196, 196]
     """
-    from toolkit.model.policy import load_policy
-
     where = "ahr_chart"
     frame = frame_with(ahr, ["as_of", "ahr_estimate", "band"], where)
     one_seller(frame, where)

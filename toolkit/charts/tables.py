@@ -31,6 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.charts.palette import BAND_COLORS, STATUS_COLORS
 from toolkit.model.policy import METRICS
 from toolkit.model.vocabulary import (
     ATTENTION_RANK,
@@ -257,15 +258,7 @@ def seller_ranking(
     sellers = metrics.select(keys).unique()
     chosen = metrics.filter((pl.col("metric") == metric) & (pl.col("channel") == channel)).select(
         *keys,
-        "metric",
-        "channel",
-        "numerator",
-        "denominator",
-        "rate",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "status",
+        *RANKING_COLUMNS[RANKING_COLUMNS.index("metric") :],
     )
     frame = (
         sellers.join(overall, on=keys, how="left")
@@ -457,8 +450,6 @@ def status_table(
     >>> ">3.86%</td>" in html, html.count('class="sh-chip"'), ">Over the limit<" in html
     (True, 2, True)
     """
-    from toolkit.charts.palette import BAND_COLORS, STATUS_COLORS
-
     data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     if chips is None:
         chips = [c for c in data.columns if c in _AUTO_CHIPS]

@@ -59,14 +59,13 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from toolkit.compliance.violations import point_segments, violation_windows
+from toolkit.compliance.violations import _points, point_segments, violation_windows
 from toolkit.model.data import Dataset
-from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
 from toolkit.time.visibility import utc_date, visible_date
-from toolkit.time.windows import daily_counts
+from toolkit.time.windows import as_of_range, daily_counts
 
-__all__ = ["AHR_BANDS", "ahr_band", "ahr_table", "fulfilled_windows"]
+__all__ = ["AHR_BANDS", "ahr_band", "ahr_if_addressed", "ahr_table", "fulfilled_windows"]
 
 #: Bands of the AHR estimate, best first.
 AHR_BANDS = ("healthy", "at_risk", "critical")
@@ -179,9 +178,7 @@ def ahr_table(
     violations cost.
     """
     policy = policy or load_policy()
-    end = as_of if to is None else to
-    if end < as_of:
-        raise OptionError(f"to {end} is before as_of {as_of}")
+    end = as_of_range(as_of, to)
     ahr = policy.ahr
     keys = pl.concat(
         [data.orders.select(_SELLER), data.violations.select(_SELLER)], how="vertical"
@@ -242,4 +239,108 @@ def ahr_table(
             band=ahr_band(pl.col("ahr_estimate"), policy=policy),
         )
         .sort(*on)
+    )
+
+
+def ahr_if_addressed(data: Dataset, *, as_of: date, policy: Policy | None = None) -> pl.LazyFrame:
+    """The AHR **estimate** at D if each displayed violation were addressed on D (SPEC 10).
+
+    Addressing a violation on D ends its point cost on D. The others keep their points,
+    but their repeat rank is taken again without it: the k-th active violation of a
+    category costs ``points * repeat_multiplier ** (k - 1)``, so addressing the first of
+    three listing-policy violations moves the second to rank 1 and the third to rank 2. A
+    critical violation addressed gives back the estimate unless another critical one is
+    active. Addressing a violation that costs nothing on D (already addressed) changes
+    nothing.
+
+    Returns
+    -------
+    pl.LazyFrame
+        One row per violation displayed on D: ``seller_id, marketplace, violation_id,
+        ahr_estimate`` (today's, as in :func:`ahr_table`) and ``ahr_if_addressed``.
+
+    Notes
+    -----
+    Each displayed violation is paired with every violation active on D of its seller and
+    marketplace: the cost grows with the square of a seller's active violations (a few),
+    never with dates or orders.
+
+    Examples
+    --------
+    Three listing-policy violations of 2, 4 and 8 points, doubled by rank: 2 + 4 x 2 +
+    8 x 4 = 42 points, an estimate of 158. Addressing V1 moves the others up a rank
+    (4 + 8 x 2 = 20 points: 180); addressing V2 leaves 2 + 8 x 2 (182); V3, 2 + 4 x 2 (190):
+
+    >>> from datetime import date
+    >>> import polars as pl
+    >>> from toolkit.model.data import dataset_from_frames
+    >>> violations = pl.DataFrame({
+    ...     "violation_id": ["V1", "V2", "V3"], "seller_id": "S1", "category": "listing_policy",
+    ...     "severity": ["low", "medium", "high"],
+    ...     "detected_at": ["2025-01-05T08:00Z", "2025-01-06T08:00Z", "2025-01-07T08:00Z"],
+    ... })
+    >>> data = dataset_from_frames(violations=violations)
+    >>> ahr_if_addressed(data, as_of=date(2025, 1, 10)).drop("seller_id", "marketplace").collect()
+    shape: (3, 3)
+    ┌──────────────┬──────────────┬──────────────────┐
+    │ violation_id ┆ ahr_estimate ┆ ahr_if_addressed │
+    │ ---          ┆ ---          ┆ ---              │
+    │ str          ┆ i64          ┆ i64              │
+    ╞══════════════╪══════════════╪══════════════════╡
+    │ V1           ┆ 158          ┆ 180              │
+    │ V2           ┆ 158          ┆ 182              │
+    │ V3           ┆ 158          ┆ 190              │
+    └──────────────┴──────────────┴──────────────────┘
+    """
+    policy = policy or load_policy()
+    ahr = policy.ahr
+    day = pl.lit(as_of, pl.Date)
+    windows = violation_windows(data.violations, policy=policy)
+    ends = pl.col("display_ends")
+    displayed = windows.filter(
+        (pl.col("detected_on") <= day) & (ends.is_null() | (ends > day))
+    ).select(*_SELLER, "violation_id", "category")
+    active = (
+        point_segments(data.violations, start=as_of, end=as_of, policy=policy)
+        .join(windows.select("violation_id", "category"), on="violation_id")
+        .select(*_SELLER, "violation_id", "category", "severity", "rank")
+    )
+    # v: the violation addressed; u: every violation active on D (v itself included, so
+    # that a v alone still has a row). u's rank drops by one when v is active, of u's
+    # category, not critical, and ranked before u.
+    pairs = displayed.join(
+        active.rename({"category": "_category_v"}).select(
+            "violation_id", "_category_v", _rank_v="rank"
+        ),
+        on="violation_id",
+        how="left",
+    ).join(active, on=_SELLER, how="left", suffix="_u")
+    other = pl.col("violation_id_u").is_not_null() & (
+        pl.col("violation_id_u") != pl.col("violation_id")
+    )
+    moves_up = (
+        pl.col("_rank_v").is_not_null()
+        & (pl.col("category_u") == pl.col("_category_v"))
+        & (pl.col("_rank_v") < pl.col("rank"))
+    ).fill_null(False)
+    rank = pl.col("rank") - moves_up.cast(pl.Int64)
+    points = pl.when(other).then(_points(pl.col("severity"), rank, policy)).otherwise(0)
+    critical = other & (pl.col("severity") == "critical")
+    left = pairs.group_by(*_SELLER, "violation_id").agg(
+        points.sum().alias("_points"), critical.any().alias("_critical")
+    )
+    now = ahr_table(data, as_of=as_of, policy=policy).select(
+        *_SELLER, "fulfilled_orders_180d", "ahr_estimate"
+    )
+    steps = pl.col("fulfilled_orders_180d") // ahr["orders_per_step"]
+    score = ahr["start"] + ahr["points_per_step"] * steps - pl.col("_points")
+    estimate = (
+        pl.when(pl.col("_critical"))
+        .then(pl.lit(ahr["minimum"], pl.Int64))
+        .otherwise(score.clip(ahr["minimum"], ahr["maximum"]))
+    )
+    return (
+        left.join(now, on=_SELLER, how="left")
+        .select(*_SELLER, "violation_id", "ahr_estimate", ahr_if_addressed=estimate)
+        .sort(*_SELLER, "violation_id")
     )

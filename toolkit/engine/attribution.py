@@ -23,10 +23,12 @@ from datetime import date
 import polars as pl
 
 from toolkit.engine.metrics import order_defect_flags
-from toolkit.engine.rules import ORDER_RULES, defect_records, order_dates
+from toolkit.engine.rules import ORDER_RULES, Rule, defect_records, order_dates
+from toolkit.engine.service import SERVICE_RULES, service_frame
 from toolkit.model.data import Dataset
 from toolkit.model.policy import COMPONENTS, METRICS, Policy, load_policy
 from toolkit.time.visibility import day_number
+from toolkit.time.windows import live_at
 
 __all__ = ["DAILY_COLUMNS", "WINDOW_RECORD_COLUMNS", "daily_attribution_counts", "window_records"]
 
@@ -153,8 +155,14 @@ def daily_attribution_counts(
         orders = orders.join(flags, on="order_id", how="left").with_columns(
             pl.col(f"_has_{c}").fill_null(False) for c in COMPONENTS
         )
-    parts = []
+    parts = [
+        _service_counts(data, policy, metric, SERVICE_RULES[metric], known_at=known_at)
+        for metric in chosen
+        if metric in SERVICE_RULES
+    ]
     for metric in chosen:
+        if metric in SERVICE_RULES:
+            continue
         rule = ORDER_RULES["odr" if metric in _ODR_FAMILY else metric]
         scope, cf, _ = rule.bounds(policy, role="denominator", known_at=known_at)
         in_population = scope & cf.is_not_null()
@@ -175,7 +183,7 @@ def daily_attribution_counts(
                 channel.alias("channel"),
                 pl.lit(metric).alias("metric"),
                 rule.a.cast(pl.Date).alias("date"),
-                (in_population & counted).fill_null(False).alias("_counted"),
+                (in_population & counted).fill_null(False).cast(pl.Int64).alias("_counted"),
             )
         )
     return (
@@ -186,6 +194,43 @@ def daily_attribution_counts(
             pl.len().cast(pl.Int64).alias("denominator"),
         )
         .sort(DAILY_COLUMNS[:5])
+    )
+
+
+def _service_counts(
+    data: Dataset, policy: Policy, metric: str, rule: Rule, *, known_at: date
+) -> pl.LazyFrame:
+    """:func:`daily_attribution_counts` rows of a SPEC 12 metric (channel ``all``): a
+    return request, message or verified review of the population as known at K, and what
+    it adds to the numerator (1, or a review's stars)."""
+    k = day_number(known_at)
+
+    def known(role: str) -> pl.Expr:
+        scope, cf, _ = rule.bounds(policy, role=role, known_at=known_at)
+        _, _, _, ready = rule._parts(role)
+        test = scope & cf.is_not_null()
+        if ready is not None:  # a deadline judged at K, as the numerator's of idr_7d
+            test = test & (ready.is_null() | (ready <= k))
+        return test.fill_null(False)
+
+    weight = pl.lit(1) if rule.weight is None else rule.weight
+    in_population = known("denominator")
+    return (
+        service_frame(data, policy, metric)
+        .join(
+            data.orders.select("seller_id", "marketplace").unique(),
+            on=["seller_id", "marketplace"],
+            how="semi",
+        )
+        .filter(in_population)
+        .select(
+            "seller_id",
+            "marketplace",
+            pl.lit("all").alias("channel"),
+            pl.lit(metric).alias("metric"),
+            rule.a.cast(pl.Date).alias("date"),
+            pl.when(known("numerator")).then(weight).otherwise(0).cast(pl.Int64).alias("_counted"),
+        )
     )
 
 
@@ -270,17 +315,15 @@ def window_records(
     policy = policy or load_policy()
     if channel not in ("mfn", "afn"):
         raise ValueError(f"channel must be 'mfn' or 'afn', got {channel!r}")
-    odr = policy.metric("odr")
     mine = (
         (pl.col("seller_id") == seller_id)
         & (pl.col("channel") == channel)
         & (pl.col("marketplace") == marketplace)
     )
-    k = None if known_at is None else day_number(known_at)
     orders = order_dates(data.orders.filter(mine), policy)
     _, cf, co = ORDER_RULES["odr"].bounds(policy, role="denominator", known_at=None)
-    if k is not None:
-        orders = orders.filter(pl.col("_pv") <= k)
+    if known_at is not None:
+        orders = orders.filter(live_at(pl.col("_pv"), None, known_at))
     order_rows = orders.select(
         "order_id",
         pl.lit("order").alias("record_type"),
@@ -289,14 +332,7 @@ def window_records(
         cf.alias("counts_from"),
         co.alias("clears_on"),
     )
-    defects = defect_records(data, policy).filter(mine)
-    if k is not None:
-        known_stop = pl.when(pl.col("stop") <= k).then(pl.col("stop"))
-        defects = defects.filter(pl.col("seen") <= k).with_columns(
-            clears_on=pl.min_horizontal(
-                pl.col("attribution_date") + (odr.lag_days + odr.window_days), known_stop
-            )
-        )
+    defects = defect_records(data, policy, known_at=known_at).filter(mine)
     defect_rows = defects.select(
         "order_id",
         pl.col("defect_type").alias("record_type"),

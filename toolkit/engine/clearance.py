@@ -6,9 +6,17 @@ it is removed or resolved in the seller's favour (``removed``, ``denied``,
 ``withdrawn``, ``protected``, ``seller_won``), or, for policy violations, when its
 display ends (``expired``) or a dispute is upheld (``disputed_error``).
 
-One row per defect record of the ODR components (1-2 star feedback, every claim, service
-chargebacks) visible by D whose order is still in, or waiting to enter, the window
-(``a + L + W > D``): counting now, waiting out the lag, or already stopped.
+One row per bad record of every metric with a target and of the three ODR components,
+visible by D, whose order is still in, or waiting to enter, the window (``a + L + W > D``):
+counting now, waiting out the lag, or already stopped. A bad record is what makes a rate
+worse: a defect of an ODR component (1-2 star feedback, every claim, service
+chargebacks), an order of the numerator of a ``<`` metric (a late shipment, a seller
+cancellation, a late invoice), an order of the population outside the numerator of a
+``>`` metric (no valid tracking, a late delivery). The order metrics' rows come from the
+same rules as the metrics table (:meth:`toolkit.engine.rules.Rule.bad_bounds`), so for
+every metric the orders counting on D are exactly its bad count on D. The retired
+metrics of SPEC 12 keep their old target, so their bad return requests and messages get
+rows too (:func:`toolkit.engine.service.service_clearance`).
 """
 
 from __future__ import annotations
@@ -17,28 +25,18 @@ from datetime import date
 
 import polars as pl
 
-from toolkit.engine.rules import defect_records
+from toolkit.compliance.tables import violation_clearance
+from toolkit.engine.rules import ORDER_RULES, RECORD_COLUMNS, defect_records, order_dates
+from toolkit.engine.service import service_clearance
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy, load_policy
 from toolkit.time.visibility import day_number
+from toolkit.time.windows import Window, active_on
 
-__all__ = ["CLEARANCE_COLUMNS", "clearance_table", "defect_clearance"]
+__all__ = ["CLEARANCE_COLUMNS", "clearance_table", "defect_clearance", "order_clearance"]
 
 #: Columns of the clearance table, in order.
-CLEARANCE_COLUMNS = [
-    "seller_id",
-    "marketplace",
-    "channel",
-    "metric",
-    "order_id",
-    "defect_type",
-    "record_id",
-    "attribution_date",
-    "counts_from",
-    "clears_on",
-    "counting",
-    "clear_reason",
-]
+CLEARANCE_COLUMNS = [*RECORD_COLUMNS, "counts_from", "clears_on", "counting", "clear_reason"]
 
 
 def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None) -> pl.LazyFrame:
@@ -53,24 +51,18 @@ def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None
     loses to the window).
     """
     policy = policy or load_policy()
-    odr = policy.metric("odr")
-    d = pl.lit(day_number(as_of), dtype=pl.Int32)
-    window_end = pl.col("attribution_date") + (odr.lag_days + odr.window_days)
-    opens = pl.col("attribution_date") + odr.lag_days
-    known_stop = pl.when(pl.col("stop") <= d).then(pl.col("stop"))
-    clears_on = pl.min_horizontal(window_end, known_stop)
-    counts_from = pl.max_horizontal(opens, pl.col("seen"))
+    closes = Window.of(policy.metric("odr")).closes(pl.col("attribution_date"))
+    stop = pl.col("stop")
     reason = (
-        pl.when(known_stop.is_not_null() & (known_stop < window_end))
+        pl.when(stop.is_not_null() & (stop < closes))
         .then(pl.col("stop_reason"))
         .otherwise(pl.lit("window"))
     )
     return (
-        defect_records(data, policy)
-        .filter((pl.col("seen") <= d) & (window_end > d))
-        .with_columns(counts_from=counts_from, clears_on=clears_on)
+        defect_records(data, policy, known_at=as_of)
+        .filter(closes > day_number(as_of))
         .with_columns(
-            counting=(pl.col("counts_from") <= d) & (d < pl.col("clears_on")),
+            counting=active_on(pl.col("counts_from"), pl.col("clears_on"), as_of),
             clear_reason=reason,
         )
         .with_columns(pl.col("attribution_date", "counts_from", "clears_on").cast(pl.Date))
@@ -78,8 +70,54 @@ def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None
     )
 
 
+def order_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None) -> pl.LazyFrame:
+    """Clearance rows of the order metrics' bad records (late shipments, cancellations,
+    invalid tracking, late deliveries, late invoices) as of ``as_of``.
+
+    Notes
+    -----
+    One row per metric and order: ``lsr_10d`` and ``lsr_30d`` rows are separate (their
+    windows differ). ``record_id`` is the order id. A row exists only when the record
+    counts on at least one date (``counts_from < clears_on``) and once the fact that makes
+    the order bad is known at D: a late shipment once its ship-by date, a late delivery
+    once its promised date, a late invoice once its deadline date is on or before D (until
+    then the order can still turn out good). Stops visible after D are not known: such a
+    record clears with its window.
+    """
+    policy = policy or load_policy()
+    orders = order_dates(data.orders, policy)
+    parts = []
+    for metric, rule in ORDER_RULES.items():
+        if rule.counted is None:  # the ODR population: its defects are the components' rows
+            continue
+        keep, cf, co, reason = rule.bad_bounds(policy, as_of=as_of)
+        channel = pl.lit("all") if rule.channel == "all" else pl.col("channel")
+        parts.append(
+            orders.filter(keep).select(
+                "seller_id",
+                "marketplace",
+                channel.alias("channel"),
+                pl.lit(metric).alias("metric"),
+                "order_id",
+                pl.lit(rule.defect_type).alias("defect_type"),
+                pl.col("order_id").alias("record_id"),
+                rule.a.alias("attribution_date"),
+                cf.alias("counts_from"),
+                co.alias("clears_on"),
+                reason.alias("clear_reason"),
+            )
+        )
+    return (
+        pl.concat(parts)
+        .with_columns(counting=active_on(pl.col("counts_from"), pl.col("clears_on"), as_of))
+        .with_columns(pl.col("attribution_date", "counts_from", "clears_on").cast(pl.Date))
+        .select(CLEARANCE_COLUMNS)
+    )
+
+
 def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None) -> pl.LazyFrame:
-    """The clearance table as of ``as_of``: defect records and policy violations.
+    """The clearance table as of ``as_of``: the bad records of every metric and policy
+    violations.
 
     Returns
     -------
@@ -113,12 +151,12 @@ def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None)
     │ C1        ┆ 2025-03-20  ┆ 2025-04-20 ┆ false    ┆ denied       │
     └───────────┴─────────────┴────────────┴──────────┴──────────────┘
     """
-    from toolkit.compliance.tables import violation_clearance
-
     policy = policy or load_policy()
     parts = [
         defect_clearance(data, as_of=as_of, policy=policy),
+        order_clearance(data, as_of=as_of, policy=policy),
         violation_clearance(data, as_of=as_of, policy=policy),
+        service_clearance(data, as_of=as_of, policy=policy),
     ]
     return pl.concat(parts).sort(
         "seller_id", "marketplace", "channel", "metric", "clears_on", "record_id"

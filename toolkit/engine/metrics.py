@@ -10,21 +10,27 @@ windows (:mod:`toolkit.engine.rules`), so a history row equals the snapshot of t
 By default a date's numbers use what was known at that date (what the dashboard showed
 then). ``known_at=K`` recomputes past dates with what is known at K: the window still
 comes from the as-of date, visibility from K (restated history).
+
+The metrics of SPEC 12 (returns, buyer messages, product reviews: :mod:`toolkit.engine.service`)
+are rules over their own tables, counted the same two ways, on channel ``all`` of every
+seller and marketplace with orders.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
 
-from toolkit.engine.rules import ORDER_RULES, defect_events, order_dates
+from toolkit.engine.rules import ORDER_RULES, Rule, defect_events, order_dates, window_bounds
+from toolkit.engine.service import SERVICE_RULES, service_frame
 from toolkit.engine.statistics import with_statistics
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
-from toolkit.model.policy import COMPONENTS, METRICS, Policy, load_policy
+from toolkit.model.policy import COMPONENTS, MEAN_METRICS, METRICS, Policy, load_policy
 from toolkit.time.visibility import day_number
-from toolkit.time.windows import merge_windows
+from toolkit.time.windows import Window, as_of_range, daily_grid, live_at, merge_windows
 
 __all__ = [
     "KEYS",
@@ -61,6 +67,7 @@ KEYS = ["seller_id", "marketplace", "channel", "metric"]
 _CHANNEL_KEYS = ["seller_id", "marketplace", "channel"]
 _ODR_FAMILY = ("odr", *COMPONENTS)
 _MFN_ONLY = tuple(m for m, rule in ORDER_RULES.items() if rule.channel == "mfn")
+_ALL_ONLY = ("idr_7d", *SERVICE_RULES)
 # metric codes in string order, so that integer keys sort like the output's strings
 _CODE = {metric: i for i, metric in enumerate(sorted(METRICS))}
 _NEVER = 2**30  # a stop that never comes, as a day number
@@ -77,8 +84,13 @@ def _applies(metric: pl.Expr, channel: pl.Expr) -> pl.Expr:
     return (
         ((channel != "all") & metric.is_in(list(_ODR_FAMILY)))
         | ((channel == "mfn") & metric.is_in(list(_MFN_ONLY)))
-        | ((channel == "all") & (metric == "idr_7d"))
+        | ((channel == "all") & metric.is_in(list(_ALL_ONLY)))
     )
+
+
+def _weight(rule: Rule) -> pl.Expr:
+    """What one numerator record of ``rule`` adds (1, or a review's stars), as Int8."""
+    return pl.lit(1, pl.Int8) if rule.weight is None else rule.weight.cast(pl.Int8)
 
 
 # ------------------------------------------------------------------------ one date
@@ -92,11 +104,9 @@ def order_defect_flags(data: Dataset, policy: Policy, knowledge: date) -> pl.Laz
     knowledge date (a record-level test), so the record-level part is summarised per
     order here, without the orders table.
     """
-    k = day_number(knowledge)
-    live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
     return (
         defect_events(data, policy)
-        .filter(live)
+        .filter(live_at(pl.col("seen"), pl.col("stop"), knowledge))
         .group_by("order_id")
         .agg((pl.col("metric") == c).any().alias(f"_has_{c}") for c in COMPONENTS)
     )
@@ -109,12 +119,18 @@ def _snapshot_counts(
     known_at: date | None,
     remove: frozenset[str] = frozenset(),
 ) -> pl.LazyFrame:
-    """``KEYS, numerator, denominator`` at one date, every applicable metric, one scan."""
+    """``KEYS, numerator, denominator`` at one date, every applicable metric.
+
+    One scan of the orders for the order metrics, one of each SPEC 12 table for its metric.
+    """
     knowledge = known_at or day
     flags = {}
+    cleared = _cleared(remove)
     for metric, rule in ORDER_RULES.items():
         for role in _roles(metric):
-            flags[f"{metric}|{role}"] = rule.active(policy, role=role, day=day, known_at=known_at)
+            flags[f"{metric}|{role}"] = rule.active(
+                policy, role=role, day=day, known_at=known_at, cleared=cleared
+            )
     in_window = flags["odr|denominator"]
     for component in ("odr", *COMPONENTS):
         has = (
@@ -140,6 +156,8 @@ def _snapshot_counts(
     )
     parts = []
     for metric in METRICS:
+        if metric in SERVICE_RULES:
+            continue
         rows = wide.select(
             *_CHANNEL_KEYS,
             "_seller",
@@ -159,13 +177,39 @@ def _snapshot_counts(
                 *KEYS, "_seller", "_metric", "numerator", "denominator"
             )
         )
+    sellers = wide.select("seller_id", "marketplace", "_seller").unique()
+    for metric, rule in SERVICE_RULES.items():
+        counted = rule.active(policy, role="numerator", day=day, known_at=known_at)
+        population = rule.active(policy, role="denominator", day=day, known_at=known_at)
+        counts = (
+            service_frame(data, policy, metric)
+            .group_by("seller_id", "marketplace")
+            .agg(
+                pl.when(counted).then(_weight(rule)).sum().cast(pl.Int64).alias("numerator"),
+                population.sum().cast(pl.Int64).alias("denominator"),
+            )
+        )
+        parts.append(
+            sellers.join(counts, on=["seller_id", "marketplace"], how="left").select(
+                "seller_id",
+                "marketplace",
+                pl.lit("all").alias("channel"),
+                pl.lit(metric).alias("metric"),
+                "_seller",
+                pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
+                pl.col("numerator", "denominator").fill_null(0),
+            )
+        )
     return pl.concat(parts)
+
+
+def _cleared(remove: frozenset[str]) -> pl.Expr | None:
+    """Orders whose bad records of the order metrics are cleared (what-if): order ids."""
+    return pl.col("order_id").is_in(sorted(remove)) if remove else None
 
 
 def _without(data: Dataset, remove: frozenset[str]) -> Dataset:
     """The dataset without the defect records whose ids are in ``remove`` (what-if)."""
-    from dataclasses import replace
-
     ids = sorted(remove)
     return replace(
         data,
@@ -184,6 +228,12 @@ def snapshot_counts(
     remove: frozenset[str] = frozenset(),
 ) -> pl.LazyFrame:
     """``KEYS, as_of, numerator, denominator`` at one as-of date, for every applicable row.
+
+    ``remove`` (what-if) takes record ids away: feedback, claim and chargeback ids leave
+    the ODR components (an order stays a defect while another of its defects counts), and
+    an order id clears that order's bad records of the order metrics (it stays in each
+    population and is no longer bad: out of the numerator of a ``<`` metric, in the
+    numerator of a ``>`` metric).
 
     Also the internal integer keys ``_metric`` (metric code) and ``_seller`` (rank of
     seller and marketplace), both in string order, for cheap sorting and lookups.
@@ -211,90 +261,109 @@ def _record_windows(
     data: Dataset,
     policy: Policy,
     orders: pl.LazyFrame,
+    alls: pl.LazyFrame,
     *,
     known_at: date | None,
     attributed_until: date | None,
     remove: frozenset[str],
 ) -> pl.LazyFrame:
-    """Every record as ``_key, _metric (code), _num, counts_from, clears_on`` (day numbers)."""
+    """Every record as ``_key, _metric (code), _num, counts_from, clears_on`` (day numbers).
+
+    ``_num`` is what a record adds to the numerator (Int8: 0 for a population record, 1
+    for a counted one, a review's stars for ``product_rating``). ``alls`` maps each
+    seller and marketplace to its channel ``all`` key (the SPEC 12 records').
+    """
     parts = []
+    cleared = _cleared(remove)
     for metric, rule in ORDER_RULES.items():
         key = "_all_key" if rule.channel == "all" else "_key"
         for role in _roles(metric):
-            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
+            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at, cleared=cleared)
             if attributed_until is not None:
                 scope = scope & (rule.a <= day_number(attributed_until))
             parts.append(
                 orders.filter(scope & (cf < co)).select(
                     pl.col(key).alias("_key"),
                     pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
-                    pl.lit(role == "numerator").alias("_num"),
+                    pl.lit(int(role == "numerator"), pl.Int8).alias("_num"),
                     cf.alias("counts_from"),
                     co.alias("clears_on"),
                 )
             )
+    for metric, rule in SERVICE_RULES.items():
+        records = service_frame(data, policy, metric).join(
+            alls, on=["seller_id", "marketplace"], how="inner"
+        )
+        for role in _ROLES:
+            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
+            if attributed_until is not None:
+                scope = scope & (rule.a <= day_number(attributed_until))
+            parts.append(
+                records.filter(scope & (cf < co)).select(
+                    pl.col("_all_key").alias("_key"),
+                    pl.lit(_CODE[metric], pl.Int8).alias("_metric"),
+                    (_weight(rule) if role == "numerator" else pl.lit(0, pl.Int8)).alias("_num"),
+                    cf.alias("counts_from"),
+                    co.alias("clears_on"),
+                )
+            )
+    source = _without(data, remove) if remove else data
     parts.append(
         _defect_windows(
-            data,
-            policy,
+            defect_events(source, policy),
             orders,
+            Window.of(policy.metric("odr")),
             known_at=known_at,
             attributed_until=attributed_until,
-            remove=remove,
         )
     )
     return pl.concat(parts)
 
 
 def _defect_windows(
-    data: Dataset,
-    policy: Policy,
+    events: pl.LazyFrame,
     orders: pl.LazyFrame,
+    window: Window,
     *,
     known_at: date | None,
     attributed_until: date | None,
-    remove: frozenset[str],
 ) -> pl.LazyFrame:
     """ODR numerator windows: record intervals merged per order, then cut by the order's window.
 
     A record's own interval is ``[seen, stop)`` point in time, or unbounded when it is
     visible and not stopped by K (restated). Merging per order first keeps an order with
-    several defects counted once.
+    several defects counted once. Each merged interval is then one record of the order:
+    seen at its start (or the purchase's visible day if later), stopped at its end.
     """
-    events = defect_events(_without(data, remove) if remove else data, policy)
     if known_at is None:
         events = events.with_columns(
             counts_from=pl.col("seen"), clears_on=pl.col("stop").fill_null(_NEVER)
         )
     else:
-        k = day_number(known_at)
-        live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
-        events = events.filter(live).with_columns(
+        events = events.filter(live_at(pl.col("seen"), pl.col("stop"), known_at)).with_columns(
             counts_from=pl.lit(-_NEVER, pl.Int32), clears_on=pl.lit(_NEVER, pl.Int32)
         )
     per_component = merge_windows(events, by=["order_id", "metric"])
     per_order = merge_windows(events, by=["order_id"]).with_columns(metric=pl.lit("odr"))
     segments = pl.concat([per_component, per_order.select(per_component.collect_schema().names())])
-    odr = policy.metric("odr")
-    opens = pl.col("_pd") + odr.lag_days
-    closes = pl.col("_pd") + (odr.lag_days + odr.window_days)
-    if known_at is None:
-        start = pl.max_horizontal(opens, pl.col("_pv"), pl.col("counts_from"))
-        order_known = pl.lit(True)
-    else:
-        start = opens
-        order_known = pl.col("_pv") <= day_number(known_at)
-    if attributed_until is not None:
-        order_known = order_known & (pl.col("_pd") <= day_number(attributed_until))
+    cf, co = window_bounds(
+        pl.col("_pd"),
+        window=window,
+        seen=pl.max_horizontal("_pv", "counts_from"),
+        stop=pl.col("clears_on"),
+        known_at=known_at,
+    )
     joined = segments.join(
         orders.select("order_id", "_key", "_pd", "_pv"), on="order_id", how="inner"
     )
-    return joined.filter(order_known).select(
+    if attributed_until is not None:
+        joined = joined.filter(pl.col("_pd") <= day_number(attributed_until))
+    return joined.select(
         "_key",
         pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8).alias("_metric"),
-        pl.lit(True).alias("_num"),
-        start.alias("counts_from"),
-        pl.min_horizontal(closes, pl.col("clears_on")).alias("clears_on"),
+        pl.lit(1, pl.Int8).alias("_num"),
+        cf.alias("counts_from"),
+        co.alias("clears_on"),
     )
 
 
@@ -323,116 +392,71 @@ def window_counts(
     mapping = table.filter(pl.col("channel") != "all").join(alls, on=["seller_id", "marketplace"])
     orders = od.join(mapping, on=_CHANNEL_KEYS, how="inner").cache()
     records = _record_windows(
-        data, policy, orders, known_at=known_at, attributed_until=attributed_until, remove=remove
+        data,
+        policy,
+        orders,
+        alls,
+        known_at=known_at,
+        attributed_until=attributed_until,
+        remove=remove,
     )
-    first, last = day_number(start), day_number(end)
-    days = last - first + 1
-    cf, co = pl.col("counts_from"), pl.col("clears_on")
-    live = records.filter((cf < co) & (cf <= last) & (co > first)).cache()
-    # +1 where a record starts counting (or on the first date), -1 where it clears
-    events = pl.concat(
-        [
-            live.select(
-                "_key",
-                "_metric",
-                (cf.clip(lower_bound=first) - first).alias("_t"),
-                "_num",
-                pl.lit(1, pl.Int8).alias("_sign"),
-            ),
-            live.filter(co <= last).select(
-                "_key",
-                "_metric",
-                (co - first).alias("_t"),
-                "_num",
-                pl.lit(-1, pl.Int8).alias("_sign"),
-            ),
-        ]
-    )
+    # one integer code per (key, metric) series, in the output's string order
+    series = pl.col("_key").cast(pl.Int32) * len(_CODE) + pl.col("_metric").cast(pl.Int32)
     rows = (
         table.join(pl.LazyFrame({"metric": list(METRICS)}), how="cross")
         .filter(_applies(pl.col("metric"), pl.col("channel")))
         .with_columns(_metric=pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8))
-        .sort("_key", "_metric")
-        .with_row_index("_combo")
-        .cache()
+        .select(
+            *KEYS,
+            "_metric",
+            _series=series,
+            # the ODR components divide by the ODR population of the same key
+            _den_from=pl.when(pl.col("metric").is_in(list(COMPONENTS))).then(
+                pl.col("_key").cast(pl.Int32) * len(_CODE) + _CODE["odr"]
+            ),
+        )
     )
-    # the ODR components divide by the ODR population of the same key
-    odr_rows = rows.filter(pl.col("_metric") == _CODE["odr"]).select(
-        "_key", pl.col("_combo").alias("_den_from")
-    )
-    combos = rows.join(odr_rows, on="_key", how="left").select(
-        "_key",
-        "_metric",
-        "_combo",
-        pl.when(pl.col("metric").is_in(list(COMPONENTS)))
-        .then(pl.col("_den_from"))
-        .otherwise(pl.col("_combo"))
-        .alias("_den_from"),
-    )
-    dense = pl.concat([events, combos], how="diagonal").map_batches(
-        lambda frame: _cumulative_grid(frame, days),
-        schema={"numerator": pl.Int64, "denominator": pl.Int64},
-    )
-    # one row per combination and date, in the same (combination-major) order as `dense`
-    labels = (
-        rows.select(*KEYS, "_metric", pl.int_ranges(0, days, dtype=pl.Int32).alias("_t"))
-        .explode("_t")
-        .select(*KEYS, "_metric", (pl.col("_t") + first).cast(pl.Date).alias("as_of"))
-    )
-    # combinations are numbered in string order: already in the output's order
-    return pl.concat([labels, dense], how="horizontal")
-
-
-def _cumulative_grid(frame: pl.DataFrame, days: int) -> pl.DataFrame:
-    """Dense running counts per (key, metric) combination and date, from +1/-1 events.
-
-    ``frame`` holds the events (``_key, _metric, _t, _num, _sign``) and one row per
-    combination (``_key, _metric, _combo, _den_from``). A scatter-add and a cumulative sum
-    along the dates: O(events + combinations x dates), no sort.
-    """
-    import numpy as np  # only for histories
-
-    is_combo = frame["_combo"].is_not_null().to_numpy()
-    combos = frame.filter(is_combo)
-    events = frame.filter(~is_combo)
-    count = combos.height
-    width = int(frame["_metric"].max()) + 1 if frame.height else 1
-    lookup = np.full((int(combos["_key"].max()) + 1 if count else 1) * width, -1, dtype=np.int64)
-    combo_key = combos["_key"].to_numpy().astype(np.int64) * width + combos["_metric"].to_numpy()
-    lookup[combo_key] = combos["_combo"].to_numpy()
-    event_combo = lookup[
-        events["_key"].to_numpy().astype(np.int64) * width + events["_metric"].to_numpy()
-    ]
-    cell = event_combo * days + events["_t"].to_numpy()
-    sign = events["_sign"].to_numpy().astype(np.int64)
-    numerator = events["_num"].to_numpy()
-    size = count * days
-    num = np.bincount(cell[numerator], weights=sign[numerator], minlength=size)
-    den = np.bincount(cell[~numerator], weights=sign[~numerator], minlength=size)
-    num = num.reshape(count, days).cumsum(axis=1)
-    den = den.reshape(count, days).cumsum(axis=1)
-    order = np.argsort(combos["_combo"].to_numpy())
-    den = den[combos["_den_from"].to_numpy()[order]]
-    return pl.DataFrame(
-        {
-            "numerator": num.ravel().round().astype(np.int64),
-            "denominator": den.ravel().round().astype(np.int64),
-        }
+    return daily_grid(
+        records.with_columns(_series=series),
+        rows,
+        start=start,
+        end=end,
+        key="_series",
+        weights={"numerator": pl.col("_num"), "denominator": pl.col("_num") == 0},
+        share={"denominator": "_den_from"},
     )
 
 
 def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
     """``KEYS, volume``: population records attributed to D-W+1 .. D and counting at D.
 
-    The forecast's projected orders per day are ``volume / W`` (SPEC 5).
+    The forecast's projected orders per day are ``volume / W`` (SPEC 5); likewise the
+    projected return requests and messages of the SPEC 12 metrics. ``product_rating`` gets
+    no row (volume 0): new reviews have no "good" value to project, so its forecast only
+    lets the known reviews age out of the window.
     """
-    d = day_number(day)
-    flags = {}
-    for metric, rule in ORDER_RULES.items():
-        m = policy.metric(metric)
+
+    def recent(metric: str, rule: Rule) -> pl.Expr:
         scope, cf, _ = rule.bounds(policy, role="denominator", known_at=day)
-        recent = rule.a.is_between(d - m.window_days + 1, d)
-        flags[metric] = (scope & recent & cf.is_not_null()).sum().cast(pl.Int64)
+        # attribution dates D-W+1 .. D: the metric's window without its lag
+        inside = Window(policy.metric(metric).window_days, 0).contains(rule.a, day)
+        return (scope & inside & cf.is_not_null()).sum().cast(pl.Int64)
+
+    flags = {metric: recent(metric, rule) for metric, rule in ORDER_RULES.items()}
+    service = [
+        service_frame(data, policy, metric)
+        .group_by("seller_id", "marketplace")
+        .agg(recent(metric, rule).alias("volume"))
+        .select(
+            "seller_id",
+            "marketplace",
+            channel=pl.lit("all"),
+            metric=pl.lit(metric),
+            volume="volume",
+        )
+        for metric, rule in SERVICE_RULES.items()
+        if metric not in MEAN_METRICS
+    ]
     wide = (
         order_dates(data.orders, policy)
         .group_by(_CHANNEL_KEYS)
@@ -449,6 +473,7 @@ def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
         .filter(_applies(pl.col("metric"), pl.col("channel")))
         .group_by(KEYS)
         .agg(pl.col("volume").sum())
+        .pipe(lambda orders: pl.concat([orders, *service]))
     )
 
 
@@ -470,6 +495,8 @@ def _parameter_frame(policy: Policy) -> pl.DataFrame:
                 "target": None if m.target is None else float(m.target),
                 "condition": m.condition,
                 "informational": m.informational,
+                "_retired": m.retired,
+                "_mean": metric in MEAN_METRICS,
                 "_p0_num": None if p0 is None else p0.numerator,
                 "_p0_den": None if p0 is None else p0.denominator,
             }
@@ -482,6 +509,8 @@ def _parameter_frame(policy: Policy) -> pl.DataFrame:
         "target": pl.Float64,
         "condition": pl.String,
         "informational": pl.Boolean,
+        "_retired": pl.Boolean,
+        "_mean": pl.Boolean,
         "_p0_num": pl.Int64,
         "_p0_den": pl.Int64,
     }
@@ -505,7 +534,19 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     def lookup(name: str) -> pl.Expr:
         return pl.lit(params[name]).gather(pl.col("_metric")).alias(name)
 
-    columns = ["_window", "_lag", "target", "condition", "informational", "_p0_num", "_p0_den"]
+    window = Window(pl.col("_window"), pl.col("_lag"))
+    as_of = pl.col("as_of").cast(pl.Int32)
+    columns = [
+        "_window",
+        "_lag",
+        "target",
+        "condition",
+        "informational",
+        "_retired",
+        "_mean",
+        "_p0_num",
+        "_p0_den",
+    ]
     return (
         with_statistics(
             counts.with_columns(pl.col("numerator", "denominator").cast(pl.Int64)).with_columns(
@@ -517,14 +558,13 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
             z=policy.wilson_z,
             alpha=policy.alpha,
             watch_fraction=policy.watch_fraction,
+            retired=pl.col("_retired"),
         )
         .with_columns(
-            window_start=(pl.col("as_of").cast(pl.Int32) - (pl.col("_lag") + pl.col("_window") - 1))
-            .cast(pl.Int32)
-            .cast(pl.Date),
-            window_end=(pl.col("as_of").cast(pl.Int32) - pl.col("_lag"))
-            .cast(pl.Int32)
-            .cast(pl.Date),
+            # a mean of stars is no proportion: no Wilson interval
+            pl.when(~pl.col("_mean")).then(pl.col("ci_low", "ci_high")),
+            window_start=window.start(as_of).cast(pl.Int32).cast(pl.Date),
+            window_end=window.end(as_of).cast(pl.Int32).cast(pl.Date),
         )
         .select(METRIC_COLUMNS)
     )
@@ -592,9 +632,7 @@ def metrics_table(
     └──────────────┴────────────┴───────────┴─────────────┴──────┴──────────┴────────────────┘
     """
     policy = policy or load_policy()
-    end = as_of if to is None else to
-    if end < as_of:
-        raise OptionError(f"--to {end} is before --as-of {as_of}")
+    end = as_of_range(as_of, to)
     if known_at is not None and known_at < end:
         raise OptionError(f"--known-at {known_at} must be on or after every as-of date ({end})")
     if end == as_of:

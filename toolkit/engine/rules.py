@@ -22,6 +22,12 @@ part): a record counts on ``a + L <= D < a + L + W`` (and ``ready <= D``) when
 These two bounds are the only definition of each metric in the toolkit: snapshots,
 histories, the clearance table and forecasts are all counts over them.
 
+A **bad record** (SPEC 5) is what makes a rate worse: an order of the numerator of a
+``<`` metric, or an order of the population outside the numerator of a ``>`` metric.
+:meth:`Rule.bad_bounds` gives its ``counts_from``, ``clears_on`` and ``clear_reason`` as
+known at D, from the same four dates; each rule carries the names the clearance table
+shows (its ``defect_type`` and the reasons of its stops).
+
 All dates here are **day numbers** (Int32 days since 1970-01-01, the physical value of
 ``pl.Date``): integer arithmetic is many times faster than adding durations to dates.
 Public tables convert them back to dates.
@@ -37,10 +43,14 @@ import polars as pl
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy
 from toolkit.time.visibility import DAY_US, day_number, utc_day, visible_day
+from toolkit.time.windows import Window, live_at, stop_known_at
+
+_WINDOW = "window"  # clear_reason when the window ends first
 
 __all__ = [
     "COMPONENT_OF",
     "ORDER_RULES",
+    "RECORD_COLUMNS",
     "Rule",
     "defect_events",
     "defect_records",
@@ -49,13 +59,23 @@ __all__ = [
 ]
 
 _NO_DAY = pl.lit(None, dtype=pl.Int32)
+#: The columns that name a defect record and its order (clearance table, reconciliation).
+RECORD_COLUMNS = [
+    "seller_id",
+    "marketplace",
+    "channel",
+    "metric",
+    "order_id",
+    "defect_type",
+    "record_id",
+    "attribution_date",
+]
 
 
 def window_bounds(
     a: pl.Expr,
     *,
-    window_days: int,
-    lag_days: int,
+    window: Window,
     seen: pl.Expr,
     stop: pl.Expr | None = None,
     ready: pl.Expr | None = None,
@@ -65,14 +85,12 @@ def window_bounds(
 
     A record whose window is empty (``counts_from >= clears_on``) or null never counts.
     """
-    opens = a + lag_days
-    closes = a + (lag_days + window_days)
+    opens, closes = window.opens(a), window.closes(a)
     stop = _NO_DAY if stop is None else stop
     ready = _NO_DAY if ready is None else ready
     if known_at is None:
         return pl.max_horizontal(opens, ready, seen), pl.min_horizontal(closes, stop)
-    k = pl.lit(day_number(known_at), dtype=pl.Int32)
-    keep = (seen <= k) & (stop.is_null() | (stop > k))
+    keep = live_at(seen, stop, known_at)
     return (
         pl.when(keep).then(pl.max_horizontal(opens, ready)),
         pl.when(keep).then(closes),
@@ -118,12 +136,24 @@ def order_dates(orders: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
 
 @dataclass(frozen=True)
 class Rule:
-    """Population and numerator of one order-level metric, over :func:`order_dates` columns.
+    """Population and numerator of one metric, over :func:`order_dates` columns.
 
     ``channel`` is ``"mfn"`` for seller-fulfilled-only metrics, ``None`` for metrics per
     each order's own channel, ``"all"`` for both channels together. The numerator's
-    ``seen`` and ``stop`` are combined with the population's (a record counts in the
-    numerator only while its order is in the population).
+    ``seen``, ``stop`` and ``ready`` are combined with the population's (a record counts
+    in the numerator only while it is in the population). ``ready`` is the first as-of
+    date a population record can count (a message once its 24 hours have passed);
+    ``weight`` what a numerator record adds (default 1; a review adds its stars). The
+    records of SPEC 12 (returns, messages, reviews) use the same class over their own
+    tables (:mod:`toolkit.engine.service`).
+
+    The clearance table's names (SPEC 5) for the metric's bad records: ``defect_type``;
+    ``stop_reason`` names the population's ``stop``; ``counted_reason`` names the
+    numerator's change that ends a bad record (for a ``<`` metric ``counted_stop``, the
+    order leaving the numerator; for a ``>`` metric the order entering it, on
+    ``counted_seen``). ``decided`` is the day from which a bad order can no longer turn
+    out good (a ship-by, promised or invoice deadline date): before it the order is no
+    record yet. ``None``: as soon as the record is seen.
     """
 
     metric: str
@@ -132,17 +162,23 @@ class Rule:
     a: pl.Expr
     seen: pl.Expr
     stop: pl.Expr | None = None
+    ready: pl.Expr | None = None
+    weight: pl.Expr | None = None
     counted: pl.Expr | None = None
     counted_seen: pl.Expr | None = None
     counted_stop: pl.Expr | None = None
     counted_ready: pl.Expr | None = None
+    defect_type: str | None = None
+    stop_reason: str | None = None
+    counted_reason: str | None = None
+    decided: pl.Expr | None = None
 
     def _parts(self, role: str):
         """``(scope, seen, stop, ready)`` of the population or of the numerator."""
         scope = self.population
         if self.channel == "mfn":
             scope = scope & pl.col("_mfn")
-        seen, stop, ready = self.seen, self.stop, None
+        seen, stop, ready = self.seen, self.stop, self.ready
         if role == "numerator":
             scope = scope & self.counted
             if self.counted_seen is not None:
@@ -153,40 +189,124 @@ class Rule:
                     if stop is None
                     else pl.min_horizontal(stop, self.counted_stop)
                 )
-            ready = self.counted_ready
+            if self.counted_ready is not None:
+                ready = (
+                    self.counted_ready
+                    if ready is None
+                    else pl.max_horizontal(ready, self.counted_ready)
+                )
         return scope.fill_null(False), seen, stop, ready
 
-    def bounds(self, policy: Policy, *, role: str, known_at: date | None):
-        """``(filter, counts_from, clears_on)`` for the ``"denominator"`` or ``"numerator"``."""
-        m = policy.metric(self.metric)
+    def bounds(
+        self,
+        policy: Policy,
+        *,
+        role: str,
+        known_at: date | None,
+        cleared: pl.Expr | None = None,
+    ):
+        """``(filter, counts_from, clears_on)`` for the ``"denominator"`` or ``"numerator"``.
+
+        ``cleared`` (a boolean expression over orders, the what-if of SPEC 5) marks orders
+        whose bad record is taken away: they stay in the population and stop being bad
+        (out of the numerator of a ``<`` metric; in the numerator of a ``>`` metric for as
+        long as they are in its population).
+        """
         scope, seen, stop, ready = self._parts(role)
         cf, co = window_bounds(
             self.a,
-            window_days=m.window_days,
-            lag_days=m.lag_days,
+            window=Window.of(policy.metric(self.metric)),
             seen=seen,
             stop=stop,
             ready=ready,
             known_at=known_at,
         )
-        return scope, cf, co
+        if cleared is None or role != "numerator":
+            return scope, cf, co
+        if policy.metric(self.metric).condition == "<":
+            return scope & ~cleared.fill_null(False), cf, co
+        good = cleared.fill_null(False)
+        p_scope, p_cf, p_co = self.bounds(policy, role="denominator", known_at=known_at)
+        return (
+            pl.when(good).then(p_scope).otherwise(scope),
+            pl.when(good).then(p_cf).otherwise(cf),
+            pl.when(good).then(p_co).otherwise(co),
+        )
 
-    def active(self, policy: Policy, *, role: str, day: date, known_at: date | None) -> pl.Expr:
+    def active(
+        self,
+        policy: Policy,
+        *,
+        role: str,
+        day: date,
+        known_at: date | None,
+        cleared: pl.Expr | None = None,
+    ) -> pl.Expr:
         """True where the record counts on ``day``: the same test as
         ``counts_from <= day < clears_on`` from :meth:`bounds`, written as direct
         comparisons (several times faster on one date than building the bounds).
+        ``cleared`` as in :meth:`bounds`.
         """
-        m = policy.metric(self.metric)
         scope, seen, stop, ready = self._parts(role)
         d = day_number(day)
-        k = d if known_at is None else day_number(known_at)
-        test = scope & self.a.is_between(d - m.lag_days - m.window_days + 1, d - m.lag_days)
-        test = test & (seen <= k)
-        if stop is not None:
-            test = test & (stop.is_null() | (stop > k))
+        window = Window.of(policy.metric(self.metric))
+        test = scope & window.contains(self.a, d) & live_at(seen, stop, known_at or day)
         if ready is not None:
             test = test & (ready.is_null() | (ready <= d))
-        return test.fill_null(False)
+        test = test.fill_null(False)
+        if cleared is None or role != "numerator":
+            return test
+        good = cleared.fill_null(False)
+        if policy.metric(self.metric).condition == "<":
+            return test & ~good
+        population = self.active(policy, role="denominator", day=day, known_at=known_at)
+        return test | (population & good)
+
+    def bad_bounds(self, policy: Policy, *, as_of: date):
+        """``(filter, counts_from, clears_on, clear_reason)`` of the bad records known at D.
+
+        The clearance view of SPEC 5: ``counts_from = max(a + L, ready, seen)`` and
+        ``clears_on = min(a + L + W, stop)``, with only the stops visible by D (a stop seen
+        later is not known: the record then clears with the window). The filter keeps a
+        record when it is seen by D, its order is still in or waiting to enter the window
+        (``a + L + W > D``), it counts on at least one date (``counts_from < clears_on``)
+        and the fact that makes it bad is known (``decided <= D``). ``clear_reason`` is
+        ``window`` when no stop comes before the window's end, else the stop's name (the
+        population's stop first when both fall on one day). Day numbers.
+        """
+        if self.counted is None:
+            raise ValueError(f"{self.metric} has no numerator of its own: no bad records")
+        window = Window.of(policy.metric(self.metric))
+        scope, seen, _, _ = self._parts("denominator")
+        pop_stop = None if self.stop is None else stop_known_at(self.stop, as_of)
+        ready = None
+        if policy.metric(self.metric).condition == "<":
+            scope = scope & self.counted.fill_null(False)
+            if self.counted_seen is not None:
+                seen = pl.max_horizontal(seen, self.counted_seen)
+            ready = self.counted_ready
+            end = self.counted_stop
+        else:  # bad until it enters the numerator, on the visible day of its last fact
+            enters = (
+                seen if self.counted_seen is None else pl.max_horizontal(seen, self.counted_seen)
+            )
+            end = pl.when(self.counted.fill_null(False)).then(enters)
+        end = None if end is None else stop_known_at(end, as_of)
+        stops = [s for s in (pop_stop, end) if s is not None]
+        stop = None if not stops else pl.min_horizontal(stops) if len(stops) > 1 else stops[0]
+        cf, co = window_bounds(self.a, window=window, seen=seen, stop=stop, ready=ready)
+        closes = window.closes(self.a)
+        reason = pl.lit(_WINDOW)
+        # the population's stop is tested first: it wins a tie with the numerator's
+        for each, name in ((end, self.counted_reason), (pop_stop, self.stop_reason)):
+            if each is not None:
+                ends_it = each.is_not_null() & (each == co) & (each < closes)
+                reason = pl.when(ends_it).then(pl.lit(name)).otherwise(reason)
+        d = day_number(as_of)
+        keep = scope & (seen <= d) & (closes > d) & (cf < co)
+        if self.decided is not None:
+            keep = keep & (self.decided <= d)
+        return keep.fill_null(False), cf, co, reason
 
 
 _c = pl.col
@@ -203,6 +323,10 @@ _lsr = Rule(
     # on time = shipped_at <= latest_ship_at and the shipment visible: it leaves the
     # numerator on the shipment's visible date
     counted_stop=pl.when(_c("shipped_at") <= _c("latest_ship_at")).then(_c("_sv")),
+    defect_type="late_shipment",
+    stop_reason="cancelled",
+    counted_reason="shipped_on_time",
+    decided=_c("_lsd"),
 )
 
 #: The order-level metrics (the ODR numerators come from :func:`defect_records`).
@@ -218,6 +342,7 @@ ORDER_RULES: dict[str, Rule] = {
         seen=_c("_pv"),
         counted=_cancelled & _c("cancelled_by").is_in(["seller", "amazon"]),
         counted_seen=_c("_cv"),
+        defect_type="cancellation",
     ),
     "vtr_30d": Rule(
         "vtr_30d",
@@ -226,6 +351,7 @@ ORDER_RULES: dict[str, Rule] = {
         a=_c("_pdd"),
         seen=pl.max_horizontal(_c("_pv"), _c("_sv")),
         counted=_c("tracking_valid").fill_null(False),
+        defect_type="invalid_tracking",
     ),
     "otdr_14d": Rule(
         "otdr_14d",
@@ -237,6 +363,9 @@ ORDER_RULES: dict[str, Rule] = {
         seen=pl.max_horizontal(_c("_pv"), _c("_sv")),
         counted=(_c("delivered_at") <= _c("promised_delivery_at")).fill_null(False),
         counted_seen=_c("_dv"),
+        defect_type="late_delivery",
+        counted_reason="delivered_on_time",
+        decided=_c("_pdd"),
     ),
     "idr_7d": Rule(
         "idr_7d",
@@ -247,6 +376,9 @@ ORDER_RULES: dict[str, Rule] = {
         counted=pl.lit(True),
         counted_ready=_c("_deadline"),
         counted_stop=pl.when(_c("_upload_on_time")).then(_c("_iv")),
+        defect_type="late_invoice",
+        counted_reason="invoice_on_time",
+        decided=_c("_deadline"),
     ),
 }
 
@@ -265,43 +397,55 @@ def defect_events(data: Dataset, policy: Policy) -> pl.LazyFrame:
     record's visible day), ``stop`` (visible day of the removal or resolution that ends
     it, or null) and ``stop_reason``. Day numbers.
     """
-    fb = policy.cadence_minutes["feedback"]
-    cl = policy.cadence_minutes["claims"]
-    cb = policy.cadence_minutes["chargebacks"]
     won = policy.chargeback_won_removes
-    feedback = data.feedback.filter(pl.col("rating") <= 2).select(
-        "order_id",
-        pl.lit("feedback").alias("_source"),
-        pl.col("feedback_id").alias("record_id"),
-        visible_day(pl.col("left_at"), cadence_minutes=fb).alias("seen"),
-        visible_day(pl.col("removed_at"), cadence_minutes=fb).alias("stop"),
-        pl.when(pl.col("removed_at").is_not_null()).then(pl.lit("removed")).alias("stop_reason"),
-    )
+    cadence = policy.cadence_minutes
+
+    def records(frame, source, record_id, at, *, stops, stopped_at, reason) -> pl.LazyFrame:
+        minutes = cadence[source]
+        return frame.select(
+            "order_id",
+            pl.lit(source).alias("_source"),
+            pl.col(record_id).alias("record_id"),
+            visible_day(pl.col(at), cadence_minutes=minutes).alias("seen"),
+            pl.when(stops)
+            .then(visible_day(pl.col(stopped_at), cadence_minutes=minutes))
+            .alias("stop"),
+            pl.when(stops).then(reason).alias("stop_reason"),
+        )
+
     stops_claim = pl.col("outcome").is_in(["denied", "withdrawn", "protected"])
-    claims = data.claims.select(
-        "order_id",
-        pl.lit("claims").alias("_source"),
-        pl.col("claim_id").alias("record_id"),
-        visible_day(pl.col("filed_at"), cadence_minutes=cl).alias("seen"),
-        pl.when(stops_claim)
-        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cl))
-        .alias("stop"),
-        pl.when(stops_claim).then(pl.col("outcome")).alias("stop_reason"),
-    )
-    stops_cb = (pl.col("outcome") == "seller_won") & pl.lit(won)
-    chargebacks = data.chargebacks.filter(pl.col("kind") == "service").select(
-        "order_id",
-        pl.lit("chargebacks").alias("_source"),
-        pl.col("chargeback_id").alias("record_id"),
-        visible_day(pl.col("filed_at"), cadence_minutes=cb).alias("seen"),
-        pl.when(stops_cb)
-        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cb))
-        .alias("stop"),
-        pl.when(stops_cb).then(pl.lit("seller_won")).alias("stop_reason"),
-    )
+    parts = [
+        records(
+            data.feedback.filter(pl.col("rating") <= 2),
+            "feedback",
+            "feedback_id",
+            "left_at",
+            stops=pl.col("removed_at").is_not_null(),
+            stopped_at="removed_at",
+            reason=pl.lit("removed"),
+        ),
+        records(
+            data.claims,
+            "claims",
+            "claim_id",
+            "filed_at",
+            stops=stops_claim,
+            stopped_at="resolved_at",
+            reason=pl.col("outcome"),
+        ),
+        records(
+            data.chargebacks.filter(pl.col("kind") == "service"),
+            "chargebacks",
+            "chargeback_id",
+            "filed_at",
+            stops=(pl.col("outcome") == "seller_won") & pl.lit(won),
+            stopped_at="resolved_at",
+            reason=pl.lit("seller_won"),
+        ),
+    ]
     metric = pl.col("_source").replace_strict({k: v[0] for k, v in COMPONENT_OF.items()})
     kind = pl.col("_source").replace_strict({k: v[1] for k, v in COMPONENT_OF.items()})
-    return pl.concat([feedback, claims, chargebacks]).select(
+    return pl.concat(parts).select(
         "order_id",
         metric.alias("metric"),
         kind.alias("defect_type"),
@@ -312,13 +456,18 @@ def defect_events(data: Dataset, policy: Policy) -> pl.LazyFrame:
     )
 
 
-def defect_records(data: Dataset, policy: Policy) -> pl.LazyFrame:
+def defect_records(data: Dataset, policy: Policy, *, known_at: date | None = None) -> pl.LazyFrame:
     """Every ODR defect record with its order and its point-in-time retention window.
 
     Columns: ``seller_id, marketplace, channel, metric`` (the component),
     ``order_id, defect_type, record_id, attribution_date, seen, stop, stop_reason,
     counts_from, clears_on``, dates as day numbers. ``seen`` is the later of the record's
     and its order's visible day: a record never counts before its order is known.
+
+    ``known_at=K`` keeps only what is known by the end of K: the records seen by K, and
+    their stops visible by K (a stop seen later is not known: ``stop`` and
+    ``stop_reason`` are null and the record counts until its window ends), the view of
+    the clearance table and of the clean forecast.
     """
     odr = policy.metric("odr")
     orders = data.orders.select(
@@ -334,25 +483,16 @@ def defect_records(data: Dataset, policy: Policy) -> pl.LazyFrame:
     events = defect_events(data, policy)
     joined = events.join(orders, on="order_id", how="inner", build_side="force_left")
     seen = pl.max_horizontal("_pv", "seen")
-    cf, co = window_bounds(
-        pl.col("attribution_date"),
-        window_days=odr.window_days,
-        lag_days=odr.lag_days,
-        seen=seen,
-        stop=pl.col("stop"),
-    )
+    stop = pl.col("stop")
+    if known_at is not None:
+        joined = joined.filter(live_at(seen, None, known_at))
+        stop = stop_known_at(stop, known_at)
+    cf, co = window_bounds(pl.col("attribution_date"), window=Window.of(odr), seen=seen, stop=stop)
     return joined.select(
-        "seller_id",
-        "marketplace",
-        "channel",
-        "metric",
-        "order_id",
-        "defect_type",
-        "record_id",
-        "attribution_date",
+        *RECORD_COLUMNS,
         seen.alias("seen"),
-        "stop",
-        "stop_reason",
+        stop.alias("stop"),
+        pl.when(stop.is_not_null()).then(pl.col("stop_reason")).alias("stop_reason"),
         cf.alias("counts_from"),
         co.alias("clears_on"),
     )

@@ -39,7 +39,14 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.model.errors import SellerError, UsageError
-from toolkit.model.schema import AT_MOST_ON_HAND, RESOLUTION_RULES, TABLES, Column, Table
+from toolkit.model.schema import (
+    AT_MOST_ON_HAND,
+    NOT_BEFORE,
+    RESOLUTION_RULES,
+    TABLES,
+    Column,
+    Table,
+)
 
 __all__ = [
     "DataError",
@@ -107,6 +114,9 @@ class Dataset:
     violations: pl.LazyFrame
     inventory: pl.LazyFrame
     ipi_observed: pl.LazyFrame
+    returns: pl.LazyFrame
+    messages: pl.LazyFrame
+    reviews: pl.LazyFrame
     files: dict[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> pl.LazyFrame:
@@ -350,7 +360,11 @@ def _column_checks(
             if high is not None:
                 bad = bad | (typed > high)
             span = f"{low}..{high}" if high is not None else f">= {low}"
-            what = "rating outside 1..5" if column.name == "rating" else f"{column.name} not {span}"
+            what = (
+                f"{column.name} outside 1..5"
+                if column.name in ("rating", "stars")
+                else f"{column.name} not {span}"
+            )
             checks.append((column.name, what, bad.fill_null(False)))
         if column.required:
             checks.append((column.name, "missing value in a required column", ~present))
@@ -434,8 +448,12 @@ def _table_errors(
             else:
                 absent = pl.lit(True)
             checks.append((outcome, f"missing {end} for a resolved {outcome}", needs & absent))
+    for start, later in NOT_BEFORE.get(name, ()):
+        if later in schema:
+            early = (typed(later) < typed(start)).fill_null(False)
+            checks.append((later, f"{later} before {start}", early))
     frame = raw
-    if table.references_orders and order_ids is not None:
+    if table.references_orders and order_ids is not None and "order_id" in schema:
         known = order_ids.unique().with_columns(_known=pl.lit(True))
         frame = raw.with_columns(_ref=typed("order_id")).join(
             known, left_on="_ref", right_on="order_id", how="left", maintain_order="left"
@@ -531,8 +549,8 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
     ----------
     path
         Directory holding ``orders`` and optionally ``feedback``, ``claims``,
-        ``chargebacks``, ``violations``, ``inventory`` and ``ipi_observed``, each as
-        ``.csv`` or ``.parquet``.
+        ``chargebacks``, ``violations``, ``inventory``, ``ipi_observed``, ``returns``,
+        ``messages`` and ``reviews``, each as ``.csv`` or ``.parquet``.
     validate
         Check every rule of SPEC section 8 first (one pass over each file). Turn it off
         only for data validated before.
@@ -565,8 +583,8 @@ def dataset_from_frames(*, validate: bool = True, **frames: pl.DataFrame | pl.La
     """A :class:`Dataset` from in-memory frames (tests, notebooks), typed and validated.
 
     Pass ``orders=`` and any of ``feedback=``, ``claims=``, ``chargebacks=``,
-    ``violations=``, ``inventory=``, ``ipi_observed=``; values may be strings as in a
-    CSV file or already typed.
+    ``violations=``, ``inventory=``, ``ipi_observed=``, ``returns=``, ``messages=``,
+    ``reviews=``; values may be strings as in a CSV file or already typed.
     """
     unknown = sorted(set(frames) - set(TABLES))
     if unknown:

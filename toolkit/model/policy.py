@@ -15,6 +15,9 @@ Examples
 True
 >>> policy.cadence_minutes["feedback"]
 30
+>>> rdr = policy.metric("rdr_30d")
+>>> (rdr.target, rdr.informational, rdr.retired, rdr.response_hours)
+(Fraction(1, 10), True, True, 48)
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from toolkit.model.resources import policy_text
 __all__ = [
     "COMPONENTS",
     "INVENTORY_COMPONENTS",
+    "MEAN_METRICS",
     "METRICS",
+    "NOT_FOR_HEALTH",
+    "ActionPolicy",
     "InventoryPolicy",
     "MetricPolicy",
     "Policy",
@@ -53,9 +59,20 @@ METRICS = (
     "vtr_30d",
     "otdr_14d",
     "idr_7d",
+    "rdr_30d",
+    "contact_response_24h_30d",
+    "product_rating",
 )
 #: The ODR components: they share the ODR window and have no target.
 COMPONENTS = ("odr_negative_feedback", "odr_claims", "odr_chargebacks")
+#: The metrics of SPEC section 12, which Amazon does not use for account health: two
+#: customer-service metrics it retired (``retired`` in the policy) and the plain average of
+#: product reviews. A policy file written before them gets the shipped defaults.
+NOT_FOR_HEALTH = ("rdr_30d", "contact_response_24h_30d", "product_rating")
+#: Metrics whose rate is a mean (stars 1 to 5), not a fraction: no Wilson interval.
+MEAN_METRICS = ("product_rating",)
+#: Metrics whose records wait for a reply: their policy names the hours a reply may take.
+_RESPONSE_METRICS = ("rdr_30d", "contact_response_24h_30d")
 
 #: The four IPI components of SPEC section 11, in the order tables show them.
 INVENTORY_COMPONENTS = ("sell_through_90d", "excess_pct", "stranded_pct", "in_stock_rate_30d")
@@ -75,7 +92,11 @@ class MetricPolicy:
     """Window, lag, target and condition of one metric.
 
     ``target`` is an exact :class:`~fractions.Fraction` (``0.01`` is exactly 1/100), or
-    ``None`` for the ODR components, which have no target.
+    ``None`` for the ODR components and ``product_rating``, which have no target.
+    ``retired``: Amazon no longer uses the metric; ``target`` is the one it used to
+    publish, the status is ``info`` and the metric is informational (it never sets an
+    overall status). ``response_hours``: the hours a reply may take (``rdr_30d``,
+    ``contact_response_24h_30d``), else ``None``.
     """
 
     name: str
@@ -84,6 +105,8 @@ class MetricPolicy:
     target: Fraction | None
     condition: str | None
     informational: bool
+    retired: bool = False
+    response_hours: int | None = None
 
     @property
     def allowed_bad(self) -> Fraction | None:
@@ -172,6 +195,53 @@ def _check_weights(weights: dict[str, object], where: str) -> dict[str, Fraction
 
 
 @dataclass(frozen=True)
+class ActionPolicy:
+    """The ``[actions]`` section: how long a seller has to act on a record (SPEC 10).
+
+    Each limit runs from the record's own timestamp (the feedback, the claim's filing or
+    decision, the chargeback's filing, the violation's detection). Amazon has changed
+    them over the years, so they are policy values. ``violation_response_hours`` is
+    ``None`` (unset) by default: Amazon states no general deadline for an appeal.
+
+    >>> load_policy().actions
+    ActionPolicy(feedback_removal_days=90, claim_response_hours=72, claim_appeal_days=30, chargeback_response_days=7, violation_response_hours=None)
+    """
+
+    feedback_removal_days: int
+    claim_response_hours: int
+    claim_appeal_days: int
+    chargeback_response_days: int
+    violation_response_hours: int | None
+
+
+#: The longest deadline ``[actions]`` accepts: ten years, in the key's unit.
+_ACTION_LIMITS = {"days": 3660, "hours": 3660 * 24}
+
+
+def _action_policy(reader: _Reader, raw: Any) -> ActionPolicy:
+    """Read ``[actions]``: whole numbers of days or hours from 1 to ten years."""
+    where = "actions"
+    if not isinstance(raw, dict):
+        raise reader.fail(where, "is not a table")
+    raw = dict(raw)
+    values: dict[str, int | None] = {}
+    for name in ActionPolicy.__dataclass_fields__:
+        optional = name == "violation_response_hours"
+        if name not in raw:
+            if optional:
+                values[name] = None
+                continue
+            raise reader.fail(where, f"missing key {name!r}")
+        value = raw.pop(name)
+        top = _ACTION_LIMITS[name.rsplit("_", 1)[1]]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+            raise reader.fail(where, f"{name} must be an integer from 1 to {top}, got {value!r}")
+        values[name] = value
+    reader.done(raw, where)
+    return ActionPolicy(**values)
+
+
+@dataclass(frozen=True)
 class Policy:
     """A loaded, validated policy file. Build it with :func:`load_policy`."""
 
@@ -190,6 +260,7 @@ class Policy:
     ahr: dict[str, int]
     severity_points: dict[str, int]
     inventory: InventoryPolicy
+    actions: ActionPolicy
 
     def metric(self, name: str) -> MetricPolicy:
         """The policy of metric ``name`` (one of :data:`METRICS`)."""
@@ -350,6 +421,9 @@ class _Reader:
         chargeback_won_removes = True
         for metric in METRICS:
             where = f"metrics.{metric}"
+            if metric in NOT_FOR_HEALTH and metric not in tables:
+                # a policy written before SPEC 12: the shipped defaults
+                tables[metric] = tomllib.loads(policy_text())["metrics"][metric]
             entry = dict(self.table(tables, metric, where))
             informational = self.boolean(entry, "informational", where)
             if metric in COMPONENTS:
@@ -357,13 +431,27 @@ class _Reader:
                 metrics[metric] = MetricPolicy(
                     metric, odr.window_days, odr.lag_days, None, None, informational
                 )
+            elif metric in MEAN_METRICS:
+                window = self.integer(entry, "window_days", where, minimum=1)
+                lag = self.integer(entry, "lag_days", where)
+                metrics[metric] = MetricPolicy(metric, window, lag, None, None, informational)
             else:
                 window = self.integer(entry, "window_days", where, minimum=1)
                 lag = self.integer(entry, "lag_days", where)
                 target = self.fraction(entry, "target", where, low=Fraction(0), high=Fraction(1))
                 condition = self.choice(entry, "condition", where, ("<", ">"))
+                retired = self.boolean(entry, "retired", where) if "retired" in entry else False
+                if retired and not informational:
+                    raise self.fail(
+                        where,
+                        "retired = true needs informational = true (a retired metric never "
+                        "sets the overall status)",
+                    )
+                hours = None
+                if metric in _RESPONSE_METRICS:
+                    hours = self.integer(entry, "response_hours", where, minimum=1)
                 metrics[metric] = MetricPolicy(
-                    metric, window, lag, target, condition, informational
+                    metric, window, lag, target, condition, informational, retired, hours
                 )
             if metric == "odr":
                 chargeback_won_removes = self.boolean(entry, "chargeback_won_removes", where)
@@ -414,6 +502,11 @@ class _Reader:
             raise self.fail("inventory", "is not a table")
         inventory_policy = self.inventory(dict(inventory))
 
+        actions = raw.pop("actions", None)
+        if actions is None:  # a policy written before SPEC 10: the shipped deadlines
+            actions = tomllib.loads(policy_text())["actions"]
+        action_policy = _action_policy(self, actions)
+
         self.done(raw, "top level")
         return Policy(
             name=name,
@@ -431,6 +524,7 @@ class _Reader:
             ahr=ahr,
             severity_points=points,
             inventory=inventory_policy,
+            actions=action_policy,
         )
 
     def day(self, value: Any, key: str, where: str) -> date:

@@ -18,6 +18,8 @@ from typing import Any
 
 __all__ = [
     "CATEGORY_SPAPI_KEYS",
+    "NOT_BEFORE",
+    "RETURN_OUTCOMES",
     "TABLES",
     "Column",
     "Table",
@@ -85,6 +87,37 @@ CATEGORY_SPAPI_KEYS = {
 }
 
 _TS = "timestamp"
+_CLAIM_OUTCOMES = ("pending", "granted", "denied", "withdrawn", "protected")
+_CHARGEBACK_OUTCOMES = ("pending", "seller_lost", "seller_won")
+#: How a return request ended (SPEC 12); empty = still open.
+RETURN_OUTCOMES = ("authorized", "refunded", "rejected", "closed")
+_RESOLUTIONS = (
+    "appeal_accepted",
+    "action_taken",
+    "acknowledged",
+    "appeal_rejected",
+    "disputed_error",
+)
+
+
+def _dispute(name: str, *, outcomes: tuple[str, ...], kinds: tuple[str, ...] = ()) -> Table:
+    """A table of disputes raised against an order (claims, chargebacks)."""
+    key = f"{name.removesuffix('s')}_id"
+    kind = (Column("kind", "enum", required=True, values=kinds),) if kinds else ()
+    return Table(
+        name,
+        (
+            Column(key, "str", required=True),
+            Column("order_id", "str", required=True),
+            Column("filed_at", _TS, required=True),
+            *kind,
+            Column("outcome", "enum", required=True, values=outcomes),
+            Column("resolved_at", _TS),
+        ),
+        key=key,
+        references_orders=True,
+    )
+
 
 TABLES: dict[str, Table] = {
     "orders": Table(
@@ -122,37 +155,9 @@ TABLES: dict[str, Table] = {
         key="feedback_id",
         references_orders=True,
     ),
-    "claims": Table(
-        "claims",
-        (
-            Column("claim_id", "str", required=True),
-            Column("order_id", "str", required=True),
-            Column("filed_at", _TS, required=True),
-            Column(
-                "outcome",
-                "enum",
-                required=True,
-                values=("pending", "granted", "denied", "withdrawn", "protected"),
-            ),
-            Column("resolved_at", _TS),
-        ),
-        key="claim_id",
-        references_orders=True,
-    ),
-    "chargebacks": Table(
-        "chargebacks",
-        (
-            Column("chargeback_id", "str", required=True),
-            Column("order_id", "str", required=True),
-            Column("filed_at", _TS, required=True),
-            Column("kind", "enum", required=True, values=("service", "fraud")),
-            Column(
-                "outcome", "enum", required=True, values=("pending", "seller_lost", "seller_won")
-            ),
-            Column("resolved_at", _TS),
-        ),
-        key="chargeback_id",
-        references_orders=True,
+    "claims": _dispute("claims", outcomes=_CLAIM_OUTCOMES),
+    "chargebacks": _dispute(
+        "chargebacks", outcomes=_CHARGEBACK_OUTCOMES, kinds=("service", "fraud")
     ),
     "violations": Table(
         "violations",
@@ -164,17 +169,7 @@ TABLES: dict[str, Table] = {
             Column("severity", "enum", required=True, values=("low", "medium", "high", "critical")),
             Column("detected_at", _TS, required=True),
             Column("asin", "str"),
-            Column(
-                "resolution",
-                "enum",
-                values=(
-                    "appeal_accepted",
-                    "action_taken",
-                    "acknowledged",
-                    "appeal_rejected",
-                    "disputed_error",
-                ),
-            ),
+            Column("resolution", "enum", values=_RESOLUTIONS),
             Column("resolved_at", _TS),
         ),
         key="violation_id",
@@ -208,26 +203,66 @@ TABLES: dict[str, Table] = {
         ),
         key=("seller_id", "marketplace", "date"),
     ),
+    # SPEC 12: return requests of orders (seller-fulfilled returns)
+    "returns": Table(
+        "returns",
+        (
+            Column("return_id", "str", required=True),
+            Column("order_id", "str", required=True),
+            Column("requested_at", _TS, required=True),
+            Column("responded_at", _TS),
+            Column("in_policy", "bool", default=True),
+            Column("outcome", "enum", values=RETURN_OUTCOMES),
+            Column("buyer_resolved", "bool"),
+        ),
+        key="return_id",
+        references_orders=True,
+    ),
+    # SPEC 12: buyer messages that need a reply; ``order_id`` optional (checked when given)
+    "messages": Table(
+        "messages",
+        (
+            Column("message_id", "str", required=True),
+            Column("seller_id", "str", required=True),
+            Column("marketplace", "str", default="US"),
+            Column("received_at", _TS, required=True),
+            Column("replied_at", _TS),
+            Column("order_id", "str"),
+        ),
+        key="message_id",
+        references_orders=True,
+    ),
+    # SPEC 12: product reviews of the seller's ASINs
+    "reviews": Table(
+        "reviews",
+        (
+            Column("review_id", "str", required=True),
+            Column("seller_id", "str", required=True),
+            Column("marketplace", "str", default="US"),
+            Column("asin", "str", required=True),
+            Column("reviewed_at", _TS, required=True),
+            Column("stars", "int", required=True, low=1, high=5),
+            Column("verified", "bool", default=True),
+        ),
+        key="review_id",
+    ),
 }
 
 #: For each table with units: the columns that may never exceed ``on_hand`` of their row.
 AT_MOST_ON_HAND = {"inventory": ("available", "stranded", "excess")}
 
+#: For each table: (start column, later column) pairs: the later one, when given, may not
+#: come before the start (a reply before the message it answers).
+NOT_BEFORE = {
+    "returns": (("requested_at", "responded_at"),),
+    "messages": (("received_at", "replied_at"),),
+}
+
 #: For each table: (start column, resolution column, the outcome column and its values that
 #: need a resolution time). ``resolved_at`` must be present for those and never earlier
 #: than the start.
 RESOLUTION_RULES = {
-    "claims": (
-        "filed_at",
-        "resolved_at",
-        "outcome",
-        ("granted", "denied", "withdrawn", "protected"),
-    ),
-    "chargebacks": ("filed_at", "resolved_at", "outcome", ("seller_lost", "seller_won")),
-    "violations": (
-        "detected_at",
-        "resolved_at",
-        "resolution",
-        ("appeal_accepted", "action_taken", "acknowledged", "appeal_rejected", "disputed_error"),
-    ),
+    "claims": ("filed_at", "resolved_at", "outcome", _CLAIM_OUTCOMES[1:]),
+    "chargebacks": ("filed_at", "resolved_at", "outcome", _CHARGEBACK_OUTCOMES[1:]),
+    "violations": ("detected_at", "resolved_at", "resolution", _RESOLUTIONS),
 }

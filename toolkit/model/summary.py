@@ -17,6 +17,9 @@ _TIME_COLUMN = {
     "violations": "detected_at",
     "inventory": "date",
     "ipi_observed": "date",
+    "returns": "requested_at",
+    "messages": "received_at",
+    "reviews": "reviewed_at",
 }
 
 
@@ -38,6 +41,9 @@ def data_summary(data: Dataset) -> str:
     violations          0 rows
     inventory           0 rows
     ipi_observed        0 rows
+    returns             0 rows
+    messages            0 rows
+    reviews             0 rows
     """
     queries = [
         data.table(name).select(
@@ -52,6 +58,8 @@ def data_summary(data: Dataset) -> str:
             data.orders.select("seller_id", "marketplace"),
             data.violations.select("seller_id", "marketplace"),
             data.inventory.select("seller_id", "marketplace"),
+            data.messages.select("seller_id", "marketplace"),
+            data.reviews.select("seller_id", "marketplace"),
         ]
     ).unique()
     *stats, keys = pl.collect_all([*queries, sellers])

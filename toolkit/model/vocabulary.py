@@ -94,6 +94,9 @@ METRIC_NAMES = {
     "vtr_30d": "Valid tracking rate, 30 days",
     "otdr_14d": "On-time delivery rate, 14 days",
     "idr_7d": "Invoice defect rate, 7 days",
+    "rdr_30d": "Return dissatisfaction rate, 30 days (retired)",
+    "contact_response_24h_30d": "Messages answered within 24 hours, 30 days (retired)",
+    "product_rating": "Product rating, plain average (not Amazon's star rating)",
     "policy_violation": "Policy violations",
 }
 #: Short names for narrow places (chart titles of small panels, the index).
@@ -108,6 +111,9 @@ METRIC_SHORT = {
     "vtr_30d": "Valid tracking (30 days)",
     "otdr_14d": "On-time delivery (14 days)",
     "idr_7d": "Invoice defects (7 days)",
+    "rdr_30d": "Return dissatisfaction (retired)",
+    "contact_response_24h_30d": "Messages answered in 24 h (retired)",
+    "product_rating": "Product rating (plain average)",
     "policy_violation": "Policy violations",
 }
 CHANNEL_NAMES = {"mfn": "shipped by you", "afn": "fulfilled by Amazon", "all": "all orders"}
@@ -124,6 +130,8 @@ COUNT_PHRASES: dict[str, str] = {
     "vtr_30d": "with valid tracking",
     "otdr_14d": "delivered on time",
     "idr_7d": "with a late invoice",
+    "rdr_30d": "with a dissatisfied return",
+    "contact_response_24h_30d": "answered within 24 hours",
 }
 #: What a metric's rate measures, for a chart's rate axis.
 RATE_TITLES: dict[str, str] = {
@@ -137,6 +145,9 @@ RATE_TITLES: dict[str, str] = {
     "vtr_30d": "shipments with valid tracking",
     "otdr_14d": "deliveries on time",
     "idr_7d": "invoices uploaded late",
+    "rdr_30d": "return requests with a dissatisfied buyer",
+    "contact_response_24h_30d": "messages answered within 24 hours",
+    "product_rating": "average stars",
 }
 #: Which date puts an order into a metric's window.
 WINDOW_BASIS = {
@@ -150,6 +161,9 @@ WINDOW_BASIS = {
     "lsr_30d": "due to ship",
     "vtr_30d": "due to arrive",
     "otdr_14d": "due to arrive",
+    "rdr_30d": "return requested",
+    "contact_response_24h_30d": "message received",
+    "product_rating": "review written",
 }
 #: The three panels of Amazon's Account Health page, in its order: key, title, and the
 #: metrics shown in each (Policy Compliance holds the violations and the AHR estimate).
@@ -199,6 +213,10 @@ DEFECT_WORDS = {
     "invalid_tracking": "No valid tracking",
     "late_delivery": "Late delivery",
     "late_invoice": "Late invoice",
+    "late_return_response": "Return request answered late",
+    "invalid_return_rejection": "In-policy return rejected",
+    "unresolved_return": "Buyer says the return was not resolved",
+    "late_message_reply": "Buyer message answered late",
 }
 #: Violation categories (SPEC 3), as Amazon's Account Health page names them.
 CATEGORY_WORDS = {
@@ -229,6 +247,8 @@ REASON_WORDS = {
     "invoice_on_time": "invoice on time after all",
     "expired": "display ends",
     "disputed_error": "dispute upheld",
+    "responded_on_time": "on-time response recorded",
+    "replied_on_time": "on-time reply recorded",
 }
 #: Status of a violation (SPEC 6 violations table) as a seller reads it.
 VIOLATION_STATUS_WORDS = {

@@ -17,7 +17,7 @@ import altair as alt
 import polars as pl
 
 from toolkit.model.errors import SellerError
-from toolkit.model.policy import METRICS, Policy
+from toolkit.model.policy import METRICS, NOT_FOR_HEALTH, Policy
 from toolkit.reports.settings import CHART_HEIGHT, CHART_WIDTH
 
 __all__ = ["ReportContent", "recovery", "today", "wide"]
@@ -59,8 +59,12 @@ class ReportContent:
 
 
 def today(report: ReportContent) -> pl.DataFrame:
-    """The metric rows of the report date, in policy order, mfn before afn."""
-    metrics = report.tables["metrics"]
+    """The metric rows of the report date, in policy order, mfn before afn.
+
+    Only the metrics of account health: those Amazon does not use (SPEC 12: retired
+    customer-service metrics, the product rating) are left to a section of their own.
+    """
+    metrics = report.tables["metrics"].filter(~pl.col("metric").is_in(NOT_FOR_HEALTH))
     return metrics.filter(pl.col("as_of") == report.as_of).sort(
         pl.col("metric").replace_strict(_ORDER, default=len(_ORDER)),
         "channel",

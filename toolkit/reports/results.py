@@ -29,7 +29,7 @@ from toolkit.engine.forecast import forecast_table
 from toolkit.engine.metrics import metrics_table
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
-from toolkit.model.policy import METRICS, Policy
+from toolkit.model.policy import METRICS, NOT_FOR_HEALTH, Policy
 from toolkit.model.resources import AMAZON_REPORTS_DIR
 from toolkit.model.vocabulary import ATTENTION_RANK, TARGET_MISSED
 from toolkit.reports.names import file_names
@@ -214,7 +214,8 @@ def report_tables(
     -------
     dict[str, pl.LazyFrame]
         ``metrics`` (SPEC 4.2 over the history), ``forecast`` (SPEC 5, from D),
-        ``clearance`` (SPEC 5 plus ``rating`` and ``comment`` of feedback records),
+        ``clearance`` (SPEC 5 plus ``rating`` and ``comment`` of feedback records; without
+        the records of the SPEC 12 metrics, which never affect account health),
         ``ahr`` (SPEC 6, over the history), ``violations`` (SPEC 6, at D),
         ``freshness`` (:func:`data_freshness`) and ``summary`` (:func:`seller_summary`).
         Collect them together with ``pl.collect_all``.
@@ -225,8 +226,12 @@ def report_tables(
     tables = {
         "metrics": metrics_table(data, as_of=start, to=as_of, policy=policy),
         "forecast": forecast_table(data, as_of=as_of, policy=policy),
+        # the records of account health (not those of the SPEC 12 metrics Amazon does not use)
         "clearance": _clearance_with_feedback(
-            data, clearance_table(data, as_of=as_of, policy=policy)
+            data,
+            clearance_table(data, as_of=as_of, policy=policy).filter(
+                ~pl.col("metric").is_in(NOT_FOR_HEALTH)
+            ),
         ),
         "ahr": ahr_table(data, as_of=start, to=as_of, policy=policy),
         "violations": violations_table(data, as_of=as_of, policy=policy),

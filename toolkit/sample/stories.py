@@ -102,20 +102,37 @@ def _s02(frames: Frames, rng: np.random.Generator) -> None:
     )
 
 
-def _s03(frames: Frames, rng: np.random.Generator) -> None:
-    """One 1-star feedback at 23:50 on 14 November: it shows on 15 November."""
-    order = choose(candidates(frames, "S03-low-volume", D(2026, 9, 3), D(2026, 11, 1)), 1, rng)
+def _one_feedback(
+    frames: Frames,
+    rng: np.random.Generator,
+    seller: str,
+    bought: tuple[date, date],
+    rating: int,
+    left_at: Callable[[pl.DataFrame], object],
+    comment: str,
+) -> None:
+    """One feedback on one random order of ``seller`` bought in ``bought``, if any;
+    ``left_at`` gives its time from the chosen order."""
+    order = choose(candidates(frames, seller, *bought), 1, rng)
     if order.is_empty():
         return
     add(
         frames,
         "feedback",
-        {
-            "_o": order["_o"],
-            "rating": [1],
-            "left_at": [at(D(2026, 11, 14), "23:50")],
-            "comment": ["Broken on arrival & the seller never replied"],
-        },
+        {"_o": order["_o"], "rating": [rating], "left_at": left_at(order), "comment": [comment]},
+    )
+
+
+def _s03(frames: Frames, rng: np.random.Generator) -> None:
+    """One 1-star feedback at 23:50 on 14 November: it shows on 15 November."""
+    _one_feedback(
+        frames,
+        rng,
+        "S03-low-volume",
+        (D(2026, 9, 3), D(2026, 11, 1)),
+        1,
+        lambda order: [at(D(2026, 11, 14), "23:50")],
+        "Broken on arrival & the seller never replied",
     )
 
 
@@ -146,20 +163,44 @@ def _s06(frames: Frames, rng: np.random.Generator) -> None:
     )
 
 
+def first(frame: pl.DataFrame) -> pl.DataFrame:
+    """The first row of ``frame`` by order row (no random draw: later stories keep theirs)."""
+    return frame.sort("_o").head(1)
+
+
+def _s08(frames: Frames, rng: np.random.Generator) -> None:
+    """The invoice of one business order bought 9-12 November and shipped Monday to
+    Thursday is never uploaded: its deadline passes before 15 November."""
+    orders = frames["orders"]
+    shipped = pl.col("shipped_at").dt.date()
+    missing = first(
+        orders.filter(
+            (pl.col("seller_id") == "S08-business-invoices")
+            & pl.col("is_business")
+            & pl.col("purchased_at").dt.date().is_between(D(2026, 11, 9), D(2026, 11, 12))
+            & shipped.is_between(D(2026, 11, 9), D(2026, 11, 12))
+            & (shipped.dt.weekday() <= 4)
+            & pl.col("invoice_uploaded_at").is_not_null()
+            & pl.col("cancelled_at").is_null()
+        )
+    )
+    frames["orders"] = orders.with_columns(
+        invoice_uploaded_at=pl.when(pl.col("_o").is_in(missing["_o"].implode()))
+        .then(None)
+        .otherwise(pl.col("invoice_uploaded_at"))
+    )
+
+
 def _s09(frames: Frames, rng: np.random.Generator) -> None:
     """A 2-star feedback on one of the first orders."""
-    order = choose(candidates(frames, "S09-new-seller", D(2026, 10, 20), D(2026, 10, 25)), 1, rng)
-    if order.is_empty():
-        return
-    add(
+    _one_feedback(
         frames,
-        "feedback",
-        {
-            "_o": order["_o"],
-            "rating": [2],
-            "left_at": after(rng, order["delivered_at"], 3, 6),
-            "comment": ["Slow to ship, item OK"],
-        },
+        rng,
+        "S09-new-seller",
+        (D(2026, 10, 20), D(2026, 10, 25)),
+        2,
+        lambda order: after(rng, order["delivered_at"], 3, 6),
+        "Slow to ship, item OK",
     )
 
 
@@ -172,7 +213,20 @@ _S10_FEEDBACK = [  # rating, comment, removal
 
 
 def _s10(frames: Frames, rng: np.random.Generator) -> None:
-    """Removed and struck-through feedback, claims that stop, fraud and won chargebacks."""
+    """Removed and struck-through feedback, claims that stop, fraud and won chargebacks,
+    and an intellectual property complaint of 9 November it can dispute as an error."""
+    add(
+        frames,
+        "violations",
+        {
+            "seller_id": ["S10-disputes"],
+            "marketplace": ["US"],
+            "category": ["received_intellectual_property"],
+            "severity": ["low"],
+            "detected_at": [at(D(2026, 11, 9), "14:20")],
+            "asin": ["B0CK3M8QZT"],
+        },
+    )
     pool = candidates(frames, "S10-disputes", D(2026, 9, 3), D(2026, 10, 10))
     picked = choose(pool, 12, rng)
     if picked.height < 12:
@@ -222,11 +276,52 @@ def _s10(frames: Frames, rng: np.random.Generator) -> None:
     )
 
 
+def _s12(frames: Frames, rng: np.random.Generator) -> None:
+    """Two records of the last days, both still waiting out the ODR lag on 15 November: a
+    service chargeback filed on 12 November (pending) and a 1-star feedback of 13
+    November on an order fulfilled by Amazon, about its delivery."""
+    orders = frames["orders"]
+    charged = first(candidates(frames, "S12-tracking", D(2026, 11, 2), D(2026, 11, 6)))
+    if not charged.is_empty():
+        add(
+            frames,
+            "chargebacks",
+            {
+                "_o": charged["_o"],
+                "filed_at": [at(D(2026, 11, 12), "16:40")],
+                "kind": ["service"],
+                "outcome": ["pending"],
+            },
+        )
+    fba = first(
+        orders.filter(
+            (pl.col("seller_id") == "S12-tracking")
+            & (pl.col("channel") == "afn")
+            & pl.col("purchased_at").dt.date().is_between(D(2026, 11, 2), D(2026, 11, 8))
+            & pl.col("delivered_at").is_not_null()
+            & pl.col("cancelled_at").is_null()
+        )
+    )
+    if not fba.is_empty():
+        add(
+            frames,
+            "feedback",
+            {
+                "_o": fba["_o"],
+                "rating": [1],
+                "left_at": [at(D(2026, 11, 13), "09:15")],
+                "comment": ["Took four days longer than promised and the box was crushed"],
+            },
+        )
+
+
 STORIES: dict[str, Callable[[Frames, np.random.Generator], None]] = {
     "S01-steady": _s01,
     "S02-claims-burst": _s02,
     "S03-low-volume": _s03,
     "S06-violations": _s06,
+    "S08-business-invoices": _s08,
     "S09-new-seller": _s09,
     "S10-disputes": _s10,
+    "S12-tracking": _s12,
 }

@@ -7,6 +7,8 @@
 - :func:`read_inventory_reports`: the FBA ledger summary, stranded inventory and
   inventory planning reports into the SPEC 11 ``inventory`` table
   (:func:`add_inventory_reports` adds stranded and planning files to an existing one).
+- :func:`read_returns_report`: the seller-fulfilled returns report
+  (``GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE``) into the SPEC 12 ``returns`` table.
 - :func:`seller_performance_report` and :func:`write_report_json`: the toolkit's own
   numbers as a report in the SP-API shape.
 
@@ -28,6 +30,7 @@ from toolkit.amazon.ingest.inventory import (
     read_inventory_table,
 )
 from toolkit.amazon.ingest.orders import read_orders_report
+from toolkit.amazon.ingest.returns import read_returns_report
 from toolkit.amazon.ingest.sp_api import (
     parse_seller_performance,
     read_seller_performance,
@@ -51,6 +54,7 @@ __all__ = [
     "read_inventory_reports",
     "read_inventory_table",
     "read_orders_report",
+    "read_returns_report",
     "read_seller_performance",
     "seller_from_path",
     "seller_performance_report",
