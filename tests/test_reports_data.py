@@ -212,7 +212,8 @@ def test_results_written_once_load_back_equal_to_a_fresh_computation(tiny, frame
         "low_volume-80cea0c0",
         "ok",
     ]
-    assert sorted(p.name for p in (tmp_path / "ok").iterdir())[:3] == [
+    assert sorted(p.name for p in (tmp_path / "ok").iterdir())[:4] == [
+        "actions.parquet",
         "ahr.parquet",
         "clearance.parquet",
         "forecast.parquet",
@@ -220,7 +221,7 @@ def test_results_written_once_load_back_equal_to_a_fresh_computation(tiny, frame
     stored = load_report("low volume", results=tmp_path / "low_volume-80cea0c0")
     fresh = load_report("low volume", data=tiny, as_of="2025-06-30")
     assert stored.as_of == fresh.as_of == AS_OF
-    for table in ("metrics", "forecast", "clearance", "ahr", "violations", "freshness"):
+    for table in ("metrics", "forecast", "clearance", "actions", "ahr", "violations", "freshness"):
         assert_frame_equal(stored.tables[table], fresh.tables[table], check_row_order=False)
     with pytest.raises(ValueError, match="not 2025-07-01"):
         load_report("low volume", results=tmp_path / "low_volume-80cea0c0", as_of="2025-07-01")
@@ -233,7 +234,7 @@ def test_results_written_once_load_back_equal_to_a_fresh_computation(tiny, frame
 
 def test_a_comment_with_markup_is_shown_as_text(tiny):
     report = load_report("low volume", data=tiny, as_of="2025-06-30")
-    html = report.clearance()._repr_html_()
+    html = report.customer_service()._repr_html_()
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "<script" not in html
     low = report.low_volume()._repr_html_()
@@ -244,11 +245,14 @@ def test_a_comment_with_markup_is_shown_as_text(tiny):
 def test_sections_say_what_applies_to_the_seller(tiny):
     report = load_report("critical", data=tiny, as_of="2025-06-30")
     assert "None of your metrics is in this situation today" in report.low_volume().html
-    assert "No negative feedback, claim or chargeback" in report.clearance().html
-    assert "V1" in report.violations().html
+    assert "No record of your Order Defect Rate is in a window today" in (
+        report.customer_service().html
+    )
+    assert "V1" in report.policy_compliance().html
     assert "No Amazon report supplied" in report.reconciliation_table().html
     headline = report.headline().html
-    assert "estimate: 0</b>" in headline and "Critical" in headline
+    assert "Account Health Rating estimate 0</b>" in headline and "Critical" in headline
+    assert "estimate: 0</b>" in report.policy_compliance().html
 
 
 def test_a_supplied_reconciliation_shows_the_sellers_rows_as_text(tiny, tmp_path):

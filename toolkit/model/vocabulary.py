@@ -34,6 +34,7 @@ __all__ = [
     "CHANNEL_NAMES",
     "CHART_DATE_FORMAT",
     "COUNT_PHRASES",
+    "COUNT_UNITS",
     "DEFECT_WORDS",
     "ELIGIBILITY_WORDS",
     "METRIC_NAMES",
@@ -130,8 +131,14 @@ COUNT_PHRASES: dict[str, str] = {
     "vtr_30d": "with valid tracking",
     "otdr_14d": "delivered on time",
     "idr_7d": "with a late invoice",
-    "rdr_30d": "with a dissatisfied return",
+    "rdr_30d": "with a dissatisfied buyer",
     "contact_response_24h_30d": "answered within 24 hours",
+}
+#: What a metric counts when it is not orders (singular, plural): ``3 of 7 messages ...``.
+COUNT_UNITS: dict[str, tuple[str, str]] = {
+    "rdr_30d": ("return request", "return requests"),
+    "contact_response_24h_30d": ("message", "messages"),
+    "product_rating": ("verified review", "verified reviews"),
 }
 #: What a metric's rate measures, for a chart's rate axis.
 RATE_TITLES: dict[str, str] = {

@@ -33,9 +33,11 @@ from toolkit.model.vocabulary import (
 
 __all__ = [
     "calendar_events",
+    "export_names",
     "ics_text",
     "write_actions_csv",
     "write_calendar",
+    "write_exports",
 ]
 
 _PRODID = "-//seller-health//account health reports//EN"
@@ -278,3 +280,56 @@ def write_calendar(
 def write_actions_csv(path: str | Path, actions: pl.DataFrame) -> Path:
     """Write the seller's actions (SPEC 10 columns) as CSV; return its path."""
     return write_table(actions, path)
+
+
+def export_names(name: str) -> dict[str, str]:
+    """The files beside ``<name>.html``: ``{"actions": "<name>-actions.csv", "calendar": ...}``.
+
+    ``name`` is already a safe file name (:func:`toolkit.reports.names.file_names`).
+    """
+    return {"actions": f"{name}-actions.csv", "calendar": f"{name}.ics"}
+
+
+def write_exports(
+    frames: dict[str, pl.DataFrame],
+    directory: str | Path,
+    *,
+    labels: pl.DataFrame,
+    as_of: date,
+) -> dict[str, dict[str, str]]:
+    """Write every seller's actions CSV and calendar file into ``directory``.
+
+    Parameters
+    ----------
+    frames
+        The collected report tables (``clearance`` and ``actions`` are used).
+    directory
+        The run directory (the pages' directory).
+    labels
+        :func:`~toolkit.reports.results.report_labels`: each seller's label and file name.
+    as_of
+        D.
+
+    Returns
+    -------
+    dict[str, dict[str, str]]
+        Per file name, :func:`export_names` (the files written, relative to the page).
+    """
+    directory = Path(directory)
+    keys = ["seller_id", "marketplace"]
+    clearance = frames["clearance"].partition_by(keys, as_dict=True)
+    actions = frames["actions"].partition_by(keys, as_dict=True)
+    written = {}
+    for seller_id, marketplace, label, name in labels.select(*keys, "label", "name").iter_rows():
+        files = export_names(name)
+        mine = actions.get((seller_id, marketplace), frames["actions"].clear())
+        write_actions_csv(directory / files["actions"], mine)
+        write_calendar(
+            directory / files["calendar"],
+            clearance.get((seller_id, marketplace), frames["clearance"].clear()),
+            mine,
+            seller=label,
+            as_of=as_of,
+        )
+        written[name] = files
+    return written

@@ -24,6 +24,7 @@ from toolkit.amazon.reconcile import reconcile_table
 from toolkit.charts.tables import rank_sellers
 from toolkit.compliance.ahr import ahr_table
 from toolkit.compliance.tables import violations_table
+from toolkit.engine.actions import actions_table
 from toolkit.engine.clearance import clearance_table
 from toolkit.engine.forecast import forecast_table
 from toolkit.engine.metrics import metrics_table
@@ -49,7 +50,16 @@ __all__ = [
 ]
 
 #: The tables of a seller's results, one Parquet file each.
-RESULT_TABLES = ("metrics", "forecast", "clearance", "ahr", "violations", "freshness", "summary")
+RESULT_TABLES = (
+    "metrics",
+    "forecast",
+    "clearance",
+    "actions",
+    "ahr",
+    "violations",
+    "freshness",
+    "summary",
+)
 #: Worst first: the order in which statuses sort (the AHR band ``critical`` ranks with
 #: ``bad``, ``at_risk`` just after it: Amazon warns of deactivation in that band).
 STATUS_RANK = ATTENTION_RANK
@@ -214,8 +224,9 @@ def report_tables(
     -------
     dict[str, pl.LazyFrame]
         ``metrics`` (SPEC 4.2 over the history), ``forecast`` (SPEC 5, from D),
-        ``clearance`` (SPEC 5 plus ``rating`` and ``comment`` of feedback records; without
-        the records of the SPEC 12 metrics, which never affect account health),
+        ``clearance`` (SPEC 5, every metric of account health, plus ``rating`` and
+        ``comment`` of feedback records; without the records of the SPEC 12 metrics, which
+        never affect account health), ``actions`` (SPEC 10, for those records),
         ``ahr`` (SPEC 6, over the history), ``violations`` (SPEC 6, at D),
         ``freshness`` (:func:`data_freshness`) and ``summary`` (:func:`seller_summary`).
         Collect them together with ``pl.collect_all``.
@@ -232,6 +243,9 @@ def report_tables(
             clearance_table(data, as_of=as_of, policy=policy).filter(
                 ~pl.col("metric").is_in(NOT_FOR_HEALTH)
             ),
+        ),
+        "actions": actions_table(data, as_of=as_of, policy=policy).filter(
+            ~pl.col("metric").is_in(NOT_FOR_HEALTH)
         ),
         "ahr": ahr_table(data, as_of=start, to=as_of, policy=policy),
         "violations": violations_table(data, as_of=as_of, policy=policy),
@@ -315,14 +329,7 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         .join(recovery, on=_SELLER, how="left")
         .join(counting, on=_SELLER, how="left")
     )
-    if "actions" in tables:
-        parts = parts.join(_deadlines(tables["actions"], as_of=as_of), on=_SELLER, how="left")
-    else:
-        parts = parts.with_columns(
-            overdue_actions=pl.lit(0, pl.Int64),
-            open_actions=pl.lit(0, pl.Int64),
-            next_deadline=pl.lit(None, pl.Date),
-        )
+    parts = parts.join(_deadlines(tables["actions"], as_of=as_of), on=_SELLER, how="left")
     summary = parts.with_columns(
         as_of=pl.lit(as_of, pl.Date),
         status=pl.col("status").fill_null("no_data"),

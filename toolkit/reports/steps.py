@@ -6,7 +6,8 @@
    compute every report table once for all of them (one polars pass) and the
    reconciliation with Amazon's reports;
 2. :func:`write`: create ``<run>.partial/``, write each seller's slice of the results and
-   its ``meta.json``, and list the render tasks;
+   its ``meta.json``, the files beside each page (``<name>-actions.csv``, ``<name>.ics``),
+   and list the render tasks;
 3. render (:func:`toolkit.reports.runner.render`): one notebook per seller;
 4. :func:`finish`: write ``index.html``, ``index.csv`` and ``run.json`` (with each page's
    size), rename ``<run>.partial`` to ``<run>`` and point ``<out>/latest`` at it.
@@ -32,6 +33,7 @@ from toolkit.model.data import Dataset, read_data
 from toolkit.model.output import atomic_path, write_table
 from toolkit.model.policy import Policy, load_policy
 from toolkit.reports import slices
+from toolkit.reports.exports import write_exports
 from toolkit.reports.index import index_page, index_table
 from toolkit.reports.results import (
     amazon_reconciliation,
@@ -165,7 +167,8 @@ def write(
         f"computed for all sellers by seller-health reports from {computed.data} "
         f"(policy {computed.policy.name}) at {started:%Y-%m-%d %H:%M} UTC"
     )
-    slices.write_meta(written, source=source, run=name)
+    files = write_exports(computed.frames, partial, labels=computed.labels, as_of=computed.as_of)
+    slices.write_meta(written, source=source, run=name, files=files)
     tasks = [
         {
             "seller_id": seller_id,

@@ -23,6 +23,7 @@ from toolkit.model.vocabulary import (
     BAND_WORDS,
     CHANNEL_NAMES,
     COUNT_PHRASES,
+    COUNT_UNITS,
     METRIC_NAMES,
     day_text,
     metric_words,
@@ -60,6 +61,7 @@ STYLE = """<style type="text/css">
   background: #fafafa; }
 .sh-panel { border-top: 3px solid #444; margin: 1.6em 0 0.6em 0; padding-top: 0.2em; }
 .sh-big { font-size: 1.2em; }
+.sh-nowrap { white-space: nowrap; }
 .sh-note { color: #555; font-size: 0.92em; }
 .sh-report ul { padding-left: 1.3em; margin: 0.3em 0; }
 .sh-report li { margin: 0.25em 0; }
@@ -183,9 +185,10 @@ def counts(numerator: int, denominator: int, metric: str) -> str:
     >>> counts(9, 233, "odr"), counts(1, 1, "lsr_10d"), counts(0, 0, "vtr_30d")
     ('9 of 233 orders with a defect', '1 of 1 order shipped late', 'no orders in the window')
     """
+    one, many = COUNT_UNITS.get(metric, ("order", "orders"))
     if not denominator:
-        return "no orders in the window"
-    return f"{numerator:,} of {plural(denominator, 'order')} {COUNT_PHRASES.get(metric, '')}"
+        return f"no {many} in the window"
+    return f"{numerator:,} of {plural(denominator, one, many)} {COUNT_PHRASES.get(metric, '')}"
 
 
 def chance(p_value: float) -> str:
