@@ -328,12 +328,16 @@ def _escaped(text: pl.Expr) -> pl.Expr:
 
 
 #: The words on a chip: statuses, AHR bands and attention levels (one vocabulary).
-CHIP_WORDS = {**ATTENTION_WORDS, **STATUS_WORDS, **BAND_WORDS}
+CHIP_WORDS = {**BAND_WORDS, **STATUS_WORDS, **ATTENTION_WORDS}
+#: Columns that hold an AHR band: ``at_risk`` reads "At risk" there ("AHR at risk" as an
+#: attention level).
+_BAND_COLUMNS = ("band", "ahr_band")
 
 
-def _words(code: pl.Expr) -> pl.Expr:
+def _words(code: pl.Expr, *, band: bool = False) -> pl.Expr:
     """A status, band or attention code as the words on its chip (other text unchanged)."""
-    return code.replace_strict(CHIP_WORDS, default=code, return_dtype=pl.String)
+    words = {**CHIP_WORDS, **BAND_WORDS} if band else CHIP_WORDS
+    return code.replace_strict(words, default=code, return_dtype=pl.String)
 
 
 def _chip(label: pl.Expr, status: pl.Expr, colors: Mapping[str, str]) -> pl.Expr:
@@ -374,11 +378,12 @@ def _cell(
             )
             return column.list.eval(item).list.join("")
         if isinstance(dtype, pl.List):
-            item = _chip(_words(pl.element()), pl.element(), colors)
+            item = _chip(_words(pl.element(), band=name in _BAND_COLUMNS), pl.element(), colors)
             return column.list.eval(item).list.join("")
         if isinstance(dtype, pl.Struct):
             return _chip(column.struct.field("label"), column.struct.field("status"), colors)
-        return _chip(_words(column.cast(pl.String)), column.cast(pl.String), colors)
+        words = _words(column.cast(pl.String), band=name in _BAND_COLUMNS)
+        return _chip(words, column.cast(pl.String), colors)
     if percent:
         return _fixed(column * 100, digits, "%")
     if dtype.is_float():

@@ -32,6 +32,7 @@ import polars as pl
 from toolkit.model.data import Dataset, read_data
 from toolkit.model.output import atomic_path, write_table
 from toolkit.model.policy import Policy, load_policy
+from toolkit.model.vocabulary import day_text
 from toolkit.reports import slices
 from toolkit.reports.exports import write_exports
 from toolkit.reports.index import index_page, index_table
@@ -165,7 +166,7 @@ def write(
     written = slices.write_results(frames, partial / "results", labels=computed.labels)
     source = (
         f"computed for all sellers by seller-health reports from {computed.data} "
-        f"(policy {computed.policy.name}) at {started:%Y-%m-%d %H:%M} UTC"
+        f"(policy {computed.policy.name}) at {day_text(started)} {started:%H:%M} UTC"
     )
     files = write_exports(computed.frames, partial, labels=computed.labels, as_of=computed.as_of)
     slices.write_meta(written, source=source, run=name, files=files)
@@ -178,7 +179,7 @@ def write(
             "results": str(written[stem].resolve()),
             "policy": str(Path(policy).resolve()) if policy else "",
             "html": str((partial / f"{stem}.html").resolve()),
-            "title": f"{label}: account health as of {computed.as_of.isoformat()}",
+            "title": f"{label}: account health as of {day_text(computed.as_of)}",
         }
         for seller_id, marketplace, label, stem in computed.labels.iter_rows()
     ]
