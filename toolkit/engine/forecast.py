@@ -209,20 +209,24 @@ def what_if(
     removed = frozenset(remove)
     if not removed:
         raise OptionError("what_if needs at least one record id to remove")
-    owners = (
+    ids = sorted(removed)
+    sellers = data.orders.select("order_id", "seller_id", "marketplace")
+    by_order = (
         pl.concat(
             [
                 data.feedback.select("order_id", pl.col("feedback_id").alias("record_id")),
                 data.claims.select("order_id", pl.col("claim_id").alias("record_id")),
                 data.chargebacks.select("order_id", pl.col("chargeback_id").alias("record_id")),
+                data.returns.select("order_id", pl.col("return_id").alias("record_id")),
                 data.orders.select("order_id", pl.col("order_id").alias("record_id")),
             ]
         )
-        .filter(pl.col("record_id").is_in(sorted(removed)))
-        .join(data.orders.select("order_id", "seller_id", "marketplace"), on="order_id")
+        .filter(pl.col("record_id").is_in(ids))
+        .join(sellers, on="order_id")
         .select("seller_id", "marketplace")
-        .unique()
     )
+    messages = data.messages.filter(pl.col("message_id").is_in(ids))
+    owners = pl.concat([by_order, messages.select("seller_id", "marketplace")]).unique()
 
     def summary(ids: frozenset[str], suffix: str) -> pl.LazyFrame:
         today = snapshot_counts(data, policy, as_of, remove=ids)

@@ -178,8 +178,11 @@ def _snapshot_counts(
             )
         )
     sellers = wide.select("seller_id", "marketplace", "_seller").unique()
+    cleared_records = _cleared(remove, "record_id")
     for metric, rule in SERVICE_RULES.items():
-        counted = rule.active(policy, role="numerator", day=day, known_at=known_at)
+        counted = rule.active(
+            policy, role="numerator", day=day, known_at=known_at, cleared=cleared_records
+        )
         population = rule.active(policy, role="denominator", day=day, known_at=known_at)
         counts = (
             service_frame(data, policy, metric)
@@ -203,9 +206,10 @@ def _snapshot_counts(
     return pl.concat(parts)
 
 
-def _cleared(remove: frozenset[str]) -> pl.Expr | None:
-    """Orders whose bad records of the order metrics are cleared (what-if): order ids."""
-    return pl.col("order_id").is_in(sorted(remove)) if remove else None
+def _cleared(remove: frozenset[str], column: str = "order_id") -> pl.Expr | None:
+    """Records whose bad state is cleared (what-if): order ids for the order metrics,
+    ``column="record_id"`` for the return requests and messages of SPEC 12."""
+    return pl.col(column).is_in(sorted(remove)) if remove else None
 
 
 def _without(data: Dataset, remove: frozenset[str]) -> Dataset:
@@ -290,12 +294,15 @@ def _record_windows(
                     co.alias("clears_on"),
                 )
             )
+    cleared_records = _cleared(remove, "record_id")
     for metric, rule in SERVICE_RULES.items():
         records = service_frame(data, policy, metric).join(
             alls, on=["seller_id", "marketplace"], how="inner"
         )
         for role in _ROLES:
-            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
+            scope, cf, co = rule.bounds(
+                policy, role=role, known_at=known_at, cleared=cleared_records
+            )
             if attributed_until is not None:
                 scope = scope & (rule.a <= day_number(attributed_until))
             parts.append(
