@@ -19,7 +19,8 @@ import polars as pl
 
 from toolkit.engine.rules import defect_records
 from toolkit.model.data import Dataset
-from toolkit.model.policy import Policy, load_policy
+from toolkit.model.policy import METRICS, Policy, load_policy
+from toolkit.time.limits import check_reach
 from toolkit.time.visibility import day_number
 
 __all__ = ["CLEARANCE_COLUMNS", "clearance_table", "defect_clearance"]
@@ -116,6 +117,11 @@ def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None)
     from toolkit.compliance.tables import violation_clearance
 
     policy = policy or load_policy()
+    # a record counting on D clears at the latest when its window or its display ends
+    widest = max(policy.metric(m).lag_days + policy.metric(m).window_days for m in METRICS)
+    reach = max(widest, policy.display_days)
+    what = f"the clearance table (records clear up to {reach} days later)"
+    check_reach(as_of, ahead=reach, what=what)
     parts = [
         defect_clearance(data, as_of=as_of, policy=policy),
         violation_clearance(data, as_of=as_of, policy=policy),
