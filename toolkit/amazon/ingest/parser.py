@@ -35,6 +35,11 @@ from toolkit.amazon.report_shape import (
 Window = tuple[date | None, date | None]
 
 
+def _finite(value: Any) -> bool:
+    """A JSON number (not a boolean), finite."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
 class ReportParser:
     """Walks one report, collecting rows and the problems found (as JSON paths)."""
 
@@ -57,13 +62,7 @@ class ReportParser:
         value = self.get(block, dotted, where, required=required)
         if value is None:
             return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value != int(value)
-            or value < 0
-        ):
+        if not _finite(value) or value != int(value) or value < 0:
             self.problems.append(f"{where}.{dotted} is not a count: {value!r}")
             return None
         return int(value)
@@ -72,11 +71,7 @@ class ReportParser:
         value = self.get(block, key, where, required=False)
         if value is None:
             return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        if not _finite(value):
             self.problems.append(f"{where}.{key} is not a number: {value!r}")
             return None
         return float(value)
