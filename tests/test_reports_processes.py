@@ -30,6 +30,17 @@ from toolkit.reports.runs import KERNEL_DIR_PREFIX, LOCK_NAME, RunLock, clean_ru
 
 LINUX = sys.platform.startswith("linux")
 
+
+@pytest.fixture
+def own_tmp(tmp_path, monkeypatch) -> Path:
+    """A temp directory of the test's own, where ``--clean`` looks for kernel directories
+    (the machine's may hold other runs' leftovers)."""
+    directory = tmp_path / "tmp"
+    directory.mkdir()
+    monkeypatch.setattr(toolkit.reports.runs.tempfile, "gettempdir", lambda: str(directory))
+    return directory
+
+
 # ------------------------------------------------------------------ how many workers
 
 
@@ -122,7 +133,7 @@ class _NoWorkers:
     [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
     ids=["Ctrl-C", "SIGTERM", "SIGHUP"],
 )
-def test_a_stopped_run_says_so_in_one_line_and_stays_partial(signum, status, tmp_path, monkeypatch, capsys):  # fmt: skip
+def test_a_stopped_run_says_so_in_one_line_and_stays_partial(signum, status, tmp_path, monkeypatch, capsys, own_tmp):  # fmt: skip
     def stopped(*args, **kwargs):
         raise Interrupted(signum)
 
@@ -150,7 +161,7 @@ def _aged(path: Path, seconds: float) -> None:
     os.utime(path, (then, then))
 
 
-def test_clean_removes_stale_partial_runs_and_keeps_those_in_use(tmp_path, monkeypatch, capsys):
+def test_clean_removes_stale_partial_runs_and_keeps_those_in_use(tmp_path, capsys, own_tmp):
     out = tmp_path / "reports"
     finished = out / "2026-11-15_20261126T081500Z"
     (finished / "results").mkdir(parents=True)
@@ -183,21 +194,20 @@ def test_clean_removes_stale_partial_runs_and_keeps_those_in_use(tmp_path, monke
     assert (running / LOCK_NAME).exists()
 
 
-def test_clean_removes_kernel_directories_whose_batch_is_gone(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(toolkit.reports.runs.tempfile, "gettempdir", lambda: str(tmp_path))
+def test_clean_removes_kernel_directories_whose_batch_is_gone(tmp_path, capsys, own_tmp):
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip
-    dead = tmp_path / f"{KERNEL_DIR_PREFIX}{gone.stdout.strip()}-abc"
+    dead = own_tmp / f"{KERNEL_DIR_PREFIX}{gone.stdout.strip()}-abc"
     dead.mkdir()
     (dead / "kernel-1-1.json").write_text("{}")
-    mine = tmp_path / f"{KERNEL_DIR_PREFIX}{os.getpid()}-def"
+    mine = own_tmp / f"{KERNEL_DIR_PREFIX}{os.getpid()}-def"
     mine.mkdir()
     assert main(["reports", "--clean", "--out", str(tmp_path / "reports")]) == 0
     assert capsys.readouterr().out.splitlines() == [f"removed {dead}"]
     assert not dead.exists() and mine.exists()
 
 
-def test_clean_takes_only_out_and_needs_no_data(tmp_path, monkeypatch, capsys):
+def test_clean_takes_only_out_and_needs_no_data(tmp_path, monkeypatch, capsys, own_tmp):
     monkeypatch.chdir(tmp_path)  # no data/sample here
     assert main(["reports", "--clean"]) == 0
     assert capsys.readouterr().out == "nothing stale in reports\n"
@@ -346,4 +356,5 @@ def test_a_stopped_batch_leaves_no_process_and_no_connection_file(how, tmp_path)
             [line] = (tmp_path / "stderr.txt").read_text().splitlines()  # no traceback
             assert line.startswith(f"seller-health reports: stopped by {name}")
         if runs:  # a stopped run is stale: --clean removes it
-            assert [p.name for p in clean_runs(out).removed] == runs
+            removed = clean_runs(out).removed  # (and other runs' kernel leftovers, if any)
+            assert [p.name for p in removed if p.parent == out] == runs
