@@ -206,6 +206,12 @@ def stop_now(signum: int | None = None, frame: Any = None) -> None:
     What a worker does when the batch stops (its lifeline closed, its parent gone,
     SIGTERM or SIGHUP): no graceful kernel shutdown, no waiting for the current report.
     """
+    # Silent from here on: the notebook client would otherwise report the kernel's death
+    # on the batch's stderr in the moment before this process is gone.
+    with suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
     if _worker is not None:
         _worker.kill()
     os._exit(128 + (signum or signal.SIGTERM))
@@ -257,16 +263,16 @@ def start_worker(
         process id), a watch thread stops this worker when either goes away.
     """
     global _worker
+    owned = lifeline is not None and parent is not None
+    if owned:  # first: the batch may stop while this worker still imports papermill
+        _own_signals()
+        watch = threading.Thread(target=_watch, args=(lifeline, parent), daemon=True)
+        watch.start()
     if _worker is not None:
         _worker.shutdown()
     _worker = _Worker(notebook, kernel, timeout, kernel_dir)
+    _worker.owned = owned
     atexit.register(_worker.shutdown)
-    if lifeline is not None and parent is not None:
-        _worker.owned = True
-        _own_signals()
-        threading.Thread(
-            target=_watch, args=(lifeline, parent), name="lifeline", daemon=True
-        ).start()
 
 
 def render_one(task: dict[str, Any]) -> dict[str, Any]:

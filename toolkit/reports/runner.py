@@ -31,9 +31,11 @@ a report that looks done.
 ignored (Ctrl-C is the main process's), hold the reading end of a *lifeline* pipe and
 write their kernels' connection files into a directory of the batch's own. SIGINT,
 SIGTERM and SIGHUP to the main process raise :class:`Interrupted`; on the way out the
-runner closes the lifeline, which makes every worker kill its kernel and exit, waits
-:data:`~toolkit.reports.settings.STOP_SECONDS` for them, kills any left, and removes the
-connection-file directory. If the main process is killed outright (SIGKILL), the
+runner closes the lifeline, which makes every worker kill its kernel and exit, sends
+them SIGTERM, waits :data:`~toolkit.reports.settings.STOP_SECONDS` for them, kills any
+left, and removes the connection-file directory. The tables are computed in a helper
+thread (:class:`_Background`) so that a signal is handled at once; the computation is
+waited for once the workers are gone (it cannot be cancelled). If the main process is killed outright (SIGKILL), the
 operating system closes the lifeline for it and the workers do the same on their own.
 """
 
@@ -225,9 +227,11 @@ class _Workers:
                 shutil.rmtree(self.kernel_dir, ignore_errors=True)
 
     def _reap(self) -> None:
-        """Wait for the workers to go, kill those that do not, then drop the pool."""
+        """SIGTERM the workers, wait for them to go, kill those that do not, drop the pool."""
         assert self.pool is not None
         processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        for process in processes:  # also stops a worker still starting (no watch yet)
+            process.terminate()
         deadline = time.monotonic() + STOP_SECONDS
         for process in processes:
             process.join(max(0.0, deadline - time.monotonic()))
@@ -277,23 +281,36 @@ def _stop_on_signals() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _interruptible(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+class _Background:
     """``func(*args, **kwargs)`` in a helper thread, waited for where a signal can interrupt.
 
     A long polars computation does not return to the interpreter until it is done, so a
-    signal handler could not run before; waiting on a future can be interrupted at once.
-    The helper thread is a daemon: an interrupted computation is abandoned.
+    signal handler in the main thread could not run before it ends; waiting on a future
+    is interrupted at once, so the workers are stopped at once. A computation cannot be
+    cancelled, though: :meth:`join` waits for it to end (the batch does so once its
+    workers are gone), so that no thread is left computing when the process exits.
     """
-    box: Future[T] = Future()
 
-    def run() -> None:
+    def __init__(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> None:
+        self._box: Future[T] = Future()
+        self._thread = threading.Thread(
+            target=self._run, args=(func, args, kwargs), name="seller-health-compute"
+        )
+        self._thread.start()
+
+    def _run(self, func: Callable[..., T], args: tuple, kwargs: dict) -> None:
         try:
-            box.set_result(func(*args, **kwargs))
+            self._box.set_result(func(*args, **kwargs))
         except BaseException as exc:
-            box.set_exception(exc)
+            self._box.set_exception(exc)
 
-    threading.Thread(target=run, name="seller-health-compute", daemon=True).start()
-    return box.result()
+    def result(self) -> T:
+        """The result (or the exception) of the computation, once it is done."""
+        return self._box.result()
+
+    def join(self) -> None:
+        """Wait until the computation has ended."""
+        self._thread.join()
 
 
 def render(tasks: list[dict], *, pool: ProcessPoolExecutor, progress: bool) -> list[dict]:
@@ -426,44 +443,49 @@ def _run(
         data=data, as_of=as_of, sellers=sellers, policy=policy, reconciliation=reconciliation
     )
     count = worker_count(workers, loaded.reports)
-    written = None
-    with _Workers(count, options) as pool:  # kernels warm up while the results are computed
-        try:
-            computed = _interruptible(steps.compute, loaded)
-            times = [time.perf_counter()]
-            written = steps.write(computed, out=out, started=started, policy=policy)
-            times.append(time.perf_counter())
-            rendered = render(written.tasks, pool=pool.pool, progress=progress)
-            times.append(time.perf_counter())
-            seconds = {
-                "compute": round(times[0] - clock, 3),
-                "write_results": round(times[1] - times[0], 3),
-                "render": round(times[2] - times[1], 3),
-                "total": round(times[2] - clock, 3),
-            }
-            parameters = {
-                "data": str(data),
-                "out": str(out),
-                "sellers": sellers,
-                "workers": count,
-                "kernel": kernel,
-                "policy": {"name": computed.policy.name, "source": computed.policy.source},
-                "reconciliation": str(reconciliation) if reconciliation else None,
-                "notebook": str(template),
-            }
-            directory, run = steps.finish(
-                computed,
-                written,
-                rendered,
-                out=out,
-                parameters=parameters,
-                started=started,
-                seconds=seconds,
-            )
-        except Interrupted as exc:
-            exc.partial = written.partial if written is not None else None
-            raise
-        finally:
-            if written is not None:
-                written.lock.release()
+    written, computing = None, None
+    try:
+        with _Workers(count, options) as pool:  # kernels warm up while the tables are computed
+            try:
+                computing = _Background(steps.compute, loaded)
+                computed = computing.result()
+                times = [time.perf_counter()]
+                written = steps.write(computed, out=out, started=started, policy=policy)
+                times.append(time.perf_counter())
+                rendered = render(written.tasks, pool=pool.pool, progress=progress)
+                times.append(time.perf_counter())
+                seconds = {
+                    "compute": round(times[0] - clock, 3),
+                    "write_results": round(times[1] - times[0], 3),
+                    "render": round(times[2] - times[1], 3),
+                    "total": round(times[2] - clock, 3),
+                }
+                parameters = {
+                    "data": str(data),
+                    "out": str(out),
+                    "sellers": sellers,
+                    "workers": count,
+                    "kernel": kernel,
+                    "policy": {"name": computed.policy.name, "source": computed.policy.source},
+                    "reconciliation": str(reconciliation) if reconciliation else None,
+                    "notebook": str(template),
+                }
+                directory, run = steps.finish(
+                    computed,
+                    written,
+                    rendered,
+                    out=out,
+                    parameters=parameters,
+                    started=started,
+                    seconds=seconds,
+                )
+            except Interrupted as exc:
+                exc.partial = written.partial if written is not None else None
+                raise
+            finally:
+                if written is not None:
+                    written.lock.release()
+    finally:
+        if computing is not None:  # interrupted while computing: the workers are gone now
+            computing.join()
     return RunResult(directory=directory, reports=run["reports"], seconds=seconds)
