@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -780,22 +781,36 @@ def _write_sample_reports(args: argparse.Namespace) -> None:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
+    if args.clean:
+        return _clean_reports(args)
     from toolkit.reports.runner import run_reports
 
-    if args.workers is not None and args.workers < 1:
-        raise OptionError(f"--workers must be at least 1, got {args.workers}")
-    result = run_reports(
-        data=args.data,
-        out=args.out,
-        as_of=args.as_of,
-        sellers=args.sellers,
-        workers=args.workers,
-        policy=args.policy,
-        reconciliation=args.reconciliation,
-        notebook=args.notebook,
-        kernel=args.kernel,
-        progress=not args.quiet,
-    )
+    try:
+        result = run_reports(
+            data=args.data,
+            out=args.out,
+            as_of=args.as_of,
+            sellers=args.sellers,
+            workers=args.workers,
+            policy=args.policy,
+            reconciliation=args.reconciliation,
+            notebook=args.notebook,
+            kernel=args.kernel,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the workers are stopped
+        signum = getattr(exc, "signum", signal.SIGINT)
+        partial = getattr(exc, "partial", None)
+        left = (
+            f"; the unfinished run {partial} is left (seller-health reports --clean removes it)"
+            if partial is not None
+            else ""
+        )
+        print(
+            f"seller-health reports: stopped by {signal.Signals(signum).name}{left}",
+            file=sys.stderr,
+        )
+        return 128 + signum
     ok = len(result.reports) - len(result.failed)
     print(
         f"{ok} of {len(result.reports)} seller reports written to {result.directory} "
@@ -804,6 +819,36 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     for failure in result.failed:
         print(f"FAILED {failure['label']}: {failure['error']}", file=sys.stderr)
     return 1 if result.failed else 0
+
+
+def _clean_reports(args: argparse.Namespace) -> int:
+    """``reports --clean``: remove stale ``.partial`` runs (and kernel directories)."""
+    from toolkit.reports.runs import clean_runs
+
+    used = [
+        option
+        for option, value in (
+            ("--data", args.data),
+            ("--as-of", args.as_of),
+            ("--sellers", args.sellers),
+            ("--workers", args.workers),
+            ("--reconciliation", args.reconciliation),
+            ("--notebook", args.notebook),
+            ("--policy", args.policy),
+        )
+        if value is not None
+    ]
+    if used:
+        raise OptionError(f"--clean takes only --out, not {', '.join(used)}")
+    cleaned = clean_runs(args.out)
+    for path in cleaned.removed:
+        print(f"removed {path}")
+    for path, pid in cleaned.kept:
+        by = f"process {pid}" if pid > 0 else "a run that has just started"
+        print(f"kept {path}: in use by {by}")
+    if not cleaned.removed:
+        print(f"nothing stale in {args.out}")
+    return 0
 
 
 def _add_reports(sub: argparse._SubParsersAction) -> None:
@@ -816,7 +861,11 @@ def _add_reports(sub: argparse._SubParsersAction) -> None:
     )
     reports.add_argument("--sellers", nargs="+", default=None, metavar="ID", help="only these")
     reports.add_argument(
-        "--workers", type=int, default=None, help="parallel workers (default: number of cores)"
+        "--workers",
+        type=int,
+        default=None,
+        help="parallel workers, each with its own kernel (default: one per CPU available, "
+        "at most one per seller; more than the CPUs only when asked, with a warning)",
     )
     reports.add_argument(
         "--out",
@@ -841,6 +890,12 @@ def _add_reports(sub: argparse._SubParsersAction) -> None:
         help="reuse one kernel per worker (default) or start one per report",
     )
     reports.add_argument("--quiet", action="store_true", help="no progress bar")
+    reports.add_argument(
+        "--clean",
+        action="store_true",
+        help="remove the stale <run>.partial directories of stopped runs in --out (and "
+        "their kernel files), then exit; runs in progress are kept",
+    )
     reports.set_defaults(func=_cmd_reports)
 
 
@@ -929,7 +984,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        if "data" in args and args.data is None:
+        if "data" in args and args.data is None and not getattr(args, "clean", False):
             args.data = _default_data()
         return func(args)
     except UsageError as exc:  # the input, a file, an option or the policy: not a bug

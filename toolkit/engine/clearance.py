@@ -29,7 +29,8 @@ from toolkit.compliance.tables import violation_clearance
 from toolkit.engine.rules import ORDER_RULES, RECORD_COLUMNS, defect_records, order_dates
 from toolkit.engine.service import service_clearance
 from toolkit.model.data import Dataset
-from toolkit.model.policy import Policy, load_policy
+from toolkit.model.policy import METRICS, Policy, load_policy
+from toolkit.time.limits import check_reach
 from toolkit.time.visibility import day_number
 from toolkit.time.windows import Window, active_on
 
@@ -152,6 +153,11 @@ def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None)
     └───────────┴─────────────┴────────────┴──────────┴──────────────┘
     """
     policy = policy or load_policy()
+    # a record counting on D clears at the latest when its window or its display ends
+    widest = max(policy.metric(m).lag_days + policy.metric(m).window_days for m in METRICS)
+    reach = max(widest, policy.display_days)
+    what = f"the clearance table (records clear up to {reach} days later)"
+    check_reach(as_of, ahead=reach, what=what)
     parts = [
         defect_clearance(data, as_of=as_of, policy=policy),
         order_clearance(data, as_of=as_of, policy=policy),

@@ -254,6 +254,7 @@ class Policy:
     metrics: dict[str, MetricPolicy]
     chargeback_won_removes: bool
     horizon_days: int
+    max_horizon_days: int
     forecast_volume: str
     display_days: int
     display_anchor: str
@@ -460,6 +461,11 @@ class _Reader:
 
         forecast = self.table(raw, "forecast", "forecast")
         horizon = self.integer(forecast, "horizon_days", "forecast", minimum=1)
+        longest = self.integer(forecast, "max_horizon_days", "forecast", minimum=1)
+        if horizon > longest:
+            raise self.fail(
+                "forecast", f"horizon_days {horizon} is above max_horizon_days {longest}"
+            )
         volume = self.choice(forecast, "forecast_volume", "forecast", ("window_average", "none"))
         self.done(forecast, "forecast")
 
@@ -518,6 +524,7 @@ class _Reader:
             metrics=metrics,
             chargeback_won_removes=chargeback_won_removes,
             horizon_days=horizon,
+            max_horizon_days=longest,
             forecast_volume=volume,
             display_days=display_days,
             display_anchor=anchor,
