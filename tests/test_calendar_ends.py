@@ -3,9 +3,9 @@
 Input timestamps may hold any year from 1 to 9999. Every table either comes out with all
 its dates inside the calendar or the command says which date is the problem and exits 2;
 never an OverflowError. Boundaries with the shipped policy: the earliest metrics as-of
-date is 0001-03-15 (the ODR window: 14-day lag, 60 days), the latest clearance date
+date is 0001-12-31 (the product rating's 365-day window), the latest clearance date
 9999-07-04 (a violation shows 180 days), the latest violations-table date 9999-07-05, a
-report's dates 0001-09-10 .. 9999-07-04.
+report's dates 0002-06-28 .. 9999-07-04 (the product rating's 365-day window under 180 days of history).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ DATES = [
     date(1, 1, 1),
     date(1, 3, 14),
     date(1, 3, 15),
-    date(1, 9, 10),
+    date(2, 6, 28),
     date(2025, 6, 30),
     date(9999, 7, 4),
     date(9999, 7, 5),
@@ -132,10 +132,10 @@ def test_every_table_works_or_says_which_date_is_the_problem(table, as_of):
     [
         pytest.param(
             "metrics",
-            date(1, 3, 15),
-            date(1, 3, 14),
-            "the earliest date that works is 0001-03-15",
-            id="metrics: the ODR window",
+            date(1, 12, 31),
+            date(1, 12, 30),
+            "the earliest date that works is 0001-12-31",
+            id="metrics: the product rating's 365-day window",
         ),
         pytest.param(
             "clearance",
@@ -250,7 +250,7 @@ def tiny(tmp_path: Path) -> Path:
         ),
         pytest.param(
             ["metrics", "--as-of", "0001-01-01"],
-            "the earliest date that works is 0001-03-15",
+            "the earliest date that works is 0001-12-31",
             id="metrics --as-of 0001-01-01",
         ),
         pytest.param(
@@ -318,7 +318,7 @@ def test_reports_as_of_0001_03_01_is_an_option_error(tmp_path, capsys, no_worker
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("seller-health reports: --as-of 0001-03-01: a report's 180 days")
-    assert "the earliest date that works is 0001-09-10" in err
+    assert "the earliest date that works is 0002-06-28" in err
     assert not out.exists()
 
 
@@ -343,7 +343,7 @@ def test_an_order_dated_9999_12_31_names_its_row_without_starting_a_worker(
 
 @pytest.mark.parametrize(
     "day",
-    [date(1, 9, 10), date(9999, 7, 4)],
+    [date(2, 6, 28), date(9999, 7, 4)],
     ids=["the earliest report date", "the latest report date"],
 )
 def test_a_report_computes_on_the_first_and_last_dates_it_accepts(day, tmp_path):
@@ -354,7 +354,7 @@ def test_a_report_computes_on_the_first_and_last_dates_it_accepts(day, tmp_path)
         frame.rows()  # all dates in the calendar
     assert computed.frames["summary"].height == 2
     with pytest.raises(OptionError):
-        steps.check_report_date(day + timedelta(days=1 if day.year > 1 else -1), POLICY)
+        steps.check_report_date(day + timedelta(days=1 if day.year > 2 else -1), POLICY)
 
 
 @pytest.mark.slow

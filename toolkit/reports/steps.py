@@ -32,6 +32,7 @@ from typing import Any
 
 import polars as pl
 
+from toolkit.engine.clearance import clearance_reach
 from toolkit.model.data import DataError, Dataset, InputError, read_data
 from toolkit.model.errors import OptionError
 from toolkit.model.output import atomic_path
@@ -152,7 +153,7 @@ def check_report_date(day: date, policy: Policy) -> None:
         back=HISTORY_DAYS - 1 + spans[widest] - 1,
         what=f"a report's {HISTORY_DAYS} days of history with the {widest} window",
     )
-    ahead = max(policy.horizon_days + FORECAST_TAIL_DAYS, spans[widest], policy.display_days)
+    ahead = max(policy.horizon_days + FORECAST_TAIL_DAYS, clearance_reach(policy))
     check_reach(day, ahead=ahead, what=f"a report's forecast and clearance dates ({ahead} days)")
 
 
