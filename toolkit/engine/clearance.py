@@ -34,7 +34,13 @@ from toolkit.time.limits import check_reach
 from toolkit.time.visibility import day_number
 from toolkit.time.windows import Window, active_on
 
-__all__ = ["CLEARANCE_COLUMNS", "clearance_reach", "clearance_table", "defect_clearance", "order_clearance"]
+__all__ = [
+    "CLEARANCE_COLUMNS",
+    "clearance_reach",
+    "clearance_table",
+    "defect_clearance",
+    "order_clearance",
+]
 
 #: Columns of the clearance table, in order.
 CLEARANCE_COLUMNS = [*RECORD_COLUMNS, "counts_from", "clears_on", "counting", "clear_reason"]
