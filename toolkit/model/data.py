@@ -32,14 +32,18 @@ shape: (2, 4)
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
-from toolkit.model.errors import SellerError, UsageError
+from toolkit.model.csvfile import check_csv
+from toolkit.model.errors import DataError, InputError, SellerError
 from toolkit.model.schema import RESOLUTION_RULES, TABLES, Column, Table
+from toolkit.model.text import unquote_formula
 
 __all__ = [
     "DataError",
@@ -56,40 +60,6 @@ _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 _TRUE = ("true", "1", "t", "yes")
 _FALSE = ("false", "0", "f", "no")
 UTC_US = pl.Datetime("us", "UTC")
-
-
-@dataclass(frozen=True)
-class InputError:
-    """One problem in the input: where it is and what was found."""
-
-    file: str
-    column: str | None
-    problem: str
-    rows: tuple[int, ...] = ()
-    count: int = 0
-    values: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = f"{self.file}: column {self.column}" if self.column else self.file
-        text = f"{where}: {self.problem}"
-        if self.count:
-            shown = ", ".join(str(r) for r in self.rows)
-            more = f" (first {len(self.rows)} shown)" if self.count > len(self.rows) else ""
-            text += f"; {self.count} row{'s' * (self.count != 1)}: {shown}{more}"
-        if self.values:
-            text += "; values: " + ", ".join(repr(v) for v in self.values)
-        return text
-
-
-class DataError(UsageError):
-    """Raised with every :class:`InputError` found; nothing has been written."""
-
-    def __init__(self, errors: list[InputError]) -> None:
-        self.errors = errors
-        count = len(errors)
-        super().__init__(
-            f"{count} input error{'s' * (count != 1)}:\n" + "\n".join(f"- {e}" for e in errors)
-        )
 
 
 @dataclass(frozen=True)
@@ -174,28 +144,48 @@ class Dataset:
 def _find_files(path: Path) -> tuple[dict[str, Path], list[InputError]]:
     found: dict[str, Path] = {}
     errors: list[InputError] = []
-    if not path.is_dir():
-        return found, [InputError(str(path), None, "is not a data directory")]
+    try:
+        if not stat.S_ISDIR(path.stat().st_mode):
+            return found, [InputError(str(path), None, "is not a data directory (it is a file)")]
+        names = {entry.name: entry for entry in os.scandir(path)}
+    except FileNotFoundError:
+        return found, [InputError(str(path), None, "is not a data directory (it does not exist)")]
+    except OSError as exc:
+        return found, [InputError(str(path), None, f"cannot be read: {exc.strerror or exc}")]
     for name in TABLES:
-        candidates = [path / f"{name}.{ext}" for ext in ("csv", "parquet")]
-        present = [c for c in candidates if c.is_file()]
+        present = [names[f] for f in (f"{name}.csv", f"{name}.parquet") if f in names]
         if len(present) > 1:
             errors.append(
                 InputError(str(path), None, f"both {name}.csv and {name}.parquet exist; keep one")
             )
-        elif present:
-            found[name] = present[0]
+            continue
+        for entry in present:
+            try:
+                regular = entry.is_file()
+            except OSError as exc:
+                errors.append(InputError(entry.name, None, f"cannot be read: {exc.strerror}"))
+                continue
+            if regular:
+                found[name] = Path(entry.path)
+            else:
+                kind = "a directory" if entry.is_dir() else "not a regular file"
+                errors.append(InputError(entry.name, None, f"is {kind}, not a table file"))
     if "orders" not in found and not errors:
         errors.append(InputError(str(path), None, "no orders.csv or orders.parquet (required)"))
     return found, errors
 
 
-def _scan(file: Path) -> pl.LazyFrame:
+def _scan(file: Path, name: str) -> tuple[pl.LazyFrame | None, list[InputError]]:
+    """The raw frame of one table file, or the problems of its shape (CSV only)."""
     if file.suffix == ".csv":
-        frame = pl.scan_csv(file, infer_schema=False)
+        required = [c.name for c in TABLES[name].columns if c.required]
+        layout, errors = check_csv(file, file.name, required=required)
+        if layout is None or errors:
+            return None, errors
+        frame = pl.scan_csv(file, infer_schema=False, n_rows=layout.rows)
     else:
         frame = pl.scan_parquet(file)
-    return frame.with_row_index(_ROW, offset=1)
+    return frame.with_row_index(_ROW, offset=1), []
 
 
 def _empty(table: Table) -> pl.LazyFrame:
@@ -232,7 +222,8 @@ def _parse_timestamp(text: pl.Expr) -> pl.Expr:
     Every accepted form is first rewritten into one canonical form, so that a single
     ``to_datetime`` pass parses them all: ``T`` or a space between date and time, optional
     seconds and fractions, an optional ``Z`` or offset (naive means UTC), or a plain date
-    (midnight UTC).
+    (midnight UTC). A leap second (``23:59:60Z``) is the last microsecond of its minute
+    (``23:59:59.999999``), so an event never moves to the next day.
     """
     canonical = (
         text.str.replace(r"^(\d{4}-\d{2}-\d{2})$", r"${1}T00:00:00")
@@ -244,18 +235,28 @@ def _parse_timestamp(text: pl.Expr) -> pl.Expr:
         .then(canonical)
         .otherwise(canonical + "Z")
     )
-    return zoned.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+    parsed = zoned.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+    # A leap second (second 60) parses as the next minute; keep it in its own minute.
+    leap = text.str.contains(":60", literal=True)
+    return (
+        pl.when(leap).then(parsed.dt.truncate("1m") - pl.duration(microseconds=1)).otherwise(parsed)
+    )
 
 
 def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
     """Typed value of ``column`` from its raw form; null where it does not parse.
 
-    ``strip`` removes surrounding spaces from text (CSV cells typed in spreadsheets);
+    ``strip`` marks text as in a CSV file: surrounding spaces are removed (cells typed in
+    spreadsheets) and the ``'`` the toolkit puts before a text that would start a
+    spreadsheet formula is taken off again (:func:`toolkit.model.text.unquote_formula`);
     Parquet text is used as it is. An empty text is null either way.
     """
     raw = pl.col(column.name)
-    if column.kind in ("str", "enum"):
-        return _clean_text(raw, strip=strip and column.name != "comment")
+    if column.kind == "enum":
+        return _clean_text(raw, strip=strip)
+    if column.kind == "str":
+        text = _clean_text(raw, strip=strip and column.name != "comment")
+        return unquote_formula(text) if strip else text
     if column.kind == "timestamp":
         if isinstance(dtype, pl.Datetime):
             typed = (
@@ -277,7 +278,7 @@ def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr
         return text.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
     if column.kind == "int":
         if dtype.is_integer():
-            return raw.cast(pl.Int64)
+            return raw.cast(pl.Int64, strict=False)  # UInt64 above 2**63 - 1: null, an error
         if dtype.is_float():
             return pl.when(raw == raw.floor()).then(raw).cast(pl.Int64, strict=False)
         return _clean_text(raw).cast(pl.Int64, strict=False)
@@ -317,7 +318,7 @@ def _column_checks(
             label = {
                 "timestamp": "unparseable timestamp",
                 "bool": "not a boolean (true/false/1/0/t/f/yes/no)",
-                "int": "not an integer",
+                "int": "not an integer (or outside the 64-bit range)",
             }[column.kind]
             checks.append((column.name, label, present & typed.is_null()))
         if column.kind == "enum":
@@ -427,6 +428,49 @@ def _table_errors(
     return errors + _report(frame, checks, file)
 
 
+#: The stored types each kind of column can be read from (text is always fine).
+_READABLE = {
+    "str": ("integer",),
+    "enum": (),
+    "timestamp": ("datetime", "date"),
+    "bool": ("boolean", "integer"),
+    "int": ("integer", "float"),
+}
+
+
+def _family(dtype: pl.DataType) -> str:
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_float():
+        return "float"
+    if isinstance(dtype, pl.Datetime):
+        return "datetime"
+    if isinstance(dtype, pl.Date):
+        return "date"
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype in (pl.String, pl.Categorical, pl.Null) or isinstance(dtype, pl.Enum):
+        return "text"
+    return str(dtype)
+
+
+def _type_errors(table: Table, schema: pl.Schema, file: str) -> list[InputError]:
+    """A column stored with a type it cannot be read from (a list, a struct, binary, ...)."""
+    errors = []
+    for column in table.columns:
+        if column.name not in schema:
+            continue
+        family = _family(schema[column.name])
+        allowed = ("text", *_READABLE[column.kind])
+        if family not in allowed:
+            problem = (
+                f"stored as {schema[column.name]}; a {column.kind} column is read from "
+                f"{' or '.join(allowed)} values"
+            )
+            errors.append(InputError(file, column.name, problem))
+    return errors
+
+
 def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool) -> Dataset:
     """Type (and validate) each source ``(file label, raw frame, strip text?)``."""
     errors: list[InputError] = []
@@ -435,8 +479,12 @@ def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool)
     for name, (file, raw, strip) in sources.items():
         try:
             schemas[name] = raw.collect_schema()
-        except Exception as exc:  # unreadable file: report it with its name
-            errors.append(InputError(file, None, f"cannot be read: {exc}".splitlines()[0]))
+        except (OSError, pl.exceptions.PolarsError) as exc:  # not a table file
+            errors.append(InputError(file, None, _cannot_read(exc)))
+            continue
+        wrong = _type_errors(TABLES[name], schemas[name], file)
+        if wrong:
+            errors += wrong
             continue
         typed[name] = _typed(raw, TABLES[name], schemas[name], strip=strip)
     if validate and not errors:
@@ -444,7 +492,10 @@ def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool)
         if "orders" in typed and "order_id" in schemas["orders"]:
             order_ids = typed["orders"].select("order_id").drop_nulls()
         for name, (file, raw, strip) in sources.items():
-            errors += _table_errors(name, raw, order_ids, file, strip=strip)
+            try:
+                errors += _table_errors(name, raw, order_ids, file, strip=strip)
+            except (OSError, pl.exceptions.PolarsError) as exc:  # found only when read
+                errors.append(InputError(file, None, _cannot_read(exc)))
     if errors:
         raise DataError(errors)
     frames = {
@@ -452,6 +503,11 @@ def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool)
     }
     files = {name: source[0] for name, source in sources.items()}
     return Dataset(**frames, files=files)
+
+
+def _cannot_read(exc: Exception) -> str:
+    lines = str(getattr(exc, "strerror", None) or exc).strip().splitlines()
+    return f"cannot be read: {lines[0] if lines else type(exc).__name__}"
 
 
 def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
@@ -464,7 +520,9 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
         ``chargebacks`` and ``violations``, each as ``.csv`` or ``.parquet``.
     validate
         Check every rule of SPEC section 8 first (one pass over each file). Turn it off
-        only for data validated before.
+        only for data validated before. The shape of each CSV file (encoding, quotes,
+        field counts, duplicate column names) is checked either way, in a quick pass over
+        its lines (:mod:`toolkit.model.csvfile`).
 
     Raises
     ------
@@ -475,9 +533,14 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
     files, errors = _find_files(path)
     if errors:
         raise DataError(errors)
-    sources = {
-        name: (file.name, _scan(file), file.suffix == ".csv") for name, file in files.items()
-    }
+    sources = {}
+    for name, file in files.items():
+        frame, found = _scan(file, name)
+        errors += found
+        if frame is not None:
+            sources[name] = (file.name, frame, file.suffix == ".csv")
+    if errors:
+        raise DataError(errors)
     return _load(sources, validate)
 
 
