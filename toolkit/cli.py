@@ -10,6 +10,7 @@ before writing anything.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -26,6 +27,10 @@ from toolkit.model.resources import DEFAULT_DATA, DEFAULT_REPORTS
 __all__ = ["main"]
 
 EXIT_INPUT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+#: The longest forecast horizon the command line accepts, in days (ten years).
+MAX_HORIZON_DAYS = 3660
 
 
 def _date(text: str) -> date:
@@ -40,6 +45,57 @@ def _out_path(text: str) -> Path:
     if path.suffix.lower() not in (".csv", ".parquet"):
         raise argparse.ArgumentTypeError(f"--out must end in .csv or .parquet: {text!r}")
     return path
+
+
+def _horizon(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+    if not 1 <= days <= MAX_HORIZON_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"the horizon must be 1 to {MAX_HORIZON_DAYS} days (ten years), got {days}"
+        )
+    return days
+
+
+#: Options naming a file or directory the command writes: (option, a directory?).
+_OUTPUTS = {
+    "out": ("--out", False),
+    "violations_out": ("--violations-out", False),
+    "orders_out": ("--orders-out", False),
+}
+_DIRECTORY_OUTPUTS = ("reports", "sample")
+_INPUTS = ("policy", "files", "file", "snapshots", "orders_list", "reconciliation", "notebook")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every output path can be written and overwrites no input: checked before computing."""
+    from toolkit.model.output import check_output
+    from toolkit.model.schema import TABLES
+
+    inputs: set[Path] = set()
+    for name in _INPUTS:
+        value = getattr(args, name, None)
+        for path in value if isinstance(value, list) else [value]:
+            if path is not None:
+                inputs.add(Path(path).resolve())
+    data = getattr(args, "data", None)
+    if data is not None:
+        inputs.update(Path(data).resolve() / f"{t}.{x}" for t in TABLES for x in ("csv", "parquet"))
+    seen: dict[Path, str] = {}
+    for attr, (option, directory) in _OUTPUTS.items():
+        path = getattr(args, attr, None)
+        if path is None:
+            continue
+        directory = directory or args.command in _DIRECTORY_OUTPUTS
+        check_output(path, directory=directory, option=option)
+        where = Path(path).resolve()
+        if where in inputs:
+            raise OptionError(f"{option} {path}: is an input of this command; write elsewhere")
+        if where in seen:
+            raise OptionError(f"{option} and {seen[where]} are the same file: {path}")
+        seen[where] = option
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -536,7 +592,9 @@ def _build_parser() -> argparse.ArgumentParser:
     forecast = sub.add_parser("forecast", help="recovery forecast under the clean scenario")
     _common(forecast)
     forecast.add_argument("--as-of", type=_date, required=True)
-    forecast.add_argument("--horizon", type=int, default=None, help="days (policy default 120)")
+    forecast.add_argument(
+        "--horizon", type=_horizon, default=None, help="days, 1 to 3660 (policy default 120)"
+    )
     forecast.add_argument(
         "--remove", nargs="+", default=[], metavar="ID", help="what-if: record ids to remove"
     )
@@ -551,16 +609,32 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    0: done; 2: a problem with the input, an option or the policy (one message, nothing
+    written); 130: interrupted (Ctrl-C); 141: the output pipe closed; ``reports`` returns
+    1 when some seller's report failed. Any other exception is a bug and keeps its
+    traceback.
+    """
+    from toolkit.model.text import visible
+
     args = _build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         if "data" in args and args.data is None:
             args.data = _default_data()
+        _check_outputs(args)
         return func(args)
     except UsageError as exc:  # the input, a file, an option or the policy: not a bug
-        print(f"seller-health {args.command}: {exc}", file=sys.stderr)
+        print(visible(f"seller-health {args.command}: {exc}"), file=sys.stderr)
         return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        print(f"seller-health {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of the output went away (``| head``): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

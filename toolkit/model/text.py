@@ -149,7 +149,7 @@ def quote_formula(text: pl.Expr) -> pl.Expr:
     >>> pl.select(quote_formula(pl.lit(cells))).to_series().to_list()
     ["'=cmd|' /C calc'!A0", "'-2", "''=x", "it's fine", None]
     """
-    return pl.when(text.str.contains(_FORMULA)).then(pl.lit("'") + text).otherwise(text)
+    return text.str.replace(_FORMULA, "'$0")
 
 
 def unquote_formula(text: pl.Expr) -> pl.Expr:
