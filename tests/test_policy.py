@@ -110,7 +110,10 @@ def _with(tmp_path, old, new):
             id="cadence longer than a day",
         ),
         pytest.param(
-            "horizon_days = 120", "horizon_days = 99999", "integer from 1 to 3660", id="huge horizon"
+            "horizon_days = 120",
+            "horizon_days = 99999",
+            "integer from 1 to 3660",
+            id="huge horizon",
         ),
         pytest.param("target = 0.01", "target = inf", "decimal number, got inf", id="target inf"),
         pytest.param("target = 0.01", "target = nan", "decimal number, got nan", id="target nan"),
@@ -238,5 +241,5 @@ def test_a_policy_file_that_is_not_utf8_names_the_file_and_the_encoding(tmp_path
 def test_deeply_nested_toml_is_a_policy_error(tmp_path):
     path = tmp_path / "policy.toml"
     path.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
-    with pytest.raises(PolicyError, match="nest too deeply|not valid TOML"):
+    with pytest.raises(PolicyError, match="nest too deeply"):
         load_policy(path)
