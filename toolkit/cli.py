@@ -59,13 +59,13 @@ def _horizon(text: str) -> int:
     return days
 
 
-#: Options naming a file or directory the command writes: (option, a directory?).
+#: Options naming a file the command writes (``sample --out`` is a directory; the
+#: ``reports`` runner checks its own output directory before it starts).
 _OUTPUTS = {
-    "out": ("--out", False),
-    "violations_out": ("--violations-out", False),
-    "orders_out": ("--orders-out", False),
+    "out": "--out",
+    "violations_out": "--violations-out",
+    "orders_out": "--orders-out",
 }
-_DIRECTORY_OUTPUTS = ("reports", "sample")
 _INPUTS = ("policy", "files", "file", "snapshots", "orders_list", "reconciliation", "notebook")
 
 
@@ -84,12 +84,11 @@ def _check_outputs(args: argparse.Namespace) -> None:
     if data is not None:
         inputs.update(Path(data).resolve() / f"{t}.{x}" for t in TABLES for x in ("csv", "parquet"))
     seen: dict[Path, str] = {}
-    for attr, (option, directory) in _OUTPUTS.items():
+    for attr, option in _OUTPUTS.items():
         path = getattr(args, attr, None)
-        if path is None:
+        if path is None or args.command == "reports":
             continue
-        directory = directory or args.command in _DIRECTORY_OUTPUTS
-        check_output(path, directory=directory, option=option)
+        check_output(path, directory=args.command == "sample", option=option)
         where = Path(path).resolve()
         if where in inputs:
             raise OptionError(f"{option} {path}: is an input of this command; write elsewhere")

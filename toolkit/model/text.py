@@ -26,7 +26,10 @@ NUL\\u0000 and a tab	stay apart
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the expressions need no import of polars: this module stays light
+    import polars as pl
 
 __all__ = [
     "VISIBLE_ESCAPES",
