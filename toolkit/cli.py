@@ -623,7 +623,9 @@ def main(argv: list[str] | None = None) -> int:
         if "data" in args and args.data is None:
             args.data = _default_data()
         _check_outputs(args)
-        return func(args)
+        status = func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+        return status
     except UsageError as exc:  # the input, a file, an option or the policy: not a bug
         print(visible(f"seller-health {args.command}: {exc}"), file=sys.stderr)
         return EXIT_INPUT_ERROR

@@ -463,8 +463,11 @@ def _type_errors(table: Table, schema: pl.Schema, file: str) -> list[InputError]
         family = _family(schema[column.name])
         allowed = ("text", *_READABLE[column.kind])
         if family not in allowed:
+            kind = {"str": "text", "enum": "text", "int": "integer", "bool": "boolean"}.get(
+                column.kind, column.kind
+            )
             problem = (
-                f"stored as {schema[column.name]}; a {column.kind} column is read from "
+                f"stored as {schema[column.name]}; a {kind} column is read from "
                 f"{' or '.join(allowed)} values"
             )
             errors.append(InputError(file, column.name, problem))
