@@ -132,6 +132,15 @@ CASES = [
         id="empty required cell",
     ),
     pytest.param(
+        "timestamp_outside_calendar",
+        "orders.csv",
+        "purchased_at",
+        "timestamp outside the years 1 to 9999 once converted to UTC",
+        (2, 3),
+        ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-05:00"),
+        id="an offset that moves a time out of the years 1 to 9999",
+    ),
+    pytest.param(
         "not_utf8",
         "orders.csv",
         None,

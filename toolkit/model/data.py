@@ -36,6 +36,7 @@ import os
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -60,6 +61,10 @@ _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 _TRUE = ("true", "1", "t", "yes")
 _FALSE = ("false", "0", "f", "no")
 UTC_US = pl.Datetime("us", "UTC")
+#: Instants the toolkit works with: the calendar of years 1..9999, in UTC.
+_FIRST_INSTANT = datetime(1, 1, 1, tzinfo=UTC)
+_LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+_OUTSIDE_CALENDAR = "timestamp outside the years 1 to 9999 once converted to UTC"
 
 
 @dataclass(frozen=True)
@@ -321,6 +326,9 @@ def _column_checks(
                 "int": "not an integer (or outside the 64-bit range)",
             }[column.kind]
             checks.append((column.name, label, present & typed.is_null()))
+        if column.kind == "timestamp":
+            outside = (typed < _FIRST_INSTANT) | (typed > _LAST_INSTANT)
+            checks.append((column.name, _OUTSIDE_CALENDAR, outside.fill_null(False)))
         if column.kind == "enum":
             allowed = ", ".join(column.values)
             checks.append(
