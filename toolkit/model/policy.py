@@ -190,7 +190,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
             encoding = looks_like(data)
             raise PolicyError(
                 f"{source}: the policy file is not UTF-8 text (byte {exc.start}); it looks like "
-                f"{encoding}; {resave_hint(encoding)}"
+                f"{encoding}; {resave_hint(encoding, spreadsheet=False)}"
             ) from None
     try:
         raw = tomllib.loads(text)

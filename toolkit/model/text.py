@@ -121,17 +121,19 @@ def looks_like(data: bytes) -> str:
     return "Windows-1252 (or ISO-8859-1, Latin-1)"
 
 
-def resave_hint(encoding: str) -> str:
+def resave_hint(encoding: str, *, spreadsheet: bool = True) -> str:
     """How to re-save a file of ``encoding`` (as :func:`looks_like` names it) as UTF-8.
+
+    ``spreadsheet`` adds Excel's way (for CSV files).
 
     >>> resave_hint("Windows-1252 (or ISO-8859-1, Latin-1)")
     "re-save it as UTF-8 (Excel: Save As 'CSV UTF-8 (Comma delimited)'; or iconv -f WINDOWS-1252 -t UTF-8 FILE > NEW)"
+    >>> resave_hint("UTF-16 (little-endian, with a byte order mark)", spreadsheet=False)
+    're-save it as UTF-8 (iconv -f UTF-16 -t UTF-8 FILE > NEW)'
     """
     source = encoding.split(" ")[0].upper().replace("ISO-8859-1", "LATIN1")
-    return (
-        "re-save it as UTF-8 (Excel: Save As 'CSV UTF-8 (Comma delimited)'; "
-        f"or iconv -f {source} -t UTF-8 FILE > NEW)"
-    )
+    excel = "Excel: Save As 'CSV UTF-8 (Comma delimited)'; or " if spreadsheet else ""
+    return f"re-save it as UTF-8 ({excel}iconv -f {source} -t UTF-8 FILE > NEW)"
 
 
 _FORMULA = r"^'*[=+\-@\t\r]"
