@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 _ROW = "_row"
+_PARSED = "_parsed_"  # prefix of the typed copy of each column during validation
 _MAX_ROWS_SHOWN = 10
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 _TRUE = ("true", "1", "t", "yes")
@@ -241,11 +242,11 @@ def _parse_timestamp(text: pl.Expr) -> pl.Expr:
         .otherwise(canonical + "Z")
     )
     parsed = zoned.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us", strict=False)
-    # A leap second (second 60) parses as the next minute; keep it in its own minute.
+    # A leap second (second 60) parses as the next minute plus its fraction: step back by
+    # the fraction and one microsecond, to the end of its own minute.
     leap = text.str.contains(":60", literal=True)
-    return (
-        pl.when(leap).then(parsed.dt.truncate("1m") - pl.duration(microseconds=1)).otherwise(parsed)
-    )
+    back = pl.when(leap).then(parsed.dt.microsecond() + 1).otherwise(0)
+    return parsed - pl.duration(microseconds=back)
 
 
 def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
@@ -309,15 +310,18 @@ def _typed(raw: pl.LazyFrame, table: Table, schema: pl.Schema, *, strip: bool) -
 
 
 def _column_checks(
-    table: Table, schema: pl.Schema, *, strip: bool = True
+    table: Table, schema: pl.Schema, parsed: Callable[[str], pl.Expr], *, strip: bool = True
 ) -> list[tuple[str, str, pl.Expr]]:
-    """(column, problem, bad-row mask) for every per-column check of one table."""
+    """(column, problem, bad-row mask) for every per-column check of one table.
+
+    ``parsed(name)`` is the typed value of a column (a column computed once per pass).
+    """
     checks = []
     for column in table.columns:
         if column.name not in schema:
             continue
         raw = pl.col(column.name)
-        typed = _parse(column, schema[column.name], strip=strip)
+        typed = parsed(column.name)
         present = _present(raw, schema[column.name], strip=strip)
         if column.kind in ("timestamp", "bool", "int"):
             label = {
@@ -407,10 +411,15 @@ def _table_errors(
     if missing:
         return errors
 
-    def typed(column: str) -> pl.Expr:
-        return _parse(table.column(column), schema[column], strip=strip)
+    def typed(column: str) -> pl.Expr:  # each column is parsed once, in the same pass
+        return pl.col(f"{_PARSED}{column}")
 
-    checks = _column_checks(table, schema, strip=strip)
+    frame = raw.with_columns(
+        _parse(c, schema[c.name], strip=strip).alias(f"{_PARSED}{c.name}")
+        for c in table.columns
+        if c.name in schema
+    )
+    checks = _column_checks(table, schema, typed, strip=strip)
     key = typed(table.key)
     checks.append((table.key, f"duplicate {table.key}", key.is_not_null() & key.is_duplicated()))
     if name in RESOLUTION_RULES:
@@ -425,13 +434,17 @@ def _table_errors(
             else:
                 absent = pl.lit(True)
             checks.append((outcome, f"missing {end} for a resolved {outcome}", needs & absent))
-    frame = raw
     if table.references_orders and order_ids is not None:
         known = order_ids.unique().with_columns(_known=pl.lit(True))
-        frame = raw.with_columns(_ref=typed("order_id")).join(
-            known, left_on="_ref", right_on="order_id", how="left", maintain_order="left"
+        frame = frame.join(
+            known,
+            left_on=f"{_PARSED}order_id",
+            right_on="order_id",
+            how="left",
+            maintain_order="left",
+            suffix="_orders",
         )
-        unknown = pl.col("_ref").is_not_null() & pl.col("_known").is_null()
+        unknown = typed("order_id").is_not_null() & pl.col("_known").is_null()
         checks.append(("order_id", "references an unknown order_id", unknown))
     return errors + _report(frame, checks, file)
 
