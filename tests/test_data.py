@@ -396,6 +396,14 @@ def test_an_unreadable_data_directory_is_an_input_error(tmp_path, monkeypatch):
     assert [str(e) for e in info.value.errors] == [f"{tmp_path}: cannot be read: Permission denied"]
 
 
+def test_a_broken_link_where_a_table_file_should_be(tmp_path):
+    (tmp_path / "orders.csv").write_text("order_id,seller_id,channel,purchased_at\n")
+    (tmp_path / "claims.csv").symlink_to(tmp_path / "gone.csv")
+    assert [str(e) for e in validate_data(tmp_path)] == [
+        "claims.csv: is not a regular file (a broken link, a pipe or a device)"
+    ]
+
+
 def test_an_unreadable_table_file_is_an_input_error(tmp_path, monkeypatch):
     from pathlib import Path
 

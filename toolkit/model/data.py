@@ -7,7 +7,11 @@ the SPEC defaults (``marketplace`` US, ``is_business`` false, ``units`` 1).
 
 Every error names the file, the column, the rows (data rows counted from 1, header
 excluded; the first ten and a count) and the offending values. Nothing is dropped: a row
-that does not parse is an error, never silently skipped.
+that does not parse is an error, never silently skipped. The shape of each CSV file
+(UTF-8, commas, quotes, one field per header column, unique column names) is checked first
+by :mod:`toolkit.model.csvfile`; Parquet columns must have a type their kind can be read
+from. A leap second is the last microsecond of its minute, and every instant must fall in
+the years 1 to 9999 in UTC. ``docs/errors.md`` lists every message.
 
 Examples
 --------
@@ -174,8 +178,12 @@ def _find_files(path: Path) -> tuple[dict[str, Path], list[InputError]]:
             if regular:
                 found[name] = Path(entry.path)
             else:
-                kind = "a directory" if entry.is_dir() else "not a regular file"
-                errors.append(InputError(entry.name, None, f"is {kind}, not a table file"))
+                problem = (
+                    "is a directory, not a table file"
+                    if entry.is_dir()
+                    else "is not a regular file (a broken link, a pipe or a device)"
+                )
+                errors.append(InputError(entry.name, None, problem))
     if "orders" not in found and not errors:
         errors.append(InputError(str(path), None, "no orders.csv or orders.parquet (required)"))
     return found, errors

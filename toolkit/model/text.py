@@ -12,6 +12,10 @@ line feed and carriage return are kept (they are plain white space on a page).
 :func:`looks_like` names the encoding of text that is not UTF-8 (UTF-16 with or without
 its byte order mark, Windows-1252, ISO-8859-1), so an error can say how to re-save it.
 
+:func:`quote_formula` makes CSV text safe for spreadsheets (a leading ``'`` before ``=``,
+``+``, ``-``, ``@``, tab or carriage return: the OWASP rule) and :func:`unquote_formula`
+undoes it when the toolkit reads a CSV file.
+
 Examples
 --------
 >>> visible("S1\\u202egnp.exe")
