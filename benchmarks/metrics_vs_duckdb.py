@@ -64,13 +64,13 @@ table.collect().write_parquet(out)
 DUCKDB_CHILD = """
 import sys
 from datetime import date
-from benchmarks.duckdb_metrics import duckdb_metrics
+from tests.oracles.duckdb_metrics import duckdb_metrics
 data_dir, first, last, out = sys.argv[1:5]
 duckdb_metrics(data_dir, as_of=date.fromisoformat(first), to=date.fromisoformat(last)).write_parquet(out)
 """
 
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the repository's packages
-from benchmarks.duckdb_metrics import OUTPUT_COLUMNS  # noqa: E402
+from tests.oracles.duckdb_metrics import OUTPUT_COLUMNS  # noqa: E402
 
 SHARED = list(OUTPUT_COLUMNS)  # what both sides produce
 

@@ -1,6 +1,6 @@
 """The engine against a deliberately naive per-day reading of SPEC 4, on every row.
 
-`benchmarks/bruteforce.py` asks the SPEC's questions in plain Python, one as-of date, key,
+`tests/oracles/bruteforce.py` asks the SPEC's questions in plain Python, one as-of date, key,
 metric and order at a time, with datetime arithmetic (no day numbers, no retention
 windows). The engine's one-date scan and its +1/-1 range counts must both agree with it on
 seeded random data full of midnight and cadence edges, point in time and restated.
@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from polars.testing import assert_frame_equal
 
-from benchmarks.bruteforce import bruteforce_metrics
+from tests.oracles.bruteforce import bruteforce_metrics
 from tests.randomdata import random_dataset
 from toolkit.engine.metrics import metrics_table
 from toolkit.model.schema import TABLES

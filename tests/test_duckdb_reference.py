@@ -1,4 +1,4 @@
-"""The DuckDB baseline (benchmarks/duckdb_metrics.py) against a naive per-date oracle.
+"""The DuckDB baseline (tests/oracles/duckdb_metrics.py) against a naive per-date oracle.
 
 Three layers, so that every side can fail: hand-computed numbers written as literals
 (checked against both the SQL and the brute force), the SQL against the brute force on
@@ -8,7 +8,6 @@ plans (one scan per date, +1/-1 events over a range) against each other.
 
 from __future__ import annotations
 
-import doctest
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,9 +17,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from benchmarks import duckdb_metrics
-from benchmarks.bruteforce import bruteforce_metrics
-from benchmarks.duckdb_metrics import OUTPUT_COLUMNS
+from tests.oracles import duckdb_metrics
+from tests.oracles.bruteforce import bruteforce_metrics
+from tests.oracles.duckdb_metrics import OUTPUT_COLUMNS
 from toolkit.model.data import dataset_from_frames
 from toolkit.model.policy import load_policy
 
@@ -707,11 +706,3 @@ def test_parquet_from_another_writer(tmp_path):
 def test_bad_arguments(edge_dir, kwargs, message):
     with pytest.raises(ValueError, match=message):
         duckdb_metrics.duckdb_metrics(edge_dir, as_of=D("2025-03-02"), **kwargs)
-
-
-def test_module_example_runs():
-    result = doctest.testmod(
-        duckdb_metrics, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
-    )
-    assert result.attempted > 0
-    assert result.failed == 0

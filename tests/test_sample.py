@@ -63,6 +63,8 @@ def test_sample_covers_395_days_ending_on_sample_end(sample):
         stamps = [
             c.name for c in table.columns if c.kind == "timestamp" and c.name not in deadlines
         ]
+        if not stamps:  # the inventory tables have dates (tests/test_sample_inventory.py)
+            continue
         late = sample.table(name).filter(pl.any_horizontal(pl.col(c) >= cut for c in stamps))
         assert late.collect().height == 0, name
 

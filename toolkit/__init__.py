@@ -14,6 +14,9 @@ Metrics, retention windows and forecasts
     ``metrics_table``, ``clearance_table``, ``forecast_table``, ``what_if``
 Policy compliance
     ``violations_table``, ``violation_clearance``, ``ahr_table``
+Inventory performance (FBA)
+    ``inventory_table``, ``inventory_sku_table``, ``inventory_periods``, ``calibrate_proxy``,
+    ``read_inventory_reports``
 Statistics
     ``wilson_interval``, ``binomial_tail``, ``funnel_limits``, ``funnel_points``,
     ``overdispersion``, ``fit_beta_binomial``, ``shrink_rates``, ``p_chart``
@@ -25,8 +28,7 @@ Amazon files
 
 from __future__ import annotations
 
-import importlib as _importlib
-import pkgutil as _pkgutil
+from toolkit.model.exports import lazy_exports
 
 _EXPORTS = {
     "DataError": "toolkit.model.data",
@@ -34,6 +36,7 @@ _EXPORTS = {
     "Policy": "toolkit.model.policy",
     "ahr_table": "toolkit.compliance.ahr",
     "binomial_tail": "toolkit.engine.statistics",
+    "calibrate_proxy": "toolkit.inventory",
     "clearance_table": "toolkit.engine.clearance",
     "dataset_from_frames": "toolkit.model.data",
     "fit_beta_binomial": "toolkit.portfolio",
@@ -41,12 +44,16 @@ _EXPORTS = {
     "funnel_limits": "toolkit.portfolio",
     "funnel_points": "toolkit.portfolio",
     "generate_sample": "toolkit.sample.generate",
+    "inventory_periods": "toolkit.inventory",
+    "inventory_sku_table": "toolkit.inventory",
+    "inventory_table": "toolkit.inventory",
     "load_policy": "toolkit.model.policy",
     "metrics_table": "toolkit.engine.metrics",
     "overdispersion": "toolkit.portfolio",
     "p_chart": "toolkit.portfolio",
     "read_data": "toolkit.model.data",
     "read_feedback_report": "toolkit.amazon.ingest",
+    "read_inventory_reports": "toolkit.amazon.ingest",
     "read_orders_report": "toolkit.amazon.ingest",
     "read_seller_performance": "toolkit.amazon.ingest",
     "reconcile_table": "toolkit.amazon.reconcile",
@@ -67,17 +74,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> object:
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'toolkit' has no attribute {name!r}") from None
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names only: ``__all__`` and the subpackages (``charts``, ``model``, ...)."""
-    modules = [m.name for m in _pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
-    return sorted({*__all__, *modules})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), __path__)

@@ -284,6 +284,154 @@ def _add_ahr(sub) -> None:
     ahr.set_defaults(func=_cmd_ahr)
 
 
+# ----------------------------------------------------------- inventory (SPEC 11)
+
+
+def _writable(path: Path | None) -> None:
+    """Check before any computing that ``--out`` can be written (SPEC 8)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise OptionError(f"--out {path}: is a directory")
+    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OptionError(
+            f"--out {path}: cannot be written ({existing} is not a writable directory)"
+        )
+
+
+def _percent(value: float | None) -> str:
+    return "no data" if value is None else f"{100 * value:.1f} %"
+
+
+def _inventory_lines(table, limit: int = 10) -> list[str]:
+    """One line per seller and marketplace on the last as-of date of ``table``."""
+    import polars as pl
+
+    last = table.filter(pl.col("as_of") == table["as_of"].max())
+    lines = []
+    for row in last.head(limit).iter_rows(named=True):
+        sell = row["sell_through_90d"]
+        sell = "no data" if sell is None else f"{sell:.2f}"
+        proxy = "no data" if row["ipi_proxy"] is None else str(row["ipi_proxy"])
+        lines.append(
+            f"  {row['seller_id']} {row['marketplace']}: "
+            f"sell-through {sell} ({row['sell_through_90d_band']}), "
+            f"excess {_percent(row['excess_pct'])}, stranded {_percent(row['stranded_pct'])}, "
+            f"in-stock {_percent(row['in_stock_rate_30d'])} ({row['in_stock_rate_30d_band']}); "
+            f"IPI proxy {proxy} (unofficial); {row['skus']} SKUs, {row['units_on_hand']:,} units"
+        )
+    if last.height > limit:
+        lines.append(f"  ... and {last.height - limit:,} more")
+    return lines
+
+
+def _cmd_inventory(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    import polars as pl
+
+    from toolkit.inventory import (
+        calibrate_proxy,
+        inventory_periods,
+        inventory_sku_table,
+        inventory_table,
+    )
+    from toolkit.inventory.periods import evaluation_calendar
+
+    to = args.to or args.as_of
+    if to < args.as_of:
+        raise OptionError(f"--to {to} is before --as-of {args.as_of}")
+    _writable(args.out)
+    policy, data = _load(args)
+    data = data.for_sellers(args.sellers)
+    lines = []
+    by_market = None
+    if args.calibrate:
+        calibration = calibrate_proxy(data, policy=policy)
+        by_market = calibration.weights
+        for row in calibration.fit.iter_rows(named=True):
+            shares = ", ".join(
+                f"{name} {row[f'w_{key}']:.4g}"
+                for key, name in (
+                    ("sell_through_90d", "sell-through"),
+                    ("excess_pct", "excess"),
+                    ("stranded_pct", "stranded"),
+                    ("in_stock_rate_30d", "in-stock"),
+                )
+            )
+            r2 = "n/a" if row["r_squared"] is None else f"{row['r_squared']:.3f}"
+            lines.append(
+                f"calibrated proxy weights {row['marketplace']} ({row['points']} observed points, "
+                f"{row['skipped']} skipped): {shares}; mean absolute error "
+                f"{row['mae']:.1f}, R squared {r2}"
+            )
+    options = {"as_of": args.as_of, "to": args.to, "policy": policy, "by_market": by_market}
+    span = f"{args.as_of}" if to == args.as_of else f"{args.as_of} .. {to}"
+    weights = "calibrated weights" if args.calibrate else f"weights of policy {policy.name}"
+    head = f"inventory performance {span} (IPI proxy: unofficial, {weights})"
+    if args.periods:
+        table = inventory_periods(data, **options).collect()
+        lines.append(f"{head}: {table.height:,} evaluation periods")
+        for row in (
+            table.filter(pl.col("decided") | (pl.col("period_start") > to))
+            .head(12)
+            .iter_rows(named=True)
+        ):
+            proxy = "not decided yet" if not row["decided"] else f"proxy {row['ipi_proxy']}"
+            threshold = row["threshold"] if row["threshold"] is not None else "none published"
+            lines.append(
+                f"  {row['seller_id']} {row['marketplace']} {row['period_kind']} "
+                f"{row['period_start']} .. {row['period_end']}: checkpoint {row['checkpoint']}, "
+                f"{proxy}, threshold {threshold}: {row['limit_risk']}"
+            )
+    elif args.by_sku:
+        table = inventory_sku_table(data, **options).collect()
+        last = table.filter(pl.col("as_of") == to)
+        actions = last.group_by("action").len().drop_nulls("action").sort("action")
+        todo = ", ".join(f"{a} {n}" for a, n in actions.iter_rows()) or "none"
+        lines.append(f"{head}: {table.height:,} SKU rows; actions on {to}: {todo}")
+    else:
+        table = inventory_table(data, **options).collect()
+        lines.append(f"{head}: {table.height:,} rows, {table['seller_id'].n_unique()} sellers")
+        lines += _inventory_lines(table)
+    weekday = policy.inventory.ipi_weekday
+    evaluation = to + timedelta(days=(weekday - to.weekday()) % 7 or 7)
+    lines.append(f"next weekly evaluation: {evaluation:%A} {evaluation}")
+    markets = table["marketplace"].unique().sort().to_list()
+    calendar = evaluation_calendar(policy.inventory, marketplaces=markets, start=to, end=to)
+    for row in calendar.filter(pl.col("period_start") > to).iter_rows(named=True):
+        threshold = row["threshold"] if row["threshold"] is not None else "none published"
+        lines.append(
+            f"next {row['period_kind']} ({row['marketplace']}): {row['period_start']} .. "
+            f"{row['period_end']}, decided at its checkpoint {row['checkpoint']} "
+            f"(threshold {threshold})"
+        )
+    return _finish(table, args, "\n".join(lines))
+
+
+def _add_inventory(sub) -> None:
+    inventory = sub.add_parser(
+        "inventory", help="FBA inventory performance: IPI components, bands, unofficial proxy"
+    )
+    _common(inventory)
+    inventory.add_argument("--as-of", type=_date, required=True, help="as-of date (YYYY-MM-DD)")
+    inventory.add_argument("--to", type=_date, default=None, help="last as-of date of a range")
+    table = inventory.add_mutually_exclusive_group()
+    table.add_argument("--by-sku", action="store_true", help="one row per SKU (drill-down)")
+    table.add_argument(
+        "--periods", action="store_true", help="evaluation periods, checkpoints and limit risk"
+    )
+    inventory.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="fit the proxy's weights to ipi_observed (8 points or more) and use them",
+    )
+    inventory.add_argument("--sellers", nargs="+", default=None, metavar="ID", help="only these")
+    inventory.add_argument("--out", type=_out_path, default=None, help=".csv or .parquet")
+    inventory.set_defaults(func=_cmd_inventory)
+
+
 # ------------------------------------------------------------------ ingest (SPEC 7)
 
 
@@ -382,6 +530,132 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
     orders.add_argument("--marketplace", default="US", help="country code (default US)")
     orders.add_argument("--encoding", default=None, help="default: detected")
     orders.set_defaults(func=_cmd_ingest_orders)
+
+    _add_ingest_inventory(kinds)
+
+
+# -------------------------------------------------------- ingest inventory (SPEC 11)
+
+
+def _inventory_written(table, args: argparse.Namespace, read: str) -> int:
+    from toolkit.model.output import write_table
+
+    write_table(table, args.out)
+    days = table["date"]
+    first, last = (days.min(), days.max()) if table.height else ("none", "none")
+    print(
+        f"read {read}: {table.height:,} inventory rows, {table['sku'].n_unique():,} SKUs, "
+        f"dates {first} .. {last}; {int(table['stranded'].sum()):,} units stranded, "
+        f"{table['excess'].is_not_null().sum():,} rows with Amazon's excess estimate"
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_ingest_inventory_ledger(args: argparse.Namespace) -> int:
+    from toolkit.amazon.ingest.inventory import read_inventory_reports
+
+    _writable(args.out)
+    table = read_inventory_reports(
+        args.files,
+        stranded=args.stranded,
+        planning=args.planning,
+        seller_id=args.seller,
+        marketplace=args.marketplace,
+        stranded_date=args.stranded_date,
+        day_first=args.day_first,
+        fill_gaps=args.fill_gaps,
+        encoding=args.encoding,
+    ).collect()
+    files = len(args.files) + len(args.stranded) + len(args.planning)
+    return _inventory_written(table, args, f"{files} report file(s)")
+
+
+def _cmd_ingest_inventory_update(args: argparse.Namespace) -> int:
+    from toolkit.amazon.ingest.inventory import add_inventory_reports, read_inventory_table
+
+    _writable(args.out)
+    reports = {"stranded": args.files} if args.kind == "stranded" else {"planning": args.files}
+    table = add_inventory_reports(
+        read_inventory_table(args.inventory),
+        **reports,
+        seller_id=args.seller,
+        marketplace=args.marketplace,
+        stranded_date=getattr(args, "date", None),
+        day_first=args.day_first,
+        encoding=args.encoding,
+        source=str(args.inventory),
+    ).collect()
+    return _inventory_written(
+        table, args, f"{len(args.files)} {args.kind} file(s) into {args.inventory}"
+    )
+
+
+def _add_ingest_inventory(kinds) -> None:
+    ledger = kinds.add_parser(
+        "inventory-ledger",
+        help="FBA ledger summary files (daily), with stranded and planning files -> inventory table",
+    )
+    ledger.add_argument("files", nargs="+", type=Path, metavar="FILE", help="ledger summary")
+    ledger.add_argument(
+        "--stranded",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="stranded inventory report files (dated by YYYY-MM-DD in the name)",
+    )
+    ledger.add_argument(
+        "--planning",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="inventory planning report files (excess estimates)",
+    )
+    ledger.add_argument(
+        "--stranded-date",
+        type=_date,
+        default=None,
+        help="date of the stranded files (default: from their names)",
+    )
+    ledger.add_argument("--seller", default=None, help="seller id (default: first file name)")
+    ledger.add_argument("--marketplace", default="US", help="country code (default US)")
+    ledger.add_argument(
+        "--fill-gaps",
+        action="store_true",
+        help="carry balances forward over missing dates (shipped 0)",
+    )
+    ledger.add_argument("--day-first", action="store_true", help="slashed dates are DD/MM/YYYY")
+    ledger.add_argument("--encoding", default=None, help="default: detected")
+    ledger.add_argument("--out", type=_out_path, required=True, help=".csv or .parquet")
+    ledger.set_defaults(func=_cmd_ingest_inventory_ledger)
+
+    for kind, what in (("stranded", "stranded inventory"), ("planning", "inventory planning")):
+        update = kinds.add_parser(
+            kind, help=f"{what} report files -> into an existing inventory table"
+        )
+        update.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        update.add_argument(
+            "--inventory",
+            type=Path,
+            required=True,
+            metavar="FILE",
+            help="the inventory table to update (from ingest inventory-ledger)",
+        )
+        if kind == "stranded":
+            update.add_argument(
+                "--date",
+                type=_date,
+                default=None,
+                help="date of the files (default: YYYY-MM-DD in their names)",
+            )
+        update.add_argument("--seller", default=None, help="default: the table's only seller")
+        update.add_argument("--marketplace", default=None, help="default: its only marketplace")
+        update.add_argument("--day-first", action="store_true", help="slashed dates are DD/MM/YYYY")
+        update.add_argument("--encoding", default=None, help="default: detected")
+        update.add_argument("--out", type=_out_path, required=True, help=".csv or .parquet")
+        update.set_defaults(func=_cmd_ingest_inventory_update)
 
 
 # ------------------------------------------------------------------ reconcile (SPEC 7)
@@ -601,6 +875,7 @@ def _build_parser() -> argparse.ArgumentParser:
     forecast.set_defaults(func=_cmd_forecast)
 
     _add_ahr(sub)
+    _add_inventory(sub)
     _add_ingest(sub)
     _add_reconcile(sub)
     _add_reports(sub)

@@ -22,12 +22,14 @@ from datetime import date, timedelta
 import polars as pl
 
 from toolkit.amazon.report_shape import SNAPSHOT_SCHEMA
+from toolkit.compliance.ahr import ahr_table
+from toolkit.compliance.tables import violations_table
 from toolkit.engine.metrics import snapshot_counts, window_counts
 from toolkit.engine.rules import ORDER_RULES, order_dates
 from toolkit.model.data import Dataset
 from toolkit.model.policy import COMPONENTS, Policy
 from toolkit.model.schema import CATEGORY_SPAPI_KEYS
-from toolkit.time.windows import active_on
+from toolkit.time.windows import Window, active_on
 
 #: Snapshot metric -> the engine metric whose rule recomputes it. ``otdr_30d`` (Amazon's
 #: package-level on-time delivery) uses the ``otdr_14d`` rule over its own 30-day window:
@@ -129,13 +131,18 @@ def _runs(days: tuple[date, ...]) -> list[tuple[date, date]]:
 
 def _with_windows(counts: pl.LazyFrame, windows: dict[str, tuple[int, int]]) -> pl.LazyFrame:
     """Keep the pass's metrics and add their window dates at each as-of date."""
-    lag = pl.col("metric").replace_strict({m: w[1] for m, w in windows.items()}, default=None)
-    span = pl.col("metric").replace_strict({m: w[0] for m, w in windows.items()}, default=None)
-    end = pl.col("as_of").cast(pl.Int32) - lag.cast(pl.Int32)
+
+    def per_metric(part: int) -> pl.Expr:
+        return pl.col("metric").replace_strict(
+            {m: w[part] for m, w in windows.items()}, default=None
+        )
+
+    window = Window(window_days=per_metric(0), lag_days=per_metric(1))
+    as_of = pl.col("as_of").cast(pl.Int32)
     return counts.filter(pl.col("metric").is_in(list(windows))).select(
         *_OURS[:5],
-        window_start=(end - span.cast(pl.Int32) + 1).cast(pl.Date),
-        window_end=end.cast(pl.Date),
+        window_start=window.start(as_of).cast(pl.Int32).cast(pl.Date),
+        window_end=window.end(as_of).cast(pl.Int32).cast(pl.Date),
         numerator=pl.col("numerator").cast(pl.Int64),
         denominator=pl.col("denominator").cast(pl.Int64),
     )
@@ -160,6 +167,11 @@ def engine_counts(data: Dataset, policy: Policy, passes: list[EnginePass]) -> pl
     if not parts:
         return pl.LazyFrame(schema=_ours_schema())
     return pl.concat(parts)
+
+
+def _empty(**columns: pl.DataType) -> pl.LazyFrame:
+    """No rows: ``seller_id, marketplace`` and ``columns``."""
+    return pl.LazyFrame(schema={"seller_id": pl.String(), "marketplace": pl.String(), **columns})
 
 
 def _ours_schema() -> dict[str, pl.DataType]:
@@ -189,27 +201,23 @@ def unit_counts(
             sums[f"unit_{role}"] = (
                 pl.col("units").filter(scope & active_on(cf, co, day)).sum().cast(pl.Int64)
             )
-        end = day - timedelta(days=lag)
+        days = Window(window_days=window, lag_days=lag)
         parts.append(
             orders.group_by(_SELLER)
             .agg(**sums)
             .with_columns(
                 as_of=pl.lit(day),
-                window_start=pl.lit(end - timedelta(days=window - 1)),
-                window_end=pl.lit(end),
+                window_start=pl.lit(days.start(day)),
+                window_end=pl.lit(days.end(day)),
             )
         )
     if not parts:
-        return pl.LazyFrame(
-            schema={
-                "seller_id": pl.String(),
-                "marketplace": pl.String(),
-                "unit_numerator": pl.Int64(),
-                "unit_denominator": pl.Int64(),
-                "as_of": pl.Date(),
-                "window_start": pl.Date(),
-                "window_end": pl.Date(),
-            }
+        return _empty(
+            unit_numerator=pl.Int64(),
+            unit_denominator=pl.Int64(),
+            as_of=pl.Date(),
+            window_start=pl.Date(),
+            window_end=pl.Date(),
         )
     return pl.concat(parts)
 
@@ -220,18 +228,8 @@ def displayed_counts(data: Dataset, policy: Policy, days: list[date]) -> pl.Lazy
     Columns ``seller_id, marketplace, as_of, metric`` (``policy_<key>``), ``displayed``;
     only metrics with at least one displayed violation have a row.
     """
-    from toolkit.compliance.tables import violations_table
-
     if not days:
-        return pl.LazyFrame(
-            schema={
-                "seller_id": pl.String(),
-                "marketplace": pl.String(),
-                "as_of": pl.Date(),
-                "metric": pl.String(),
-                "displayed": pl.Int64(),
-            }
-        )
+        return _empty(as_of=pl.Date(), metric=pl.String(), displayed=pl.Int64())
     shown = pl.col("as_of").is_between(pl.col("displayed_from"), pl.col("displayed_until"))
     key = pl.col("category").replace_strict(CATEGORY_SPAPI_KEYS, return_dtype=pl.String)
     return (
@@ -244,17 +242,8 @@ def displayed_counts(data: Dataset, policy: Policy, days: list[date]) -> pl.Lazy
 
 def ahr_estimates(data: Dataset, policy: Policy, days: list[date]) -> pl.LazyFrame:
     """``seller_id, marketplace, as_of, ahr_estimate`` on each date (SPEC 6, an estimate)."""
-    from toolkit.compliance.ahr import ahr_table
-
     if not days:
-        return pl.LazyFrame(
-            schema={
-                "seller_id": pl.String(),
-                "marketplace": pl.String(),
-                "as_of": pl.Date(),
-                "ahr_estimate": pl.Int64(),
-            }
-        )
+        return _empty(as_of=pl.Date(), ahr_estimate=pl.Int64())
     return (
         ahr_table(data, as_of=min(days), to=max(days), policy=policy)
         .filter(pl.col("as_of").is_in(days))
@@ -308,6 +297,7 @@ def classified(snapshots: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         .then(pl.lit("the report's window ends after the snapshot date"))
     )
     mfn = pl.col("_engine").is_in(list(MFN_ONLY)) & (channel == "all")
+    reported = Window.spanning(start.cast(pl.Int32), end.cast(pl.Int32), as_of=day.cast(pl.Int32))
     return (
         snapshots.lazy()
         .select(SNAPSHOT_SCHEMA.names())
@@ -315,8 +305,8 @@ def classified(snapshots: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         .with_columns(
             _kind=kind,
             _channel=pl.when(mfn).then(pl.lit("mfn")).otherwise(channel),
-            _window=(end - start).dt.total_days().cast(pl.Int32) + 1,
-            _lag=(day - end).dt.total_days().cast(pl.Int32),
+            _window=reported.window_days,
+            _lag=reported.lag_days,
         )
         .with_columns(_why=why)
         .collect()

@@ -20,6 +20,7 @@ from toolkit.engine.rules import defect_records, window_bounds
 from toolkit.model.data import DataError, Dataset, InputError
 from toolkit.model.policy import Policy
 from toolkit.time.visibility import utc_date, visible_date
+from toolkit.time.windows import Window, active_on, live_at
 
 #: Defect types of the order-level table (the clearance table's ``defect_type``).
 DEFECT_TYPES = ("negative_feedback", "claim", "chargeback")
@@ -259,13 +260,12 @@ def order_table(
     d, ws, we = (pl.col(c).cast(pl.Int32) for c in ("snapshot_date", "window_start", "window_end"))
     cf, co = window_bounds(
         pl.col("attribution_date"),
-        window_days=we - ws + 1,
-        lag_days=d - we,
+        window=Window.spanning(ws, we, as_of=d),
         seen=pl.col("seen"),
         stop=pl.col("stop"),
     )
     ours = (
-        records.filter((cf <= d) & (d < co))
+        records.filter(active_on(cf, co, d))
         .group_by(_KEY)
         .agg(pl.col("channel").first().alias("_our_channel"), in_ours=pl.lit(True))
     )
@@ -312,7 +312,7 @@ def _record_facts(
             _records=pl.len(),
             _first_seen=seen.min(),
             _seen_by=(seen <= d).sum(),
-            _live=((seen <= d) & ~stopped).sum(),
+            _live=live_at(seen, stop, d).sum(),
             _stopped=_stop_text(
                 pl.col("stop_reason").filter(stopped).sort_by(stop.filter(stopped)).first(),
                 stop.filter(stopped).min(),

@@ -7,8 +7,7 @@ chart module registers and enables the project's theme (:mod:`toolkit.charts.the
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from toolkit.model.exports import lazy_exports
 
 _EXPORTS = {
     "BAND_COLORS": "toolkit.charts.palette",
@@ -29,15 +28,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'toolkit.charts' has no attribute {name!r}") from None
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), __path__)

@@ -23,6 +23,8 @@ from toolkit.charts.theme import (
     frame_with,
     one_seller,
 )
+from toolkit.engine.clearance import CLEARANCE_COLUMNS
+from toolkit.model.policy import load_policy
 from toolkit.model.text import visible_expr
 
 __all__ = ["SEVERITY_COLORS", "ahr_chart", "clearance_calendar", "violations_timeline"]
@@ -35,16 +37,8 @@ SEVERITY_COLORS: dict[str, str] = {
     "critical": "#000000",
 }
 
-_CLEARANCE_COLUMNS = [
-    "order_id",
-    "defect_type",
-    "record_id",
-    "attribution_date",
-    "counts_from",
-    "clears_on",
-    "counting",
-    "clear_reason",
-]
+# the clearance table's columns from the order on (one seller: no seller, channel, metric)
+_CLEARANCE_COLUMNS = CLEARANCE_COLUMNS[CLEARANCE_COLUMNS.index("order_id") :]
 _VIOLATION_COLUMNS = [
     "violation_id",
     "category",
@@ -63,6 +57,13 @@ _GROUPS = {
     "chargeback": "chargeback",
 }
 _GROUP_SCALE = alt.Scale(domain=list(RECORD_COLORS), range=list(RECORD_COLORS.values()))
+
+
+def _as_of_row(as_of: date) -> pl.DataFrame:
+    """The data row of :func:`_as_of_layers`: ``layer == 'as_of'``, the date and its label."""
+    return pl.DataFrame(
+        {"layer": ["as_of"], "as_of": [as_of], "label": [f"as of {as_of.isoformat()}"]}
+    )
 
 
 def _as_of_layers(label_y: float) -> list[alt.Chart]:
@@ -151,10 +152,7 @@ def clearance_calendar(
             "clear_reason",
         ).alias("label"),
     )
-    now = pl.DataFrame(
-        {"layer": ["as_of"], "as_of": [as_of], "label": [f"as of {as_of.isoformat()}"]}
-    )
-    data = pl.concat([records, now], how="diagonal_relaxed")
+    data = pl.concat([records, _as_of_row(as_of)], how="diagonal_relaxed")
     rows = records.get_column("record").to_list()
     y = alt.Y("record:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260))
     tooltip = [
@@ -269,11 +267,7 @@ def violations_timeline(
     )
     parts = [rows]
     if as_of is not None:
-        parts.append(
-            pl.DataFrame(
-                {"layer": ["as_of"], "as_of": [as_of], "label": [f"as of {as_of.isoformat()}"]}
-            )
-        )
+        parts.append(_as_of_row(as_of))
     data = pl.concat(parts, how="diagonal_relaxed")
     y = alt.Y(
         "violation:N",
@@ -365,8 +359,6 @@ def ahr_chart(
     >>> [row["threshold"] for row in spec["datasets"][spec["layer"][1]["data"]["name"]]]
     [100, 200]
     """
-    from toolkit.model.policy import load_policy
-
     where = "ahr_chart"
     frame = frame_with(ahr, ["as_of", "ahr_estimate", "band"], where)
     one_seller(frame, where)

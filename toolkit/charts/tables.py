@@ -28,6 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.charts.palette import BAND_COLORS, STATUS_COLORS
 from toolkit.model.text import visible, visible_expr
 from toolkit.model.vocabulary import ATTENTION_RANK
 
@@ -132,15 +133,7 @@ def seller_ranking(
     sellers = metrics.select(keys).unique()
     chosen = metrics.filter((pl.col("metric") == metric) & (pl.col("channel") == channel)).select(
         *keys,
-        "metric",
-        "channel",
-        "numerator",
-        "denominator",
-        "rate",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "status",
+        *RANKING_COLUMNS[RANKING_COLUMNS.index("metric") :],
         pl.when(pl.col("condition") == ">")
         .then(pl.col("rate"))
         .otherwise(-pl.col("rate"))
@@ -300,8 +293,6 @@ def status_table(
     >>> ">3.86%</td>" in html, html.count('class="sh-chip"')
     (True, 2)
     """
-    from toolkit.charts.palette import BAND_COLORS, STATUS_COLORS
-
     data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     chip_columns, percent_columns = set(chips), set(percent)
     missing = sorted((chip_columns | percent_columns) - set(data.columns))

@@ -17,6 +17,7 @@ import altair as alt
 import polars as pl
 
 from toolkit.charts.theme import STATUS_COLORS, date_tooltip, frame_with, one_seller
+from toolkit.time.windows import Window
 
 __all__ = ["STATE_COLORS", "window_explorer"]
 
@@ -166,8 +167,10 @@ def window_explorer(
         date_tooltip("clears_on", "clears on"),
     ]
     now = alt.Chart().transform_filter("datum.layer === 'now'")
-    window_from = _date_expr(first, f"{_PARAM} - {lag_days + window_days - 1}")
-    window_to = _date_expr(first, f"{_PARAM} - {lag_days} + 1")
+    # the window's first and last attribution dates, as days before the slider's as-of date
+    window = Window(window_days, lag_days)
+    window_from = _date_expr(first, f"{_PARAM} - {-window.start(0)}")
+    window_to = _date_expr(first, f"{_PARAM} - {-window.end(0)} + 1")
     chart = alt.layer(
         now.transform_calculate(window_from=window_from, window_to=window_to)
         .mark_rect(color=STATUS_COLORS["info"], opacity=0.12)

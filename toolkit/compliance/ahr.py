@@ -61,10 +61,9 @@ import polars as pl
 
 from toolkit.compliance.violations import point_segments, violation_windows
 from toolkit.model.data import Dataset
-from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
 from toolkit.time.visibility import utc_date, visible_date
-from toolkit.time.windows import daily_counts
+from toolkit.time.windows import as_of_range, daily_counts
 
 __all__ = ["AHR_BANDS", "ahr_band", "ahr_table", "fulfilled_windows"]
 
@@ -179,9 +178,7 @@ def ahr_table(
     violations cost.
     """
     policy = policy or load_policy()
-    end = as_of if to is None else to
-    if end < as_of:
-        raise OptionError(f"to {end} is before as_of {as_of}")
+    end = as_of_range(as_of, to)
     ahr = policy.ahr
     keys = pl.concat(
         [data.orders.select(_SELLER), data.violations.select(_SELLER)], how="vertical"

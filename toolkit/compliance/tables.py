@@ -53,20 +53,13 @@ from toolkit.compliance.violations import (
     violation_windows,
 )
 from toolkit.model.data import Dataset
-from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
+from toolkit.time.windows import as_of_range
 
 __all__ = ["violation_clearance", "violations_table"]
 
 _SELLER = ["seller_id", "marketplace"]
 _DAY = timedelta(days=1)
-
-
-def _check_dates(as_of: date, to: date | None) -> date:
-    end = as_of if to is None else to
-    if end < as_of:
-        raise OptionError(f"to {end} is before as_of {as_of}")
-    return end
 
 
 def violations_table(
@@ -109,10 +102,10 @@ def violations_table(
       violation ``open``.
     """
     policy = policy or load_policy()
-    end = _check_dates(as_of, to)
+    end = as_of_range(as_of, to)
     first = pl.max_horizontal("detected_on", pl.lit(as_of, pl.Date))
     known = pl.col("resolved_on") <= pl.col("as_of")
-    display_end, cost_end = violation_ends(known, policy=policy)
+    ends = violation_ends(known, policy=policy)
     detected, day = pl.col("detected_on"), pl.duration(days=1)
     resolution = pl.col("resolution")
     status = (
@@ -153,7 +146,7 @@ def violations_table(
     )
     return (
         pl.concat([costing, idle], how="diagonal")
-        .with_columns(_display_end=display_end, _cost_end=cost_end)
+        .with_columns(_display_end=ends.display, _cost_end=ends.cost)
         .select(
             "as_of",
             "violation_id",
@@ -238,21 +231,11 @@ def violation_clearance(
     """
     policy = policy or load_policy()
     day = pl.lit(as_of, pl.Date)
-    resolution, res = pl.col("resolution"), pl.col("resolved_on")
-    known = (res <= day).fill_null(False)
-    display_end, _ = violation_ends(known, policy=policy)
-    days = pl.duration(days=policy.display_days)
-    if policy.display_anchor == "detected":
-        natural = pl.col("detected_on") + days
-    else:
-        stopped = (resolution.is_in(ADDRESSED) | (resolution == "disputed_error")) & known
-        natural = pl.when(stopped).then(res + days)
-    disputed = (resolution == "disputed_error") & known
-    clears = pl.col("clears_on")
+    ends = violation_ends(pl.col("resolved_on") <= day, policy=policy)
+    natural, clears = ends.natural, ends.display
     return (
         violation_windows(data.violations, policy=policy)
         .filter((pl.col("detected_on") <= day) & (natural.is_null() | (natural > day)))
-        .with_columns(clears_on=display_end, _natural=natural)
         .select(
             *_SELLER,
             channel=pl.lit("all"),
@@ -264,12 +247,7 @@ def violation_clearance(
             counts_from="detected_on",
             clears_on=clears,
             counting=clears.is_null() | (day < clears),
-            clear_reason=pl.when(
-                disputed & (pl.col("_natural").is_null() | (res < pl.col("_natural")))
-            )
-            .then(pl.lit("disputed_error"))
-            .when(clears.is_not_null())
-            .then(pl.lit("expired")),
+            clear_reason=ends.reason,
         )
         .sort(*_SELLER, "record_id")
     )

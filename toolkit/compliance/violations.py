@@ -26,6 +26,7 @@ Points and the AHR are an **estimate**: Amazon does not publish the formula (see
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import polars as pl
 
@@ -36,6 +37,7 @@ __all__ = [
     "ADDRESSED",
     "POINTS_CAP",
     "VIOLATION_STATUSES",
+    "ViolationEnds",
     "point_segments",
     "violation_ends",
     "violation_windows",
@@ -69,16 +71,30 @@ def _prepared(violations: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     )
 
 
-def violation_ends(known: pl.Expr, *, policy: Policy) -> tuple[pl.Expr, pl.Expr]:
+class ViolationEnds(NamedTuple):
+    """Expressions for a violation's ends (exclusive dates; null: no end known)."""
+
+    #: End of display: :attr:`natural`, or an upheld dispute if earlier.
+    display: pl.Expr
+    #: End of the point cost: the display's end, or the day it was addressed if earlier.
+    cost: pl.Expr
+    #: Where the display would end without an upheld dispute: ``display_days`` after the
+    #: detected date (anchor "detected") or after the resolution (anchor "resolved").
+    natural: pl.Expr
+    #: Why the display ends: ``disputed_error`` (the dispute comes first) or ``expired``.
+    reason: pl.Expr
+
+
+def violation_ends(known: pl.Expr, *, policy: Policy) -> ViolationEnds:
     """Exclusive ends of the display and of the point cost, using the resolutions ``known``.
 
     Expression builders over a frame with ``detected_on``, ``resolution`` and
     ``resolved_on``: ``known`` says which resolutions count (``resolved_on <= as_of`` for
     a point-in-time view, ``resolved_on.is_not_null()`` for the windows). The display ends
-    ``display_days`` after ``detected_on`` (anchor "detected") or after an addressing
-    resolution (anchor "resolved"), or at an upheld dispute if earlier; the point cost
-    also ends when the violation is addressed. Null means "no end known" (only under
-    ``display_anchor = "resolved"``). A violation addressed or disputed on its first
+    ``display_days`` after ``detected_on`` (anchor "detected") or after an addressing or
+    disputing resolution (anchor "resolved"), or at an upheld dispute if earlier; the
+    point cost also ends when the violation is addressed. Null means "no end known" (only
+    under ``display_anchor = "resolved"``). A violation addressed or disputed on its first
     visible day has an end equal to ``detected_on``: an empty period.
     """
     resolution, res = pl.col("resolution"), pl.col("resolved_on")
@@ -89,10 +105,16 @@ def violation_ends(known: pl.Expr, *, policy: Policy) -> tuple[pl.Expr, pl.Expr]
     if policy.display_anchor == "detected":
         natural = pl.col("detected_on") + days
     else:
-        natural = addressed_on + days
-    display_end = pl.min_horizontal(natural, disputed_on)
-    cost_end = pl.min_horizontal(display_end, addressed_on, disputed_on)
-    return display_end, cost_end
+        natural = pl.coalesce(addressed_on, disputed_on) + days
+    display = pl.min_horizontal(natural, disputed_on)
+    reason = (
+        pl.when(disputed_on.is_not_null() & (natural.is_null() | (disputed_on < natural)))
+        .then(pl.lit("disputed_error"))
+        .when(display.is_not_null())
+        .then(pl.lit("expired"))
+    )
+    cost = pl.min_horizontal(display, addressed_on, disputed_on)
+    return ViolationEnds(display=display, cost=cost, natural=natural, reason=reason)
 
 
 def violation_windows(violations: pl.LazyFrame, *, policy: Policy | None = None) -> pl.LazyFrame:
@@ -140,8 +162,10 @@ def violation_windows(violations: pl.LazyFrame, *, policy: Policy | None = None)
     └──────────────┴─────────────┴─────────────┴──────────────┴────────────┘
     """
     policy = policy or load_policy()
-    display_end, cost_end = violation_ends(pl.col("resolved_on").is_not_null(), policy=policy)
-    return _prepared(violations, policy).with_columns(display_ends=display_end, cost_ends=cost_end)
+    ends = violation_ends(pl.col("resolved_on").is_not_null(), policy=policy)
+    return _prepared(violations, policy).with_columns(
+        display_ends=ends.display, cost_ends=ends.cost
+    )
 
 
 def _points(severity: pl.Expr, rank: pl.Expr, policy: Policy) -> pl.Expr:

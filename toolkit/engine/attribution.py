@@ -27,6 +27,7 @@ from toolkit.engine.rules import ORDER_RULES, defect_records, order_dates
 from toolkit.model.data import Dataset
 from toolkit.model.policy import COMPONENTS, METRICS, Policy, load_policy
 from toolkit.time.visibility import day_number
+from toolkit.time.windows import live_at
 
 __all__ = ["DAILY_COLUMNS", "WINDOW_RECORD_COLUMNS", "daily_attribution_counts", "window_records"]
 
@@ -270,17 +271,15 @@ def window_records(
     policy = policy or load_policy()
     if channel not in ("mfn", "afn"):
         raise ValueError(f"channel must be 'mfn' or 'afn', got {channel!r}")
-    odr = policy.metric("odr")
     mine = (
         (pl.col("seller_id") == seller_id)
         & (pl.col("channel") == channel)
         & (pl.col("marketplace") == marketplace)
     )
-    k = None if known_at is None else day_number(known_at)
     orders = order_dates(data.orders.filter(mine), policy)
     _, cf, co = ORDER_RULES["odr"].bounds(policy, role="denominator", known_at=None)
-    if k is not None:
-        orders = orders.filter(pl.col("_pv") <= k)
+    if known_at is not None:
+        orders = orders.filter(live_at(pl.col("_pv"), None, known_at))
     order_rows = orders.select(
         "order_id",
         pl.lit("order").alias("record_type"),
@@ -289,14 +288,7 @@ def window_records(
         cf.alias("counts_from"),
         co.alias("clears_on"),
     )
-    defects = defect_records(data, policy).filter(mine)
-    if k is not None:
-        known_stop = pl.when(pl.col("stop") <= k).then(pl.col("stop"))
-        defects = defects.filter(pl.col("seen") <= k).with_columns(
-            clears_on=pl.min_horizontal(
-                pl.col("attribution_date") + (odr.lag_days + odr.window_days), known_stop
-            )
-        )
+    defects = defect_records(data, policy, known_at=known_at).filter(mine)
     defect_rows = defects.select(
         "order_id",
         pl.col("defect_type").alias("record_type"),

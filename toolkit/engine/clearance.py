@@ -17,28 +17,17 @@ from datetime import date
 
 import polars as pl
 
-from toolkit.engine.rules import defect_records
+from toolkit.compliance.tables import violation_clearance
+from toolkit.engine.rules import RECORD_COLUMNS, defect_records
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy, load_policy
 from toolkit.time.visibility import day_number
+from toolkit.time.windows import Window, active_on
 
 __all__ = ["CLEARANCE_COLUMNS", "clearance_table", "defect_clearance"]
 
 #: Columns of the clearance table, in order.
-CLEARANCE_COLUMNS = [
-    "seller_id",
-    "marketplace",
-    "channel",
-    "metric",
-    "order_id",
-    "defect_type",
-    "record_id",
-    "attribution_date",
-    "counts_from",
-    "clears_on",
-    "counting",
-    "clear_reason",
-]
+CLEARANCE_COLUMNS = [*RECORD_COLUMNS, "counts_from", "clears_on", "counting", "clear_reason"]
 
 
 def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None) -> pl.LazyFrame:
@@ -53,24 +42,18 @@ def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None
     loses to the window).
     """
     policy = policy or load_policy()
-    odr = policy.metric("odr")
-    d = pl.lit(day_number(as_of), dtype=pl.Int32)
-    window_end = pl.col("attribution_date") + (odr.lag_days + odr.window_days)
-    opens = pl.col("attribution_date") + odr.lag_days
-    known_stop = pl.when(pl.col("stop") <= d).then(pl.col("stop"))
-    clears_on = pl.min_horizontal(window_end, known_stop)
-    counts_from = pl.max_horizontal(opens, pl.col("seen"))
+    closes = Window.of(policy.metric("odr")).closes(pl.col("attribution_date"))
+    stop = pl.col("stop")
     reason = (
-        pl.when(known_stop.is_not_null() & (known_stop < window_end))
+        pl.when(stop.is_not_null() & (stop < closes))
         .then(pl.col("stop_reason"))
         .otherwise(pl.lit("window"))
     )
     return (
-        defect_records(data, policy)
-        .filter((pl.col("seen") <= d) & (window_end > d))
-        .with_columns(counts_from=counts_from, clears_on=clears_on)
+        defect_records(data, policy, known_at=as_of)
+        .filter(closes > day_number(as_of))
         .with_columns(
-            counting=(pl.col("counts_from") <= d) & (d < pl.col("clears_on")),
+            counting=active_on(pl.col("counts_from"), pl.col("clears_on"), as_of),
             clear_reason=reason,
         )
         .with_columns(pl.col("attribution_date", "counts_from", "clears_on").cast(pl.Date))
@@ -113,8 +96,6 @@ def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None)
     │ C1        ┆ 2025-03-20  ┆ 2025-04-20 ┆ false    ┆ denied       │
     └───────────┴─────────────┴────────────┴──────────┴──────────────┘
     """
-    from toolkit.compliance.tables import violation_clearance
-
     policy = policy or load_policy()
     parts = [
         defect_clearance(data, as_of=as_of, policy=policy),

@@ -26,12 +26,15 @@ from toolkit.engine.metrics import (
     snapshot_counts,
     window_counts,
 )
+from toolkit.engine.statistics import bad_count, orders_needed, target_met
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
-from toolkit.time.visibility import day_number
+from toolkit.time.windows import Window
 
 __all__ = ["FORECAST_COLUMNS", "forecast_table", "what_if"]
+
+_P0_NUM, _P0_DEN = pl.col("_p0_num"), pl.col("_p0_den")
 
 #: Columns of the forecast table, in order.
 FORECAST_COLUMNS = [
@@ -47,9 +50,9 @@ FORECAST_COLUMNS = [
 
 def _meets(num_w: pl.Expr, den_w: pl.Expr) -> pl.Expr:
     """Target met (or nothing to measure) for counts scaled by W, exactly."""
-    bad = pl.when(pl.col("condition") == ">").then(den_w - num_w).otherwise(num_w)
-    met = bad * pl.col("_p0_den") < pl.col("_p0_num") * den_w
-    return pl.when(pl.col("condition").is_null()).then(None).otherwise((den_w == 0) | met)
+    condition = pl.col("condition")
+    met = target_met(bad_count(num_w, den_w, condition), den_w, _P0_NUM, _P0_DEN)
+    return pl.when(condition.is_null()).then(None).otherwise((den_w == 0) | met)
 
 
 def forecast_table(
@@ -134,10 +137,8 @@ def forecast_table(
     if policy.forecast_volume == "none":
         volume = volume.with_columns(_volume=pl.lit(0, pl.Int64))
     window = pl.col("_window")
-    # attribution dates after D inside the window of F: (F - L) - D, between 0 and W
-    days_after = (pl.col("as_of").cast(pl.Int64) - pl.col("_lag") - day_number(as_of)).clip(
-        0, window
-    )
+    # attribution dates after D inside the window of F
+    days_after = Window(window, pl.col("_lag")).days_after(as_of, pl.col("as_of").cast(pl.Int64))
     projected = pl.col("_volume") * days_after
     num_w = pl.col("numerator") * window + pl.when(pl.col("condition") == ">").then(
         projected
@@ -160,25 +161,12 @@ def forecast_table(
         .join(params, on="_metric", how="left")
         .with_columns(_meets=_meets(pl.col("numerator"), pl.col("denominator")))
     )
-    bad = (
-        pl.when(pl.col("condition") == ">")
-        .then(pl.col("denominator") - pl.col("numerator"))
-        .otherwise(pl.col("numerator"))
-    )
-    missed = (pl.col("denominator") > 0) & (
-        bad * pl.col("_p0_den") >= pl.col("_p0_num") * pl.col("denominator")
-    )
-    # x = floor(b / p0 - n) + 1 with p0 = p_num / p_den, in integers
-    needed = (bad * pl.col("_p0_den") - pl.col("denominator") * pl.col("_p0_num")).floordiv(
-        pl.col("_p0_num")
-    ) + 1
+    n = pl.col("denominator")
+    bad = bad_count(pl.col("numerator"), n, pl.col("condition"))
     per_metric = now.select(
         *KEYS,
-        pl.when(pl.col("condition").is_null() | (pl.col("_p0_num") == 0))
-        .then(None)
-        .when(missed)
-        .then(needed)
-        .otherwise(0)
+        pl.when(pl.col("condition").is_not_null())
+        .then(orders_needed(bad, n, _P0_NUM, _P0_DEN))
         .cast(pl.Int64)
         .alias("clean_orders_needed"),
     )

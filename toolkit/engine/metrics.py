@@ -14,17 +14,18 @@ comes from the as-of date, visibility from K (restated history).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
 
-from toolkit.engine.rules import ORDER_RULES, defect_events, order_dates
+from toolkit.engine.rules import ORDER_RULES, defect_events, order_dates, window_bounds
 from toolkit.engine.statistics import with_statistics
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import COMPONENTS, METRICS, Policy, load_policy
 from toolkit.time.visibility import day_number
-from toolkit.time.windows import merge_windows
+from toolkit.time.windows import Window, as_of_range, daily_grid, live_at, merge_windows
 
 __all__ = [
     "KEYS",
@@ -92,11 +93,9 @@ def order_defect_flags(data: Dataset, policy: Policy, knowledge: date) -> pl.Laz
     knowledge date (a record-level test), so the record-level part is summarised per
     order here, without the orders table.
     """
-    k = day_number(knowledge)
-    live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
     return (
         defect_events(data, policy)
-        .filter(live)
+        .filter(live_at(pl.col("seen"), pl.col("stop"), knowledge))
         .group_by("order_id")
         .agg((pl.col("metric") == c).any().alias(f"_has_{c}") for c in COMPONENTS)
     )
@@ -164,8 +163,6 @@ def _snapshot_counts(
 
 def _without(data: Dataset, remove: frozenset[str]) -> Dataset:
     """The dataset without the defect records whose ids are in ``remove`` (what-if)."""
-    from dataclasses import replace
-
     ids = sorted(remove)
     return replace(
         data,
@@ -233,68 +230,63 @@ def _record_windows(
                     co.alias("clears_on"),
                 )
             )
+    source = _without(data, remove) if remove else data
     parts.append(
         _defect_windows(
-            data,
-            policy,
+            defect_events(source, policy),
             orders,
+            Window.of(policy.metric("odr")),
             known_at=known_at,
             attributed_until=attributed_until,
-            remove=remove,
         )
     )
     return pl.concat(parts)
 
 
 def _defect_windows(
-    data: Dataset,
-    policy: Policy,
+    events: pl.LazyFrame,
     orders: pl.LazyFrame,
+    window: Window,
     *,
     known_at: date | None,
     attributed_until: date | None,
-    remove: frozenset[str],
 ) -> pl.LazyFrame:
     """ODR numerator windows: record intervals merged per order, then cut by the order's window.
 
     A record's own interval is ``[seen, stop)`` point in time, or unbounded when it is
     visible and not stopped by K (restated). Merging per order first keeps an order with
-    several defects counted once.
+    several defects counted once. Each merged interval is then one record of the order:
+    seen at its start (or the purchase's visible day if later), stopped at its end.
     """
-    events = defect_events(_without(data, remove) if remove else data, policy)
     if known_at is None:
         events = events.with_columns(
             counts_from=pl.col("seen"), clears_on=pl.col("stop").fill_null(_NEVER)
         )
     else:
-        k = day_number(known_at)
-        live = (pl.col("seen") <= k) & (pl.col("stop").is_null() | (pl.col("stop") > k))
-        events = events.filter(live).with_columns(
+        events = events.filter(live_at(pl.col("seen"), pl.col("stop"), known_at)).with_columns(
             counts_from=pl.lit(-_NEVER, pl.Int32), clears_on=pl.lit(_NEVER, pl.Int32)
         )
     per_component = merge_windows(events, by=["order_id", "metric"])
     per_order = merge_windows(events, by=["order_id"]).with_columns(metric=pl.lit("odr"))
     segments = pl.concat([per_component, per_order.select(per_component.collect_schema().names())])
-    odr = policy.metric("odr")
-    opens = pl.col("_pd") + odr.lag_days
-    closes = pl.col("_pd") + (odr.lag_days + odr.window_days)
-    if known_at is None:
-        start = pl.max_horizontal(opens, pl.col("_pv"), pl.col("counts_from"))
-        order_known = pl.lit(True)
-    else:
-        start = opens
-        order_known = pl.col("_pv") <= day_number(known_at)
-    if attributed_until is not None:
-        order_known = order_known & (pl.col("_pd") <= day_number(attributed_until))
+    cf, co = window_bounds(
+        pl.col("_pd"),
+        window=window,
+        seen=pl.max_horizontal("_pv", "counts_from"),
+        stop=pl.col("clears_on"),
+        known_at=known_at,
+    )
     joined = segments.join(
         orders.select("order_id", "_key", "_pd", "_pv"), on="order_id", how="inner"
     )
-    return joined.filter(order_known).select(
+    if attributed_until is not None:
+        joined = joined.filter(pl.col("_pd") <= day_number(attributed_until))
+    return joined.select(
         "_key",
         pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8).alias("_metric"),
         pl.lit(True).alias("_num"),
-        start.alias("counts_from"),
-        pl.min_horizontal(closes, pl.col("clears_on")).alias("clears_on"),
+        cf.alias("counts_from"),
+        co.alias("clears_on"),
     )
 
 
@@ -325,99 +317,30 @@ def window_counts(
     records = _record_windows(
         data, policy, orders, known_at=known_at, attributed_until=attributed_until, remove=remove
     )
-    first, last = day_number(start), day_number(end)
-    days = last - first + 1
-    cf, co = pl.col("counts_from"), pl.col("clears_on")
-    live = records.filter((cf < co) & (cf <= last) & (co > first)).cache()
-    # +1 where a record starts counting (or on the first date), -1 where it clears
-    events = pl.concat(
-        [
-            live.select(
-                "_key",
-                "_metric",
-                (cf.clip(lower_bound=first) - first).alias("_t"),
-                "_num",
-                pl.lit(1, pl.Int8).alias("_sign"),
-            ),
-            live.filter(co <= last).select(
-                "_key",
-                "_metric",
-                (co - first).alias("_t"),
-                "_num",
-                pl.lit(-1, pl.Int8).alias("_sign"),
-            ),
-        ]
-    )
+    # one integer code per (key, metric) series, in the output's string order
+    series = pl.col("_key").cast(pl.Int32) * len(_CODE) + pl.col("_metric").cast(pl.Int32)
     rows = (
         table.join(pl.LazyFrame({"metric": list(METRICS)}), how="cross")
         .filter(_applies(pl.col("metric"), pl.col("channel")))
         .with_columns(_metric=pl.col("metric").replace_strict(_CODE, return_dtype=pl.Int8))
-        .sort("_key", "_metric")
-        .with_row_index("_combo")
-        .cache()
+        .select(
+            *KEYS,
+            "_metric",
+            _series=series,
+            # the ODR components divide by the ODR population of the same key
+            _den_from=pl.when(pl.col("metric").is_in(list(COMPONENTS))).then(
+                pl.col("_key").cast(pl.Int32) * len(_CODE) + _CODE["odr"]
+            ),
+        )
     )
-    # the ODR components divide by the ODR population of the same key
-    odr_rows = rows.filter(pl.col("_metric") == _CODE["odr"]).select(
-        "_key", pl.col("_combo").alias("_den_from")
-    )
-    combos = rows.join(odr_rows, on="_key", how="left").select(
-        "_key",
-        "_metric",
-        "_combo",
-        pl.when(pl.col("metric").is_in(list(COMPONENTS)))
-        .then(pl.col("_den_from"))
-        .otherwise(pl.col("_combo"))
-        .alias("_den_from"),
-    )
-    dense = pl.concat([events, combos], how="diagonal").map_batches(
-        lambda frame: _cumulative_grid(frame, days),
-        schema={"numerator": pl.Int64, "denominator": pl.Int64},
-    )
-    # one row per combination and date, in the same (combination-major) order as `dense`
-    labels = (
-        rows.select(*KEYS, "_metric", pl.int_ranges(0, days, dtype=pl.Int32).alias("_t"))
-        .explode("_t")
-        .select(*KEYS, "_metric", (pl.col("_t") + first).cast(pl.Date).alias("as_of"))
-    )
-    # combinations are numbered in string order: already in the output's order
-    return pl.concat([labels, dense], how="horizontal")
-
-
-def _cumulative_grid(frame: pl.DataFrame, days: int) -> pl.DataFrame:
-    """Dense running counts per (key, metric) combination and date, from +1/-1 events.
-
-    ``frame`` holds the events (``_key, _metric, _t, _num, _sign``) and one row per
-    combination (``_key, _metric, _combo, _den_from``). A scatter-add and a cumulative sum
-    along the dates: O(events + combinations x dates), no sort.
-    """
-    import numpy as np  # only for histories
-
-    is_combo = frame["_combo"].is_not_null().to_numpy()
-    combos = frame.filter(is_combo)
-    events = frame.filter(~is_combo)
-    count = combos.height
-    width = int(frame["_metric"].max()) + 1 if frame.height else 1
-    lookup = np.full((int(combos["_key"].max()) + 1 if count else 1) * width, -1, dtype=np.int64)
-    combo_key = combos["_key"].to_numpy().astype(np.int64) * width + combos["_metric"].to_numpy()
-    lookup[combo_key] = combos["_combo"].to_numpy()
-    event_combo = lookup[
-        events["_key"].to_numpy().astype(np.int64) * width + events["_metric"].to_numpy()
-    ]
-    cell = event_combo * days + events["_t"].to_numpy()
-    sign = events["_sign"].to_numpy().astype(np.int64)
-    numerator = events["_num"].to_numpy()
-    size = count * days
-    num = np.bincount(cell[numerator], weights=sign[numerator], minlength=size)
-    den = np.bincount(cell[~numerator], weights=sign[~numerator], minlength=size)
-    num = num.reshape(count, days).cumsum(axis=1)
-    den = den.reshape(count, days).cumsum(axis=1)
-    order = np.argsort(combos["_combo"].to_numpy())
-    den = den[combos["_den_from"].to_numpy()[order]]
-    return pl.DataFrame(
-        {
-            "numerator": num.ravel().round().astype(np.int64),
-            "denominator": den.ravel().round().astype(np.int64),
-        }
+    return daily_grid(
+        records.with_columns(_series=series),
+        rows,
+        start=start,
+        end=end,
+        key="_series",
+        weights={"numerator": pl.col("_num"), "denominator": ~pl.col("_num")},
+        share={"denominator": "_den_from"},
     )
 
 
@@ -426,12 +349,11 @@ def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
 
     The forecast's projected orders per day are ``volume / W`` (SPEC 5).
     """
-    d = day_number(day)
     flags = {}
     for metric, rule in ORDER_RULES.items():
-        m = policy.metric(metric)
         scope, cf, _ = rule.bounds(policy, role="denominator", known_at=day)
-        recent = rule.a.is_between(d - m.window_days + 1, d)
+        # attribution dates D-W+1 .. D: the metric's window without its lag
+        recent = Window(policy.metric(metric).window_days, 0).contains(rule.a, day)
         flags[metric] = (scope & recent & cf.is_not_null()).sum().cast(pl.Int64)
     wide = (
         order_dates(data.orders, policy)
@@ -505,6 +427,8 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     def lookup(name: str) -> pl.Expr:
         return pl.lit(params[name]).gather(pl.col("_metric")).alias(name)
 
+    window = Window(pl.col("_window"), pl.col("_lag"))
+    as_of = pl.col("as_of").cast(pl.Int32)
     columns = ["_window", "_lag", "target", "condition", "informational", "_p0_num", "_p0_den"]
     return (
         with_statistics(
@@ -519,12 +443,8 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
             watch_fraction=policy.watch_fraction,
         )
         .with_columns(
-            window_start=(pl.col("as_of").cast(pl.Int32) - (pl.col("_lag") + pl.col("_window") - 1))
-            .cast(pl.Int32)
-            .cast(pl.Date),
-            window_end=(pl.col("as_of").cast(pl.Int32) - pl.col("_lag"))
-            .cast(pl.Int32)
-            .cast(pl.Date),
+            window_start=window.start(as_of).cast(pl.Int32).cast(pl.Date),
+            window_end=window.end(as_of).cast(pl.Int32).cast(pl.Date),
         )
         .select(METRIC_COLUMNS)
     )
@@ -592,9 +512,7 @@ def metrics_table(
     └──────────────┴────────────┴───────────┴─────────────┴──────┴──────────┴────────────────┘
     """
     policy = policy or load_policy()
-    end = as_of if to is None else to
-    if end < as_of:
-        raise OptionError(f"--to {end} is before --as-of {as_of}")
+    end = as_of_range(as_of, to)
     if known_at is not None and known_at < end:
         raise OptionError(f"--known-at {known_at} must be on or after every as-of date ({end})")
     if end == as_of:

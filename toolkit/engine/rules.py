@@ -37,10 +37,12 @@ import polars as pl
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy
 from toolkit.time.visibility import DAY_US, day_number, utc_day, visible_day
+from toolkit.time.windows import Window, live_at, stop_known_at
 
 __all__ = [
     "COMPONENT_OF",
     "ORDER_RULES",
+    "RECORD_COLUMNS",
     "Rule",
     "defect_events",
     "defect_records",
@@ -49,13 +51,23 @@ __all__ = [
 ]
 
 _NO_DAY = pl.lit(None, dtype=pl.Int32)
+#: The columns that name a defect record and its order (clearance table, reconciliation).
+RECORD_COLUMNS = [
+    "seller_id",
+    "marketplace",
+    "channel",
+    "metric",
+    "order_id",
+    "defect_type",
+    "record_id",
+    "attribution_date",
+]
 
 
 def window_bounds(
     a: pl.Expr,
     *,
-    window_days: int,
-    lag_days: int,
+    window: Window,
     seen: pl.Expr,
     stop: pl.Expr | None = None,
     ready: pl.Expr | None = None,
@@ -65,14 +77,12 @@ def window_bounds(
 
     A record whose window is empty (``counts_from >= clears_on``) or null never counts.
     """
-    opens = a + lag_days
-    closes = a + (lag_days + window_days)
+    opens, closes = window.opens(a), window.closes(a)
     stop = _NO_DAY if stop is None else stop
     ready = _NO_DAY if ready is None else ready
     if known_at is None:
         return pl.max_horizontal(opens, ready, seen), pl.min_horizontal(closes, stop)
-    k = pl.lit(day_number(known_at), dtype=pl.Int32)
-    keep = (seen <= k) & (stop.is_null() | (stop > k))
+    keep = live_at(seen, stop, known_at)
     return (
         pl.when(keep).then(pl.max_horizontal(opens, ready)),
         pl.when(keep).then(closes),
@@ -158,12 +168,10 @@ class Rule:
 
     def bounds(self, policy: Policy, *, role: str, known_at: date | None):
         """``(filter, counts_from, clears_on)`` for the ``"denominator"`` or ``"numerator"``."""
-        m = policy.metric(self.metric)
         scope, seen, stop, ready = self._parts(role)
         cf, co = window_bounds(
             self.a,
-            window_days=m.window_days,
-            lag_days=m.lag_days,
+            window=Window.of(policy.metric(self.metric)),
             seen=seen,
             stop=stop,
             ready=ready,
@@ -176,14 +184,10 @@ class Rule:
         ``counts_from <= day < clears_on`` from :meth:`bounds`, written as direct
         comparisons (several times faster on one date than building the bounds).
         """
-        m = policy.metric(self.metric)
         scope, seen, stop, ready = self._parts(role)
         d = day_number(day)
-        k = d if known_at is None else day_number(known_at)
-        test = scope & self.a.is_between(d - m.lag_days - m.window_days + 1, d - m.lag_days)
-        test = test & (seen <= k)
-        if stop is not None:
-            test = test & (stop.is_null() | (stop > k))
+        window = Window.of(policy.metric(self.metric))
+        test = scope & window.contains(self.a, d) & live_at(seen, stop, known_at or day)
         if ready is not None:
             test = test & (ready.is_null() | (ready <= d))
         return test.fill_null(False)
@@ -265,43 +269,55 @@ def defect_events(data: Dataset, policy: Policy) -> pl.LazyFrame:
     record's visible day), ``stop`` (visible day of the removal or resolution that ends
     it, or null) and ``stop_reason``. Day numbers.
     """
-    fb = policy.cadence_minutes["feedback"]
-    cl = policy.cadence_minutes["claims"]
-    cb = policy.cadence_minutes["chargebacks"]
     won = policy.chargeback_won_removes
-    feedback = data.feedback.filter(pl.col("rating") <= 2).select(
-        "order_id",
-        pl.lit("feedback").alias("_source"),
-        pl.col("feedback_id").alias("record_id"),
-        visible_day(pl.col("left_at"), cadence_minutes=fb).alias("seen"),
-        visible_day(pl.col("removed_at"), cadence_minutes=fb).alias("stop"),
-        pl.when(pl.col("removed_at").is_not_null()).then(pl.lit("removed")).alias("stop_reason"),
-    )
+    cadence = policy.cadence_minutes
+
+    def records(frame, source, record_id, at, *, stops, stopped_at, reason) -> pl.LazyFrame:
+        minutes = cadence[source]
+        return frame.select(
+            "order_id",
+            pl.lit(source).alias("_source"),
+            pl.col(record_id).alias("record_id"),
+            visible_day(pl.col(at), cadence_minutes=minutes).alias("seen"),
+            pl.when(stops)
+            .then(visible_day(pl.col(stopped_at), cadence_minutes=minutes))
+            .alias("stop"),
+            pl.when(stops).then(reason).alias("stop_reason"),
+        )
+
     stops_claim = pl.col("outcome").is_in(["denied", "withdrawn", "protected"])
-    claims = data.claims.select(
-        "order_id",
-        pl.lit("claims").alias("_source"),
-        pl.col("claim_id").alias("record_id"),
-        visible_day(pl.col("filed_at"), cadence_minutes=cl).alias("seen"),
-        pl.when(stops_claim)
-        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cl))
-        .alias("stop"),
-        pl.when(stops_claim).then(pl.col("outcome")).alias("stop_reason"),
-    )
-    stops_cb = (pl.col("outcome") == "seller_won") & pl.lit(won)
-    chargebacks = data.chargebacks.filter(pl.col("kind") == "service").select(
-        "order_id",
-        pl.lit("chargebacks").alias("_source"),
-        pl.col("chargeback_id").alias("record_id"),
-        visible_day(pl.col("filed_at"), cadence_minutes=cb).alias("seen"),
-        pl.when(stops_cb)
-        .then(visible_day(pl.col("resolved_at"), cadence_minutes=cb))
-        .alias("stop"),
-        pl.when(stops_cb).then(pl.lit("seller_won")).alias("stop_reason"),
-    )
+    parts = [
+        records(
+            data.feedback.filter(pl.col("rating") <= 2),
+            "feedback",
+            "feedback_id",
+            "left_at",
+            stops=pl.col("removed_at").is_not_null(),
+            stopped_at="removed_at",
+            reason=pl.lit("removed"),
+        ),
+        records(
+            data.claims,
+            "claims",
+            "claim_id",
+            "filed_at",
+            stops=stops_claim,
+            stopped_at="resolved_at",
+            reason=pl.col("outcome"),
+        ),
+        records(
+            data.chargebacks.filter(pl.col("kind") == "service"),
+            "chargebacks",
+            "chargeback_id",
+            "filed_at",
+            stops=(pl.col("outcome") == "seller_won") & pl.lit(won),
+            stopped_at="resolved_at",
+            reason=pl.lit("seller_won"),
+        ),
+    ]
     metric = pl.col("_source").replace_strict({k: v[0] for k, v in COMPONENT_OF.items()})
     kind = pl.col("_source").replace_strict({k: v[1] for k, v in COMPONENT_OF.items()})
-    return pl.concat([feedback, claims, chargebacks]).select(
+    return pl.concat(parts).select(
         "order_id",
         metric.alias("metric"),
         kind.alias("defect_type"),
@@ -312,13 +328,18 @@ def defect_events(data: Dataset, policy: Policy) -> pl.LazyFrame:
     )
 
 
-def defect_records(data: Dataset, policy: Policy) -> pl.LazyFrame:
+def defect_records(data: Dataset, policy: Policy, *, known_at: date | None = None) -> pl.LazyFrame:
     """Every ODR defect record with its order and its point-in-time retention window.
 
     Columns: ``seller_id, marketplace, channel, metric`` (the component),
     ``order_id, defect_type, record_id, attribution_date, seen, stop, stop_reason,
     counts_from, clears_on``, dates as day numbers. ``seen`` is the later of the record's
     and its order's visible day: a record never counts before its order is known.
+
+    ``known_at=K`` keeps only what is known by the end of K: the records seen by K, and
+    their stops visible by K (a stop seen later is not known: ``stop`` and
+    ``stop_reason`` are null and the record counts until its window ends), the view of
+    the clearance table and of the clean forecast.
     """
     odr = policy.metric("odr")
     orders = data.orders.select(
@@ -334,25 +355,16 @@ def defect_records(data: Dataset, policy: Policy) -> pl.LazyFrame:
     events = defect_events(data, policy)
     joined = events.join(orders, on="order_id", how="inner", build_side="force_left")
     seen = pl.max_horizontal("_pv", "seen")
-    cf, co = window_bounds(
-        pl.col("attribution_date"),
-        window_days=odr.window_days,
-        lag_days=odr.lag_days,
-        seen=seen,
-        stop=pl.col("stop"),
-    )
+    stop = pl.col("stop")
+    if known_at is not None:
+        joined = joined.filter(live_at(seen, None, known_at))
+        stop = stop_known_at(stop, known_at)
+    cf, co = window_bounds(pl.col("attribution_date"), window=Window.of(odr), seen=seen, stop=stop)
     return joined.select(
-        "seller_id",
-        "marketplace",
-        "channel",
-        "metric",
-        "order_id",
-        "defect_type",
-        "record_id",
-        "attribution_date",
+        *RECORD_COLUMNS,
         seen.alias("seen"),
-        "stop",
-        "stop_reason",
+        stop.alias("stop"),
+        pl.when(stop.is_not_null()).then(pl.col("stop_reason")).alias("stop_reason"),
         cf.alias("counts_from"),
         co.alias("clears_on"),
     )

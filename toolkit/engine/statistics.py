@@ -54,8 +54,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STATUSES",
+    "bad_count",
     "binomial_tail",
     "clean_orders_needed",
+    "orders_needed",
+    "target_met",
+    "watch_reached",
     "wilson_interval",
     "with_statistics",
 ]
@@ -155,6 +159,77 @@ def _tail_and_verdict(columns: pl.Series, *, alpha: Fraction) -> pl.Series:
     ).to_struct()
 
 
+def bad_count(numerator: pl.Expr, denominator: pl.Expr, condition: pl.Expr) -> pl.Expr:
+    """The "bad" count b: the numerator for ``<`` metrics, n - numerator for ``>``.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"num": [3, 95], "n": [100, 100], "condition": ["<", ">"]})
+    >>> frame.select(bad_count(pl.col("num"), pl.col("n"), pl.col("condition"))).to_series().to_list()
+    [3, 5]
+    """
+    return pl.when(condition == ">").then(denominator - numerator).otherwise(numerator)
+
+
+def target_met(bad: pl.Expr, n: pl.Expr, p0_numerator: pl.Expr, p0_denominator: pl.Expr) -> pl.Expr:
+    """``b / n < p0`` exactly, as integers: ``b * p0_den < p0_num * n`` (false when n = 0).
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"bad": [0, 1, 2], "n": [0, 200, 200]})
+    >>> frame.select(target_met(pl.col("bad"), pl.col("n"), pl.lit(1), pl.lit(100))).to_series(
+    ...     ).to_list()
+    [False, True, False]
+    """
+    return bad * p0_denominator < p0_numerator * n
+
+
+def watch_reached(
+    bad: pl.Expr,
+    n: pl.Expr,
+    p0_numerator: pl.Expr,
+    p0_denominator: pl.Expr,
+    *,
+    watch_fraction: Fraction,
+) -> pl.Expr:
+    """``b / n >= watch_fraction * p0`` exactly, as integers (the ``watch`` early warning).
+
+    True when n = 0 (0 >= 0): a status asks about n = 0 first (``no_data``).
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"bad": [1, 1], "n": [50, 51]})  # 1/50 = 0.8 * 0.025
+    >>> frame.select(watch_reached(pl.col("bad"), pl.col("n"), pl.lit(1), pl.lit(40),
+    ...     watch_fraction=Fraction(4, 5))).to_series().to_list()
+    [True, False]
+    """
+    return (
+        bad * p0_denominator * watch_fraction.denominator
+        >= watch_fraction.numerator * p0_numerator * n
+    )
+
+
+def orders_needed(
+    bad: pl.Expr, n: pl.Expr, p0_numerator: pl.Expr, p0_denominator: pl.Expr
+) -> pl.Expr:
+    """Smallest number x of additional good orders for which ``b / (n + x) < p0`` (SPEC 5).
+
+    ``x = floor(b / p0 - n) + 1`` when ``b / n >= p0``, else 0 (also for n = 0), in
+    integers: ``floor((b * p0_den - n * p0_num) / p0_num) + 1``. Null when p0 = 0: no
+    number of good orders meets the target.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"bad": [3, 1, 0, 1], "n": [200, 200, 0, 1]})
+    >>> frame.select(orders_needed(pl.col("bad"), pl.col("n"), pl.lit(1), pl.lit(100))).to_series(
+    ...     ).to_list()  # 3 / 0.01 = 300 exactly
+    [101, 0, 0, 100]
+    """
+    missed = (n > 0) & ~target_met(bad, n, p0_numerator, p0_denominator)
+    needed = (bad * p0_denominator - n * p0_numerator).floordiv(p0_numerator) + 1
+    return pl.when(p0_numerator == 0).then(None).when(missed).then(needed).otherwise(0)
+
+
 def with_statistics(
     frame: pl.LazyFrame,
     *,
@@ -187,7 +262,7 @@ def with_statistics(
     """
     num, den = pl.col(numerator), pl.col(denominator)
     wilson = wilson_interval(num, den, z=z)
-    bad = pl.when(condition == ">").then(den - num).otherwise(num)
+    bad = bad_count(num, den, condition)
     p_num, p_den = p0_numerator.cast(pl.Int64), p0_denominator.cast(pl.Int64)
     tail = pl.struct(
         bad.alias("bad"), den.alias("n"), p_num.alias("p_num"), p_den.alias("p_den")
@@ -195,9 +270,8 @@ def with_statistics(
         lambda s: _tail_and_verdict(s, alpha=alpha),
         return_dtype=pl.Struct({"p_value": pl.Float64, "significant": pl.Boolean}),
     )
-    # b/n < p0  <=>  b * p0.den < p0.num * n   (exact integers)
-    met = bad * p_den < p_num * den
-    watch = bad * p_den * watch_fraction.denominator >= watch_fraction.numerator * p_num * den
+    met = target_met(bad, den, p_num, p_den)
+    watch = watch_reached(bad, den, p_num, p_den, watch_fraction=watch_fraction)
     has_target = condition.is_not_null()
     status = (
         pl.when(den == 0)
@@ -227,10 +301,11 @@ def with_statistics(
     )
 
 
-def clean_orders_needed(bad: int, n: int, *, allowed_bad: Fraction) -> int:
-    """Smallest number of additional good orders for which b / (n + x) < p0 (SPEC 5).
+def clean_orders_needed(bad: int, n: int, *, allowed_bad: Fraction) -> int | None:
+    """:func:`orders_needed` for one metric row: good orders that would meet the target.
 
-    ``x = floor(b / p0 - n) + 1`` when ``b / n >= p0``, else 0, in exact arithmetic.
+    ``x = floor(b / p0 - n) + 1`` when ``b / n >= p0``, else 0, in exact arithmetic; None
+    when p0 = 0.
 
     Examples
     --------
@@ -239,6 +314,11 @@ def clean_orders_needed(bad: int, n: int, *, allowed_bad: Fraction) -> int:
     >>> clean_orders_needed(1, 200, allowed_bad=Fraction(1, 100))
     0
     """
-    if n == 0 or allowed_bad <= 0 or Fraction(bad, n) < allowed_bad:
-        return 0
-    return math.floor(Fraction(bad) / allowed_bad - n) + 1
+    p0 = Fraction(allowed_bad)
+    needed = orders_needed(
+        pl.lit(bad, pl.Int64),
+        pl.lit(n, pl.Int64),
+        pl.lit(p0.numerator, pl.Int64),
+        pl.lit(p0.denominator, pl.Int64),
+    )
+    return pl.select(needed).item()

@@ -47,7 +47,7 @@ import polars as pl
 
 from toolkit.model.csvfile import check_csv
 from toolkit.model.errors import DataError, InputError, SellerError
-from toolkit.model.schema import RESOLUTION_RULES, TABLES, Column, Table
+from toolkit.model.schema import AT_MOST_ON_HAND, RESOLUTION_RULES, TABLES, Column, Table
 from toolkit.model.text import unquote_formula
 
 __all__ = [
@@ -85,6 +85,8 @@ class Dataset:
     claims: pl.LazyFrame
     chargebacks: pl.LazyFrame
     violations: pl.LazyFrame
+    inventory: pl.LazyFrame
+    ipi_observed: pl.LazyFrame
     files: dict[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> pl.LazyFrame:
@@ -211,6 +213,7 @@ def _dtype(column: Column) -> pl.DataType:
         "str": pl.String(),
         "enum": pl.String(),
         "timestamp": UTC_US,
+        "date": pl.Date(),
         "bool": pl.Boolean(),
         "int": pl.Int64(),
     }[column.kind]
@@ -282,6 +285,15 @@ def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr
         if isinstance(dtype, pl.Date):
             return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
         return _parse_timestamp(_clean_text(raw))
+    if column.kind == "date":
+        if isinstance(dtype, pl.Date):
+            return raw
+        if isinstance(dtype, pl.Datetime):
+            utc = raw.dt.replace_time_zone("UTC") if dtype.time_zone is None else raw
+            return utc.dt.convert_time_zone("UTC").dt.date()
+        text = _clean_text(raw)
+        strict = text.str.contains(r"^\d{4}-\d{2}-\d{2}$")
+        return pl.when(strict).then(text.str.to_date("%Y-%m-%d", strict=False))
     if column.kind == "bool":
         if dtype == pl.Boolean:
             return raw
@@ -331,9 +343,10 @@ def _column_checks(
         raw = pl.col(column.name)
         typed = parsed(column.name)
         present = _present(raw, schema[column.name], strip=strip)
-        if column.kind in ("timestamp", "bool", "int"):
+        if column.kind in ("timestamp", "date", "bool", "int"):
             label = {
                 "timestamp": "unparseable timestamp",
+                "date": "unparseable date (YYYY-MM-DD)",
                 "bool": "not a boolean (true/false/1/0/t/f/yes/no)",
                 "int": "not an integer (or outside the 64-bit range)",
             }[column.kind]
@@ -428,8 +441,13 @@ def _table_errors(
         if c.name in schema
     )
     checks = _column_checks(table, schema, typed, strip=strip)
-    key = typed(table.key)
-    checks.append((table.key, f"duplicate {table.key}", key.is_not_null() & key.is_duplicated()))
+    if isinstance(table.key, str):
+        key = typed(table.key)
+        checks.append(
+            (table.key, f"duplicate {table.key}", key.is_not_null() & key.is_duplicated())
+        )
+    else:
+        errors += _keyed_errors(name, raw, schema, file, strip)
     if name in RESOLUTION_RULES:
         start, end, outcome, resolved = RESOLUTION_RULES[name]
         needs = typed(outcome).is_in(list(resolved)).fill_null(False) if outcome in schema else None
@@ -457,11 +475,64 @@ def _table_errors(
     return errors + _report(frame, checks, file)
 
 
+def _keyed_errors(
+    name: str, raw: pl.LazyFrame, schema: pl.Schema, file: str, strip: bool
+) -> list[InputError]:
+    """Checks of a table keyed by several columns (SPEC 11): the key, units, gaps.
+
+    - a duplicate of the key (values shown as ``seller/marketplace/sku/date``);
+    - a column of :data:`AT_MOST_ON_HAND` above ``on_hand`` of its row (``"12 > on_hand 10"``);
+    - for a table with a ``sku``: a gap in a SKU's dates; the row after the gap is
+      reported, with the SKU and the missing dates
+      (``"SKU-1 (S1, US): no rows for 2025-03-04 .. 2025-03-05"``).
+
+    Rows whose key does not parse are left to the column checks.
+    """
+    table = TABLES[name]
+    keys = table.key_columns
+
+    def value(column: Column) -> pl.Expr:
+        if column.name not in schema:
+            return pl.lit(column.default, _dtype(column))
+        parsed = _parse(column, schema[column.name], strip=strip)
+        return parsed if column.default is None else parsed.fill_null(column.default)
+
+    typed = raw.select(_ROW, *(value(c).alias(f"_{c.name}") for c in table.columns))
+    key = [pl.col(f"_{c}") for c in keys]
+    complete = pl.all_horizontal(k.is_not_null() for k in key)
+    label = ", ".join(keys)
+    checks = [
+        (label, f"duplicate ({label})", complete & pl.struct(key).is_duplicated()),
+    ]
+    shown = {label: pl.concat_str([k.cast(pl.String) for k in key], separator="/")}
+    for column in AT_MOST_ON_HAND.get(name, ()):
+        if column in schema and "on_hand" in schema:
+            value, limit = pl.col(f"_{column}"), pl.col("_on_hand")
+            shown[column] = pl.format("{} > on_hand {}", value, limit)
+            checks.append((column, f"{column} above on_hand", (limit >= 0) & (value > limit)))
+    if "sku" in keys:
+        day = pl.col("_date")
+        others = [k for c, k in zip(keys, key, strict=True) if c != "date"]
+        previous = day.shift(1).over(others, order_by=day)
+        sku = pl.format("{} ({}, {})", pl.col("_sku"), pl.col("_seller_id"), pl.col("_marketplace"))
+        first, last = previous + pl.duration(days=1), day - pl.duration(days=1)
+        shown["date"] = pl.format("{}: no rows for {} .. {}", sku, first, last)
+        problem = "gap in a SKU's dates (each date from its first row to its last needs a row)"
+        checks.append(("date", problem, complete & ((day - previous).dt.total_days() > 1)))
+    frame = typed.select(
+        _ROW,
+        *(e.alias(c) for c, e in shown.items()),
+        *(mask.fill_null(False).alias(f"_mask{i}") for i, (_, _, mask) in enumerate(checks)),
+    )
+    return _report(frame, [(c, p, pl.col(f"_mask{i}")) for i, (c, p, _) in enumerate(checks)], file)
+
+
 #: The stored types each kind of column can be read from (text is always fine).
 _READABLE = {
     "str": ("integer",),
     "enum": (),
     "timestamp": ("datetime", "date"),
+    "date": ("date", "datetime"),
     "bool": ("boolean", "integer"),
     "int": ("integer", "float"),
 }
@@ -549,7 +620,8 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
     ----------
     path
         Directory holding ``orders`` and optionally ``feedback``, ``claims``,
-        ``chargebacks`` and ``violations``, each as ``.csv`` or ``.parquet``.
+        ``chargebacks``, ``violations``, ``inventory`` and ``ipi_observed``, each as
+        ``.csv`` or ``.parquet``.
     validate
         Check every rule of SPEC section 8 first (one pass over each file). Turn it off
         only for data validated before. The shape of each CSV file (encoding, quotes,
@@ -589,7 +661,8 @@ def dataset_from_frames(*, validate: bool = True, **frames: pl.DataFrame | pl.La
     """A :class:`Dataset` from in-memory frames (tests, notebooks), typed and validated.
 
     Pass ``orders=`` and any of ``feedback=``, ``claims=``, ``chargebacks=``,
-    ``violations=``; values may be strings as in a CSV file or already typed.
+    ``violations=``, ``inventory=``, ``ipi_observed=``; values may be strings as in a
+    CSV file or already typed.
     """
     unknown = sorted(set(frames) - set(TABLES))
     if unknown:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -32,7 +33,9 @@ from toolkit.model.text import looks_like, resave_hint
 
 __all__ = [
     "COMPONENTS",
+    "INVENTORY_COMPONENTS",
     "METRICS",
+    "InventoryPolicy",
     "MetricPolicy",
     "Policy",
     "PolicyError",
@@ -54,6 +57,11 @@ METRICS = (
 )
 #: The ODR components: they share the ODR window and have no target.
 COMPONENTS = ("odr_negative_feedback", "odr_claims", "odr_chargebacks")
+
+#: The four IPI components of SPEC section 11, in the order tables show them.
+INVENTORY_COMPONENTS = ("sell_through_90d", "excess_pct", "stranded_pct", "in_stock_rate_30d")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_PERIOD_KINDS = ("quarter", "month")
 
 _SOURCES = ("orders", "feedback", "claims", "chargebacks", "violations", "returns", "reviews")
 _SEVERITIES = ("low", "medium", "high")
@@ -95,6 +103,109 @@ class MetricPolicy:
 
 
 @dataclass(frozen=True)
+class InventoryPolicy:
+    """The ``[inventory]`` section: IPI components, proxy, bands and evaluation periods.
+
+    Every number is exact (:class:`~fractions.Fraction`). ``components``, ``periods`` and
+    ``thresholds`` are keyed by marketplace, with ``"default"`` for the marketplaces not
+    listed (``thresholds`` has no default: a marketplace not listed has none published).
+    ``periods`` rows are ``(from, kind)`` and ``thresholds`` rows ``(from, threshold or
+    None)``, sorted by date. Read it through :meth:`components_for`, :meth:`periods_for`
+    and :meth:`thresholds_for`.
+
+    >>> inv = load_policy().inventory
+    >>> inv.components_for("CA")
+    ('sell_through_90d', 'excess_pct', 'stranded_pct')
+    >>> inv.weights["sell_through_90d"], inv.proxy_scales["excess_pct"]
+    (Fraction(7, 20), Fraction(1, 2))
+    >>> inv.thresholds_for("US")[-2:]
+    ((datetime.date(2022, 1, 1), 400), (datetime.date(2023, 3, 1), None))
+    """
+
+    new_sku_days: int
+    sell_through_days: int
+    snapshot_step_days: int
+    excess_supply_days: int
+    excess_demand_days: int
+    in_stock_days: int
+    in_stock_sales_days: int
+    ipi_weekday: int  # 0 = Monday, as date.weekday()
+    checkpoint_lead_days: int
+    calibration_min_points: int
+    weights: dict[str, Fraction]
+    proxy_scales: dict[str, Fraction]
+    bands: dict[str, tuple[tuple[str, Fraction], ...]]
+    components: dict[str, tuple[str, ...]]
+    periods: dict[str, tuple[tuple[date, str], ...]]
+    thresholds: dict[str, tuple[tuple[date, int | None], ...]]
+
+    def components_for(self, marketplace: str) -> tuple[str, ...]:
+        """The components marketplace ``marketplace`` uses (its row, else ``default``)."""
+        return self.components.get(marketplace, self.components["default"])
+
+    def periods_for(self, marketplace: str) -> tuple[tuple[date, str], ...]:
+        """The ``(from, kind)`` rows of ``marketplace`` (its rows, else ``default``)."""
+        return self.periods.get(marketplace, self.periods.get("default", ()))
+
+    def thresholds_for(self, marketplace: str) -> tuple[tuple[date, int | None], ...]:
+        """The ``(from, threshold)`` rows of ``marketplace`` (none when it is not listed)."""
+        return self.thresholds.get(marketplace, ())
+
+    def with_weights(self, weights: dict[str, Fraction]) -> InventoryPolicy:
+        """A copy with other proxy weights (for example calibrated ones)."""
+        return replace(self, weights=_check_weights(weights, "weights"))
+
+
+def _exact(value: object, key: str, *, low: Fraction, high: Fraction) -> Fraction:
+    """``value`` (a TOML number or a decimal string) as an exact fraction in ``low..high``.
+
+    Refuses ``inf``, ``nan`` and decimals of more than 30 places before building the
+    fraction (``"1e-999999999"`` would otherwise take ages).
+
+    Raises
+    ------
+    ValueError
+        Naming ``key`` and the value.
+    """
+    if isinstance(value, Fraction):
+        decimal = Decimal(value.numerator) / value.denominator
+    else:
+        try:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise InvalidOperation
+            decimal = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            decimal = Decimal("NaN")
+    if not decimal.is_finite():
+        raise ValueError(f"{key} must be a decimal number, got {value!r}")
+    if not Decimal(low.numerator) / low.denominator <= decimal <= high:
+        raise ValueError(f"{key} must be between {low} and {high}, got {value!r}")
+    if isinstance(value, Fraction):
+        return value
+    if -decimal.as_tuple().exponent > _MAX_DECIMAL_PLACES:
+        raise ValueError(f"{key} has more than {_MAX_DECIMAL_PLACES} decimal places: {value!r}")
+    return Fraction(decimal)
+
+
+def _check_weights(weights: dict[str, object], where: str) -> dict[str, Fraction]:
+    """Weights of the four components: exact, non-negative, not all zero."""
+    if sorted(weights) != sorted(INVENTORY_COMPONENTS):
+        raise PolicyError(
+            f"[{where}] needs exactly the keys {', '.join(INVENTORY_COMPONENTS)}, "
+            f"got {', '.join(sorted(weights)) or 'none'}"
+        )
+    exact = {}
+    for key in INVENTORY_COMPONENTS:
+        try:
+            exact[key] = _exact(weights[key], key, low=Fraction(0), high=Fraction(MAX_POINTS))
+        except ValueError as exc:
+            raise PolicyError(f"[{where}] {exc}") from None
+    if not any(exact.values()):
+        raise PolicyError(f"[{where}] at least one weight must be above 0")
+    return exact
+
+
+@dataclass(frozen=True)
 class Policy:
     """A loaded, validated policy file. Build it with :func:`load_policy`."""
 
@@ -112,6 +223,7 @@ class Policy:
     display_anchor: str
     ahr: dict[str, int]
     severity_points: dict[str, int]
+    inventory: InventoryPolicy
 
     def metric(self, name: str) -> MetricPolicy:
         """The policy of metric ``name`` (one of :data:`METRICS`)."""
@@ -253,22 +365,10 @@ class _Reader:
     ) -> Fraction:
         if key not in raw:
             raise self.fail(where, f"missing key {key!r}")
-        value = raw.pop(key)
         try:
-            if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise InvalidOperation
-            decimal = Decimal(str(value).strip())
-        except (InvalidOperation, ValueError):
-            decimal = Decimal("NaN")
-        if not decimal.is_finite():
-            raise self.fail(where, f"{key} must be a decimal number, got {value!r}")
-        if not Decimal(low.numerator) / low.denominator <= decimal <= high:
-            raise self.fail(where, f"{key} must be between {low} and {high}, got {value!r}")
-        if -decimal.as_tuple().exponent > _MAX_DECIMAL_PLACES:  # Fraction() would take ages
-            raise self.fail(
-                where, f"{key} has more than {_MAX_DECIMAL_PLACES} decimal places: {value!r}"
-            )
-        return Fraction(decimal)
+            return _exact(raw.pop(key), key, low=low, high=high)
+        except ValueError as exc:
+            raise self.fail(where, str(exc)) from None
 
     def policy(self, raw: dict[str, Any]) -> Policy:
         raw = dict(raw)
@@ -365,6 +465,13 @@ class _Reader:
                 f"at_risk_from {ahr['at_risk_from']} is above healthy_from {ahr['healthy_from']}",
             )
 
+        inventory = raw.pop("inventory", None)
+        if inventory is None:  # a policy written before SPEC 11: the shipped defaults
+            inventory = tomllib.loads(policy_text())["inventory"]
+        if not isinstance(inventory, dict):
+            raise self.fail("inventory", "is not a table")
+        inventory_policy = self.inventory(dict(inventory))
+
         self.done(raw, "top level")
         return Policy(
             name=name,
@@ -381,4 +488,161 @@ class _Reader:
             display_anchor=anchor,
             ahr=ahr,
             severity_points=points,
+            inventory=inventory_policy,
         )
+
+    def day(self, value: Any, key: str, where: str) -> date:
+        if isinstance(value, date) and not hasattr(value, "hour"):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.fail(where, f"{key} must be a date (2023-03-01), got {value!r}")
+
+    def dated_rows(
+        self, raw: dict[str, Any], where: str, value_key: str, check
+    ) -> dict[str, tuple[tuple[date, Any], ...]]:
+        """``{marketplace: ((from, value), ...)}`` from arrays of ``{from, value_key}`` tables."""
+        result = {}
+        for market, rows in raw.items():
+            here = f"{where}.{market}"
+            if not isinstance(rows, list) or not rows:
+                raise self.fail(here, "must be a non-empty array of {from = ..., ...} tables")
+            parsed = []
+            for row in rows:
+                if not isinstance(row, dict):
+                    raise self.fail(here, f"each row must be a table, got {row!r}")
+                row = dict(row)
+                if "from" not in row:
+                    raise self.fail(here, f"row without 'from': {row!r}")
+                start = self.day(row.pop("from"), "from", here)
+                value = check(row.pop(value_key, None), here)
+                self.done(row, here)
+                parsed.append((start, value))
+            starts = [start for start, _ in parsed]
+            if starts != sorted(set(starts)):
+                raise self.fail(here, "rows must have increasing 'from' dates")
+            result[market] = tuple(parsed)
+        return result
+
+    def inventory(self, raw: dict[str, Any]) -> InventoryPolicy:
+        where = "inventory"
+        days = {
+            key: self.integer(raw, key, where, minimum=minimum, maximum=maximum)
+            for key, minimum, maximum in (
+                ("new_sku_days", 0, MAX_DAYS),
+                ("sell_through_days", 1, MAX_DAYS),
+                ("snapshot_step_days", 1, MAX_DAYS),
+                ("excess_supply_days", 1, MAX_DAYS),
+                ("excess_demand_days", 1, MAX_DAYS),
+                ("in_stock_days", 1, MAX_DAYS),
+                ("in_stock_sales_days", 1, MAX_DAYS),
+                ("checkpoint_lead_days", 0, MAX_DAYS),
+                ("calibration_min_points", 1, MAX_POINTS),
+            )
+        }
+        if days["sell_through_days"] % days["snapshot_step_days"]:
+            raise self.fail(
+                where,
+                f"sell_through_days {days['sell_through_days']} must be a multiple of "
+                f"snapshot_step_days {days['snapshot_step_days']}",
+            )
+        weekday = self.choice(raw, "ipi_weekday", where, _WEEKDAYS)
+
+        exact_weights = self.weights(
+            self.table(raw, "weights", f"{where}.weights"), f"{where}.weights"
+        )
+
+        scales_raw = self.table(raw, "proxy_scales", f"{where}.proxy_scales")
+        scales = {
+            key: self.fraction(
+                scales_raw, key, f"{where}.proxy_scales", low=Fraction(0), high=Fraction(10**6)
+            )
+            for key in INVENTORY_COMPONENTS[:3]
+        }
+        self.done(scales_raw, f"{where}.proxy_scales")
+        for key, value in scales.items():
+            if value == 0:
+                raise self.fail(f"{where}.proxy_scales", f"{key} must be above 0")
+
+        bands_raw = self.table(raw, "bands", f"{where}.bands")
+        bands = {}
+        for component, names in (
+            ("in_stock_rate_30d", ("excellent", "good", "fair")),
+            ("sell_through_90d", ("good", "fair")),
+        ):
+            here = f"{where}.bands.{component}"
+            edges_raw = self.table(bands_raw, component, here)
+            edges = tuple(
+                (name, self.fraction(edges_raw, name, here, low=Fraction(0), high=Fraction(10**6)))
+                for name in names
+            )
+            self.done(edges_raw, here)
+            values = [edge for _, edge in edges]
+            if values != sorted(values, reverse=True):
+                shown = ", ".join(f"{n} {float(e):g}" for n, e in edges)
+                raise self.fail(here, f"edges must not increase from the best band down: {shown}")
+            bands[component] = edges
+        self.done(bands_raw, f"{where}.bands")
+
+        used_raw = self.table(raw, "components", f"{where}.components")
+        components = {}
+        for market, names in used_raw.items():
+            here = f"{where}.components"
+            if (
+                not isinstance(names, list)
+                or not names
+                or len(set(names)) != len(names)
+                or not set(names) <= set(INVENTORY_COMPONENTS)
+            ):
+                raise self.fail(
+                    here,
+                    f"{market} must list distinct components among "
+                    f"{', '.join(INVENTORY_COMPONENTS)}, got {names!r}",
+                )
+            components[market] = tuple(c for c in INVENTORY_COMPONENTS if c in names)
+        if "default" not in components:
+            raise self.fail(f"{where}.components", "missing key 'default'")
+
+        def kind(value: Any, here: str) -> str:
+            if value not in _PERIOD_KINDS:
+                raise self.fail(
+                    here, f"kind must be one of {', '.join(_PERIOD_KINDS)}, got {value!r}"
+                )
+            return value
+
+        def threshold(value: Any, here: str) -> int | None:
+            if value is None:
+                return None
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+                raise self.fail(here, f"threshold must be an integer 0..1000, got {value!r}")
+            return value
+
+        periods = self.dated_rows(
+            self.table(raw, "periods", f"{where}.periods"), f"{where}.periods", "kind", kind
+        )
+        thresholds = self.dated_rows(
+            self.table(raw, "thresholds", f"{where}.thresholds"),
+            f"{where}.thresholds",
+            "threshold",
+            threshold,
+        )
+        self.done(raw, where)
+        return InventoryPolicy(
+            **days,
+            ipi_weekday=_WEEKDAYS.index(weekday),
+            weights=exact_weights,
+            proxy_scales=scales,
+            bands=bands,
+            components=components,
+            periods=periods,
+            thresholds=thresholds,
+        )
+
+    def weights(self, raw: dict[str, Any], where: str) -> dict[str, Fraction]:
+        try:
+            return _check_weights(raw, where)
+        except PolicyError as exc:
+            raise PolicyError(f"{self.source}: {exc}") from None

@@ -26,7 +26,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Column:
-    """One column: ``kind`` is ``str``, ``timestamp``, ``bool``, ``int`` or ``enum``."""
+    """One column: ``kind`` is ``str``, ``timestamp``, ``date``, ``bool``, ``int`` or ``enum``."""
 
     name: str
     kind: str
@@ -39,16 +39,29 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One input table: its columns, key column and the order it references, if any."""
+    """One input table: its columns, its key and the order it references, if any.
+
+    ``key`` is the column that identifies a row (``order_id``), or a tuple of columns that
+    do so together (``("seller_id", "marketplace", "sku", "date")``); see :attr:`key_columns`.
+    """
 
     name: str
     columns: tuple[Column, ...]
-    key: str
+    key: str | tuple[str, ...]
     references_orders: bool = False
 
     def column(self, name: str) -> Column:
         """The column called ``name``."""
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The key as a tuple of column names (one for a single-column key).
+
+        >>> TABLES["inventory"].key_columns
+        ('seller_id', 'marketplace', 'sku', 'date')
+        """
+        return (self.key,) if isinstance(self.key, str) else self.key
 
     @property
     def names(self) -> list[str]:
@@ -72,6 +85,35 @@ CATEGORY_SPAPI_KEYS = {
 }
 
 _TS = "timestamp"
+_CLAIM_OUTCOMES = ("pending", "granted", "denied", "withdrawn", "protected")
+_CHARGEBACK_OUTCOMES = ("pending", "seller_lost", "seller_won")
+_RESOLUTIONS = (
+    "appeal_accepted",
+    "action_taken",
+    "acknowledged",
+    "appeal_rejected",
+    "disputed_error",
+)
+
+
+def _dispute(name: str, *, outcomes: tuple[str, ...], kinds: tuple[str, ...] = ()) -> Table:
+    """A table of disputes raised against an order (claims, chargebacks)."""
+    key = f"{name.removesuffix('s')}_id"
+    kind = (Column("kind", "enum", required=True, values=kinds),) if kinds else ()
+    return Table(
+        name,
+        (
+            Column(key, "str", required=True),
+            Column("order_id", "str", required=True),
+            Column("filed_at", _TS, required=True),
+            *kind,
+            Column("outcome", "enum", required=True, values=outcomes),
+            Column("resolved_at", _TS),
+        ),
+        key=key,
+        references_orders=True,
+    )
+
 
 TABLES: dict[str, Table] = {
     "orders": Table(
@@ -109,37 +151,9 @@ TABLES: dict[str, Table] = {
         key="feedback_id",
         references_orders=True,
     ),
-    "claims": Table(
-        "claims",
-        (
-            Column("claim_id", "str", required=True),
-            Column("order_id", "str", required=True),
-            Column("filed_at", _TS, required=True),
-            Column(
-                "outcome",
-                "enum",
-                required=True,
-                values=("pending", "granted", "denied", "withdrawn", "protected"),
-            ),
-            Column("resolved_at", _TS),
-        ),
-        key="claim_id",
-        references_orders=True,
-    ),
-    "chargebacks": Table(
-        "chargebacks",
-        (
-            Column("chargeback_id", "str", required=True),
-            Column("order_id", "str", required=True),
-            Column("filed_at", _TS, required=True),
-            Column("kind", "enum", required=True, values=("service", "fraud")),
-            Column(
-                "outcome", "enum", required=True, values=("pending", "seller_lost", "seller_won")
-            ),
-            Column("resolved_at", _TS),
-        ),
-        key="chargeback_id",
-        references_orders=True,
+    "claims": _dispute("claims", outcomes=_CLAIM_OUTCOMES),
+    "chargebacks": _dispute(
+        "chargebacks", outcomes=_CHARGEBACK_OUTCOMES, kinds=("service", "fraud")
     ),
     "violations": Table(
         "violations",
@@ -151,38 +165,50 @@ TABLES: dict[str, Table] = {
             Column("severity", "enum", required=True, values=("low", "medium", "high", "critical")),
             Column("detected_at", _TS, required=True),
             Column("asin", "str"),
-            Column(
-                "resolution",
-                "enum",
-                values=(
-                    "appeal_accepted",
-                    "action_taken",
-                    "acknowledged",
-                    "appeal_rejected",
-                    "disputed_error",
-                ),
-            ),
+            Column("resolution", "enum", values=_RESOLUTIONS),
             Column("resolved_at", _TS),
         ),
         key="violation_id",
     ),
+    # SPEC section 11: FBA units per seller, marketplace, SKU and day (end-of-day balances)
+    "inventory": Table(
+        "inventory",
+        (
+            Column("date", "date", required=True),
+            Column("seller_id", "str", required=True),
+            Column("marketplace", "str", default="US"),
+            Column("sku", "str", required=True),
+            Column("asin", "str"),
+            Column("on_hand", "int", required=True, low=0),
+            Column("available", "int", required=True, low=0),
+            Column("stranded", "int", default=0, low=0),
+            Column("shipped", "int", default=0, low=0),
+            Column("excess", "int", low=0),
+            Column("replenishable", "bool", default=True),
+        ),
+        key=("seller_id", "marketplace", "sku", "date"),
+    ),
+    # SPEC section 11: IPI scores the seller read on Amazon's dashboard (for calibration)
+    "ipi_observed": Table(
+        "ipi_observed",
+        (
+            Column("seller_id", "str", required=True),
+            Column("marketplace", "str", default="US"),
+            Column("date", "date", required=True),
+            Column("score", "int", required=True, low=0, high=1000),
+        ),
+        key=("seller_id", "marketplace", "date"),
+    ),
 }
+
+#: For each table with units: the columns that may never exceed ``on_hand`` of their row.
+AT_MOST_ON_HAND = {"inventory": ("available", "stranded", "excess")}
 
 #: For each table: (start column, resolution column, the outcome column and its values that
 #: need a resolution time). ``resolved_at`` must be present for those and never earlier
 #: than the start.
 RESOLUTION_RULES = {
-    "claims": (
-        "filed_at",
-        "resolved_at",
-        "outcome",
-        ("granted", "denied", "withdrawn", "protected"),
-    ),
-    "chargebacks": ("filed_at", "resolved_at", "outcome", ("seller_lost", "seller_won")),
-    "violations": (
-        "detected_at",
-        "resolved_at",
-        "resolution",
-        ("appeal_accepted", "action_taken", "acknowledged", "appeal_rejected", "disputed_error"),
-    ),
+    "claims": ("filed_at", "resolved_at", "outcome", _CLAIM_OUTCOMES[1:]),
+    "chargebacks": ("filed_at", "resolved_at", "outcome", _CHARGEBACK_OUTCOMES[1:]),
+    "violations": ("detected_at", "resolved_at", "resolution", _RESOLUTIONS),
 }

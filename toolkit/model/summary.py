@@ -15,6 +15,8 @@ _TIME_COLUMN = {
     "claims": "filed_at",
     "chargebacks": "filed_at",
     "violations": "detected_at",
+    "inventory": "date",
+    "ipi_observed": "date",
 }
 
 
@@ -34,12 +36,14 @@ def data_summary(data: Dataset) -> str:
     claims              0 rows
     chargebacks         0 rows
     violations          0 rows
+    inventory           0 rows
+    ipi_observed        0 rows
     """
     queries = [
         data.table(name).select(
             pl.len().alias("rows"),
-            pl.col(column).min().dt.date().alias("first"),
-            pl.col(column).max().dt.date().alias("last"),
+            pl.col(column).min().cast(pl.Date).alias("first"),
+            pl.col(column).max().cast(pl.Date).alias("last"),
         )
         for name, column in _TIME_COLUMN.items()
     ]
@@ -47,6 +51,7 @@ def data_summary(data: Dataset) -> str:
         [
             data.orders.select("seller_id", "marketplace"),
             data.violations.select("seller_id", "marketplace"),
+            data.inventory.select("seller_id", "marketplace"),
         ]
     ).unique()
     *stats, keys = pl.collect_all([*queries, sellers])

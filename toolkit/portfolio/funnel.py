@@ -52,7 +52,7 @@ import polars as pl
 
 from toolkit.model.checks import choice, proportion
 from toolkit.model.checks import levels as check_levels
-from toolkit.portfolio.overdispersion import check_winsor, dispersion_exprs, z_score
+from toolkit.portfolio.overdispersion import dispersion_exprs, z_score
 
 __all__ = ["funnel_limits", "funnel_points", "z_for_level"]
 
@@ -276,8 +276,6 @@ def funnel_points(
     checked = check_levels(levels)
     choice(method, "method", _METHODS)
     choice(adjust, "adjust", _ADJUSTMENTS)
-    winsor = check_winsor(winsor)
-    alpha = proportion(alpha, "alpha")
     keys = list(keys)
     x, n = pl.col(numerator), pl.col(denominator)
     scalars = dispersion_exprs(numerator, denominator, p0=p0, winsor=winsor, alpha=alpha)

@@ -71,7 +71,11 @@ def dispersion_exprs(
     """The columns of :func:`overdispersion` as scalar expressions over all rows.
 
     In a ``select`` they give one row; in ``with_columns`` they are repeated on every row.
+    ``p0``, ``winsor`` and ``alpha`` are checked here (a ``ValueError`` echoes a bad one).
     """
+    p0 = proportion(p0, "p0")
+    winsor = check_winsor(winsor)
+    alpha = proportion(alpha, "alpha")
     from scipy.stats import chi2
 
     z = z_score(pl.col(numerator), pl.col(denominator), p0=p0)
@@ -162,9 +166,6 @@ def overdispersion(
     │ 5       ┆ 4.345833 ┆ 21.729167 ┆ 5   ┆ 0.000589 ┆ true          ┆ 0.001157 │
     └─────────┴──────────┴───────────┴─────┴──────────┴───────────────┴──────────┘
     """
-    p0 = proportion(p0, "p0")
-    winsor = check_winsor(winsor)
-    alpha = proportion(alpha, "alpha")
     return frame.select(
         **dispersion_exprs(numerator, denominator, p0=p0, winsor=winsor, alpha=alpha)
     )

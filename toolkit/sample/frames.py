@@ -148,7 +148,11 @@ def _order_ids(offset: int) -> pl.Expr:
 def finish(
     raw: dict[str, pl.DataFrame], ids: list[str], offsets: dict[str, int], *, first: date, end: date
 ) -> dict[str, pl.DataFrame]:
-    """Cut at the end of SAMPLE_END, give every row its id, sort, keep the SPEC columns."""
+    """Cut at the end of SAMPLE_END, give every row its id, sort, keep the SPEC columns.
+
+    Returns the five event tables; the inventory tables come from
+    :mod:`toolkit.sample.inventory`.
+    """
     cut = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
     orders = (
         raw["orders"]
@@ -203,4 +207,4 @@ def finish(
     for name, prefix in prefixes.items():
         key = TABLES[name].key
         frames[name] = frames[name].with_columns(_ids(prefix, offsets[name]).alias(key))
-    return {name: frames[name].select(TABLES[name].names) for name in TABLES}
+    return {name: frame.select(TABLES[name].names) for name, frame in frames.items()}

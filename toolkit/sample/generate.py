@@ -1,7 +1,8 @@
 """A deterministic synthetic data directory: the sample personas, or millions of orders.
 
-:func:`generate_sample` builds the five input tables of SPEC section 3 and
-:func:`write_sample` writes them (``seller-health sample``). The default is the committed
+:func:`generate_sample` builds the input tables of SPEC section 3 (the five event tables,
+and the optional ``inventory`` and ``ipi_observed`` of SPEC section 11 for four FBA
+personas) and :func:`write_sample` writes them (``seller-health sample``). The default is the committed
 ``data/sample/``: twelve seller personas whose stories ``data/sample/README.md`` tells,
 over the 395 days that end on :data:`SAMPLE_END`. With ``sellers`` above twelve, generated
 sellers (ids ``G000001`` ..) are added, each drawn from a persona's parameters, with about
@@ -19,7 +20,7 @@ Examples
 >>> from toolkit.sample.generate import SAMPLE_END, generate_sample
 >>> tables = generate_sample(sellers=3, days=30)
 >>> list(tables)
-['orders', 'feedback', 'claims', 'chargebacks', 'violations']
+['orders', 'feedback', 'claims', 'chargebacks', 'violations', 'inventory', 'ipi_observed']
 >>> tables["orders"].select("seller_id").unique().sort("seller_id")["seller_id"].to_list()
 ['S01-steady', 'S02-claims-burst', 'S03-low-volume']
 >>> str(tables["orders"]["purchased_at"].max().date()) <= str(SAMPLE_END)
@@ -43,6 +44,7 @@ from toolkit.model.output import atomic_path
 from toolkit.model.schema import TABLES
 from toolkit.sample import events as ev
 from toolkit.sample.frames import finish, raw_frames
+from toolkit.sample.inventory import inventory_frames
 from toolkit.sample.personas import PERSONAS, generated_sellers, persona_sellers
 from toolkit.sample.stories import STORIES
 
@@ -91,7 +93,7 @@ def generate_sample(
     daily_orders: float | None = None,
     progress: bool = False,
 ) -> dict[str, pl.DataFrame]:
-    """The five input tables of a synthetic data directory, typed as :func:`read_data` gives.
+    """The input tables of a synthetic data directory, typed as :func:`read_data` gives.
 
     Parameters
     ----------
@@ -111,8 +113,11 @@ def generate_sample(
     Returns
     -------
     dict[str, pl.DataFrame]
-        ``orders``, ``feedback``, ``claims``, ``chargebacks``, ``violations`` with the
-        columns of SPEC section 3 in schema order; timestamps ``Datetime("us", "UTC")``.
+        ``orders``, ``feedback``, ``claims``, ``chargebacks``, ``violations``,
+        ``inventory`` and ``ipi_observed`` with the columns of SPEC sections 3 and 11 in
+        schema order; timestamps ``Datetime("us", "UTC")``. Only the personas
+        ``S05-fba``, ``S06-violations``, ``S08-business-invoices`` and
+        ``S11-cancellations`` have inventory (generated sellers have none).
         Rows are sorted by seller (personas first, then ``G000001`` ..) and time. A
         generated seller with no order and no violation in the period (a very small one,
         or one that starts late) appears in no table.
@@ -216,6 +221,7 @@ def _blocks(seed, sellers, days, daily_orders, progress) -> Iterator[dict[str, p
         for start in range(0, sellers - personas, _BLOCK_SELLERS)
     ]
     offsets = dict.fromkeys(TABLES, 0)
+    empty: dict[str, pl.DataFrame] = {}
     clock = time.perf_counter()
     for number, size in enumerate(sizes):
         rng = np.random.Generator(
@@ -238,9 +244,13 @@ def _blocks(seed, sellers, days, daily_orders, progress) -> Iterator[dict[str, p
             for seller_id in block.ids:
                 if seller_id in STORIES:
                     STORIES[seller_id](raw, rng)
-        frames = finish(
-            raw, block.ids, offsets, first=_EPOCH + timedelta(days=first_day), end=SAMPLE_END
-        )
+        first = _EPOCH + timedelta(days=first_day)
+        frames = finish(raw, block.ids, offsets, first=first, end=SAMPLE_END)
+        if number == 0:  # the personas' block, always the first
+            inventory = inventory_frames(block.ids, seed=seed, first=first, end=SAMPLE_END)
+            empty = {name: frame.clear() for name, frame in inventory.items()}
+        frames.update(inventory if number == 0 else empty)
+        frames = {name: frames[name] for name in TABLES}
         for name, frame in frames.items():
             offsets[name] += frame.height
         if progress:

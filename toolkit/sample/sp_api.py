@@ -27,6 +27,10 @@ from typing import Any
 
 import polars as pl
 
+from toolkit.amazon.ingest import seller_performance_report, write_report_json
+from toolkit.compliance.ahr import ahr_table
+from toolkit.compliance.tables import violations_table
+from toolkit.engine.metrics import metrics_table
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
@@ -66,11 +70,6 @@ def sample_reports(
     ValueError
         A seller has no order in ``data``, or no dates are given.
     """
-    from toolkit.amazon.ingest import seller_performance_report
-    from toolkit.compliance.ahr import ahr_table
-    from toolkit.compliance.tables import violations_table
-    from toolkit.engine.metrics import metrics_table
-
     policy = policy or load_policy()
     if not dates:
         raise OptionError("no snapshot dates given")
@@ -115,8 +114,6 @@ def write_sample_reports(
 
     Files are written atomically; other files under ``out`` are left alone.
     """
-    from toolkit.amazon.ingest import write_report_json
-
     reports = sample_reports(data, sellers=sellers, dates=dates, policy=policy)
     out = Path(out)
     return [

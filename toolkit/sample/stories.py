@@ -102,20 +102,37 @@ def _s02(frames: Frames, rng: np.random.Generator) -> None:
     )
 
 
-def _s03(frames: Frames, rng: np.random.Generator) -> None:
-    """One 1-star feedback at 23:50 on 14 November: it shows on 15 November."""
-    order = choose(candidates(frames, "S03-low-volume", D(2026, 9, 3), D(2026, 11, 1)), 1, rng)
+def _one_feedback(
+    frames: Frames,
+    rng: np.random.Generator,
+    seller: str,
+    bought: tuple[date, date],
+    rating: int,
+    left_at: Callable[[pl.DataFrame], object],
+    comment: str,
+) -> None:
+    """One feedback on one random order of ``seller`` bought in ``bought``, if any;
+    ``left_at`` gives its time from the chosen order."""
+    order = choose(candidates(frames, seller, *bought), 1, rng)
     if order.is_empty():
         return
     add(
         frames,
         "feedback",
-        {
-            "_o": order["_o"],
-            "rating": [1],
-            "left_at": [at(D(2026, 11, 14), "23:50")],
-            "comment": ["Broken on arrival & the seller never replied"],
-        },
+        {"_o": order["_o"], "rating": [rating], "left_at": left_at(order), "comment": [comment]},
+    )
+
+
+def _s03(frames: Frames, rng: np.random.Generator) -> None:
+    """One 1-star feedback at 23:50 on 14 November: it shows on 15 November."""
+    _one_feedback(
+        frames,
+        rng,
+        "S03-low-volume",
+        (D(2026, 9, 3), D(2026, 11, 1)),
+        1,
+        lambda order: [at(D(2026, 11, 14), "23:50")],
+        "Broken on arrival & the seller never replied",
     )
 
 
@@ -148,18 +165,14 @@ def _s06(frames: Frames, rng: np.random.Generator) -> None:
 
 def _s09(frames: Frames, rng: np.random.Generator) -> None:
     """A 2-star feedback on one of the first orders."""
-    order = choose(candidates(frames, "S09-new-seller", D(2026, 10, 20), D(2026, 10, 25)), 1, rng)
-    if order.is_empty():
-        return
-    add(
+    _one_feedback(
         frames,
-        "feedback",
-        {
-            "_o": order["_o"],
-            "rating": [2],
-            "left_at": after(rng, order["delivered_at"], 3, 6),
-            "comment": ["Slow to ship, item OK"],
-        },
+        rng,
+        "S09-new-seller",
+        (D(2026, 10, 20), D(2026, 10, 25)),
+        2,
+        lambda order: after(rng, order["delivered_at"], 3, 6),
+        "Slow to ship, item OK",
     )
 
 

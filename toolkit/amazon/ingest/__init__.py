@@ -4,6 +4,9 @@
   snapshot table; :func:`snapshot_history` turns many daily snapshots into series.
 - :func:`read_feedback_report` and :func:`read_orders_report`: the seller feedback and
   all-orders flat files into the SPEC ``feedback`` and ``orders`` tables.
+- :func:`read_inventory_reports`: the FBA ledger summary, stranded inventory and
+  inventory planning reports into the SPEC 11 ``inventory`` table
+  (:func:`add_inventory_reports` adds stranded and planning files to an existing one).
 - :func:`seller_performance_report` and :func:`write_report_json`: the toolkit's own
   numbers as a report in the SP-API shape.
 
@@ -19,6 +22,11 @@ from toolkit.amazon.export import (
 )
 from toolkit.amazon.ingest.feedback import FEEDBACK_DATE_FORMATS, read_feedback_report
 from toolkit.amazon.ingest.history import snapshot_history
+from toolkit.amazon.ingest.inventory import (
+    add_inventory_reports,
+    read_inventory_reports,
+    read_inventory_table,
+)
 from toolkit.amazon.ingest.orders import read_orders_report
 from toolkit.amazon.ingest.sp_api import (
     parse_seller_performance,
@@ -35,10 +43,13 @@ __all__ = [
     "MARKETPLACE_IDS",
     "SNAPSHOT_KEYS",
     "SNAPSHOT_SCHEMA",
+    "add_inventory_reports",
     "marketplace_code",
     "marketplace_id",
     "parse_seller_performance",
     "read_feedback_report",
+    "read_inventory_reports",
+    "read_inventory_table",
     "read_orders_report",
     "read_seller_performance",
     "seller_from_path",

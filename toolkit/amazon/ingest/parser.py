@@ -36,6 +36,11 @@ Window = tuple[date | None, date | None]
 _MAX_COUNT = 2**63 - 1  # the snapshot table's counts are 64-bit integers
 
 
+def _finite(value: Any) -> bool:
+    """A JSON number (not a boolean), finite."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
 class ReportParser:
     """Walks one report, collecting rows and the problems found (as JSON paths)."""
 
@@ -58,13 +63,7 @@ class ReportParser:
         value = self.get(block, dotted, where, required=required)
         if value is None:
             return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value != int(value)
-            or not 0 <= value <= _MAX_COUNT
-        ):
+        if not _finite(value) or value != int(value) or not 0 <= value <= _MAX_COUNT:
             self.problems.append(f"{where}.{dotted} is not a count: {value!r}")
             return None
         return int(value)
@@ -73,11 +72,7 @@ class ReportParser:
         value = self.get(block, key, where, required=False)
         if value is None:
             return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        if not _finite(value):
             self.problems.append(f"{where}.{key} is not a number: {value!r}")
             return None
         return float(value)

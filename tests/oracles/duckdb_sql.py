@@ -1,7 +1,7 @@
 """The SQL of the DuckDB baseline: day arithmetic, retention windows and the two plans.
 
 Everything here builds SQL text (and runs the ``CREATE TEMP TABLE`` steps of a plan);
-:mod:`benchmarks.duckdb_metrics` reads the files, picks the plan and shapes the output.
+:mod:`tests.oracles.duckdb_metrics` reads the files, picks the plan and shapes the output.
 Day numbers are days since 1970-01-01 (UTC); timestamps are epoch microseconds.
 
 - :func:`snapshot_rows` (one as-of day D): one scan of the orders with a conditional

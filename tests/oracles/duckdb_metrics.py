@@ -12,7 +12,7 @@ How it works
   (CSV read as text, then cast: offsets and ``Z`` converted to UTC, naive timestamps
   taken as UTC, ``true/false/1/0/t/f/yes/no`` booleans, empty cells null, missing
   ``marketplace`` = ``US``). Timestamps become epoch microseconds (``BIGINT``, UTC).
-- The metric SQL is in :mod:`benchmarks.duckdb_sql`: one scan with conditional counts for
+- The metric SQL is in :mod:`tests.oracles.duckdb_sql`: one scan with conditional counts for
   one as-of date, +1/-1 events and cumulative window sums for a range of dates. Both
   plans end with rows of integer codes (key, metric, day, numerator, denominator),
   sorted by DuckDB; polars then attaches the labels and dates (see :func:`_result`).
@@ -23,7 +23,7 @@ Examples
 --------
 >>> from datetime import date
 >>> import polars as pl
->>> from benchmarks.duckdb_metrics import duckdb_metrics
+>>> from tests.oracles.duckdb_metrics import duckdb_metrics
 >>> def demo_dir(tmp):
 ...     pl.DataFrame({
 ...         "order_id": ["A", "B"], "seller_id": "S1", "channel": "afn",
@@ -57,7 +57,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from benchmarks.duckdb_sql import RANK, day_number, history_rows, snapshot_rows
+from tests.oracles.duckdb_sql import RANK, day_number, history_rows, snapshot_rows
 from toolkit.model.policy import Policy, load_policy
 
 __all__ = ["OUTPUT_COLUMNS", "duckdb_metrics"]

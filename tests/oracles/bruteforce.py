@@ -164,7 +164,7 @@ def bruteforce_metrics(
 ) -> pl.DataFrame:
     """The SPEC 4.2 key and count columns (plus ``rate``), one date at a time, in Python.
 
-    Same output as :func:`benchmarks.duckdb_metrics.duckdb_metrics`. ``known_at`` judges
+    Same output as :func:`tests.oracles.duckdb_metrics.duckdb_metrics`. ``known_at`` judges
     every "visible by D" at the end of that date instead (restated history); the window and
     the invoice deadline still come from each as-of date.
     """
