@@ -287,19 +287,6 @@ def _add_ahr(sub) -> None:
 # ----------------------------------------------------------- inventory (SPEC 11)
 
 
-def _writable(path: Path | None) -> None:
-    """Check before any computing that ``--out`` can be written (SPEC 8)."""
-    if path is None:
-        return
-    if path.is_dir():
-        raise OptionError(f"--out {path}: is a directory")
-    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise OptionError(
-            f"--out {path}: cannot be written ({existing} is not a writable directory)"
-        )
-
-
 def _percent(value: float | None) -> str:
     return "no data" if value is None else f"{100 * value:.1f} %"
 
@@ -342,7 +329,6 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
     to = args.to or args.as_of
     if to < args.as_of:
         raise OptionError(f"--to {to} is before --as-of {args.as_of}")
-    _writable(args.out)
     policy, data = _load(args)
     data = data.for_sellers(args.sellers)
     lines = []
@@ -555,7 +541,6 @@ def _inventory_written(table, args: argparse.Namespace, read: str) -> int:
 def _cmd_ingest_inventory_ledger(args: argparse.Namespace) -> int:
     from toolkit.amazon.ingest.inventory import read_inventory_reports
 
-    _writable(args.out)
     table = read_inventory_reports(
         args.files,
         stranded=args.stranded,
@@ -574,7 +559,6 @@ def _cmd_ingest_inventory_ledger(args: argparse.Namespace) -> int:
 def _cmd_ingest_inventory_update(args: argparse.Namespace) -> int:
     from toolkit.amazon.ingest.inventory import add_inventory_reports, read_inventory_table
 
-    _writable(args.out)
     reports = {"stranded": args.files} if args.kind == "stranded" else {"planning": args.files}
     table = add_inventory_reports(
         read_inventory_table(args.inventory),
