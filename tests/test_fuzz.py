@@ -5,7 +5,7 @@ files and the feedback flat file): single bytes, encodings, quotes, separators, 
 numbers at the limits of 64-bit integers and floats, dates at the limits of the calendar,
 lines added, dropped and cut, and values of the JSON document replaced. Each mutated input
 is run through ``seller-health`` in this process (``validate`` and ``metrics`` for a data
-directory, ``ingest sp-api``, ``ingest feedback``). The runs are derandomized with a fixed
+directory, ``ingest sp-api``, ``ingest feedback``, ``ingest inventory-ledger``). The runs are derandomized with a fixed
 example count: the same examples every time, in CI too.
 """
 
@@ -272,3 +272,17 @@ def test_the_unmutated_slice_is_valid(name, tmp_path):
     for file, content in SLICE.items():
         (tmp_path / file).write_bytes(content)
     assert run(["validate", "--data", str(tmp_path)]) == 0
+
+
+LEDGER = Path(__file__).resolve().parent / "fixtures" / "ingest" / "ledger_summary_daily.txt"
+
+
+@fuzz(100)
+@given(data=st.data())
+def test_mutated_inventory_ledgers_give_exit_0_or_2(data):
+    mutated = data.draw(text_mutation(LEDGER.read_bytes(), separator=b"\t"), label="mutation")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger.txt"
+        path.write_bytes(mutated)
+        out = Path(tmp) / "inventory.csv"
+        run(["ingest", "inventory-ledger", str(path), "--out", str(out)], out)
