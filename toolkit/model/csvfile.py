@@ -226,6 +226,7 @@ def _lines(path: Path, label: str, width: int) -> tuple[int | None, list[InputEr
                 (~quoted & (commas != width - 1) & ~blank).sum().alias("wrong"),
                 blank.sum().alias("blank"),
                 pl.col("_row").filter(~blank).max().alias("last"),
+                pl.col("_row").max().alias("end"),
             )
             .collect()
             .row(0, named=True)
@@ -246,14 +247,15 @@ def _lines(path: Path, label: str, width: int) -> tuple[int | None, list[InputEr
     if not stats["blank"]:
         return None, []
     last = stats["last"] or 0
+    rows = last if last < stats["end"] else None  # blank lines at the end are not read
     middle = lines.filter(blank, pl.col("_row") < last).select(
         pl.col("_row").head(_MAX_SHOWN).implode().alias("rows"), pl.len().alias("count")
     )
     shown = middle.collect().row(0, named=True)
     if not shown["count"]:
-        return last, []
-    rows = tuple(int(r) for r in shown["rows"])
-    return last, [InputError(label, None, _BLANK, rows, int(shown["count"]))]
+        return rows, []
+    where = tuple(int(r) for r in shown["rows"])
+    return rows, [InputError(label, None, _BLANK, where, int(shown["count"]))]
 
 
 @contextlib.contextmanager
@@ -307,7 +309,7 @@ def _exact(path: Path, label: str, width: int) -> tuple[int | None, list[InputEr
             if row == 0:
                 continue
             raw = "".join(consumed)
-            if problem is None and not raw.strip(" \t\r\n,"):
+            if problem is None and not raw.rstrip("\r\n").strip(","):  # empty or commas only
                 blanks.append(row)
                 continue
             last = row
