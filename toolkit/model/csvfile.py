@@ -31,7 +31,7 @@ orders.csv: row with fewer fields than the header's 3; 1 row: 2; values: '2'
 orders.csv: row with more fields than the header's 3; 1 row: 3; values: '4'
 >>> _ = path.write_bytes(b"order_id,seller_id\\nA,S1\\n\\n")
 >>> check_csv(path, "orders.csv", required=("order_id",))
-(CsvLayout(header=('order_id', 'seller_id'), rows=1), [])
+(CsvLayout(header=('order_id', 'seller_id'), rows=1, leap_seconds=False), [])
 >>> tmp.cleanup()
 """
 
@@ -76,11 +76,13 @@ _AFTER = "text after the closing quote of a quoted field"
 class CsvLayout:
     """What polars should read: the header, and how many data rows (``None``: all).
 
-    ``rows`` is set when blank lines end the file: they are left out.
+    ``rows`` is set when blank lines end the file: they are left out. ``leap_seconds`` is
+    false when no line holds ``:60``, so timestamps need no leap-second step.
     """
 
     header: tuple[str, ...]
     rows: int | None = None
+    leap_seconds: bool = True
 
 
 @dataclass
@@ -144,8 +146,8 @@ def check_csv(
     header, errors = _header(head, label, required)
     if header is None:
         return None, errors
-    layout, found = _lines(path, label, len(header))
-    return CsvLayout(tuple(header), layout), errors + found
+    rows, leap, found = _lines(path, label, len(header))
+    return CsvLayout(tuple(header), rows, leap), errors + found
 
 
 # ------------------------------------------------------------------------------ header
@@ -208,7 +210,7 @@ def _header(
 # ------------------------------------------------------------------------------- lines
 
 
-def _lines(path: Path, label: str, width: int) -> tuple[int | None, list[InputError]]:
+def _lines(path: Path, label: str, width: int) -> tuple[int | None, bool, list[InputError]]:
     """Fast pass over the lines; the exact pass when it meets anything it cannot judge.
 
     Lines without a quote are judged by their comma count; lines with one (few in most
@@ -227,6 +229,7 @@ def _lines(path: Path, label: str, width: int) -> tuple[int | None, list[InputEr
                 blank.sum().alias("blank"),
                 pl.col("_row").filter(~blank).max().alias("last"),
                 pl.col("_row").max().alias("end"),
+                line.str.contains(":60", literal=True).any().alias("leap"),
             )
             .collect()
             .row(0, named=True)
@@ -244,8 +247,9 @@ def _lines(path: Path, label: str, width: int) -> tuple[int | None, list[InputEr
         return _exact(path, label, width)
     if stats["wrong"]:
         return _exact(path, label, width)
+    leap = bool(stats["leap"])
     if not stats["blank"]:
-        return None, []
+        return None, leap, []
     last = stats["last"] or 0
     rows = last if last < stats["end"] else None  # blank lines at the end are not read
     middle = lines.filter(blank, pl.col("_row") < last).select(
@@ -253,9 +257,9 @@ def _lines(path: Path, label: str, width: int) -> tuple[int | None, list[InputEr
     )
     shown = middle.collect().row(0, named=True)
     if not shown["count"]:
-        return rows, []
+        return rows, leap, []
     where = tuple(int(r) for r in shown["rows"])
-    return rows, [InputError(label, None, _BLANK, where, int(shown["count"]))]
+    return rows, leap, [InputError(label, None, _BLANK, where, int(shown["count"]))]
 
 
 @contextlib.contextmanager
@@ -269,13 +273,14 @@ def _large_fields() -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _exact(path: Path, label: str, width: int) -> tuple[int | None, list[InputError]]:
+def _exact(path: Path, label: str, width: int) -> tuple[int | None, bool, list[InputError]]:
     """Record by record with the csv module: field counts, quotes, encoding, blank rows."""
     found = _Found(label)
     consumed: list[str] = []
     undecodable: list[bytes] = []
     blanks: list[int] = []
     last = 0
+    leap = False
 
     def lines(handle) -> Iterator[str]:
         for data in handle:
@@ -309,6 +314,7 @@ def _exact(path: Path, label: str, width: int) -> tuple[int | None, list[InputEr
             if row == 0:
                 continue
             raw = "".join(consumed)
+            leap = leap or ":60" in raw
             if problem is None and not raw.rstrip("\r\n").strip(","):  # empty or commas only
                 blanks.append(row)
                 continue
@@ -324,7 +330,7 @@ def _exact(path: Path, label: str, width: int) -> tuple[int | None, list[InputEr
     for row in blanks:
         if row < last:
             found.add(_BLANK, row)
-    return (last if blanks and blanks[-1] > last else None), found.errors()
+    return (last if blanks and blanks[-1] > last else None), leap, found.errors()
 
 
 def _csv_problem(exc: csv.Error) -> str:

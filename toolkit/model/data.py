@@ -191,17 +191,20 @@ def _find_files(path: Path) -> tuple[dict[str, Path], list[InputError]]:
     return found, errors
 
 
-def _scan(file: Path, name: str) -> tuple[pl.LazyFrame | None, list[InputError]]:
-    """The raw frame of one table file, or the problems of its shape (CSV only)."""
+def _scan(file: Path, name: str) -> tuple[pl.LazyFrame | None, bool, list[InputError]]:
+    """The raw frame of one table file, whether its text may hold leap seconds, or the
+    problems of its shape (CSV only)."""
+    leap_seconds = True
     if file.suffix == ".csv":
         required = [c.name for c in TABLES[name].columns if c.required]
         layout, errors = check_csv(file, file.name, required=required)
         if layout is None or errors:
-            return None, errors
+            return None, True, errors
         frame = pl.scan_csv(file, infer_schema=False, n_rows=layout.rows)
+        leap_seconds = layout.leap_seconds
     else:
         frame = pl.scan_parquet(file)
-    return frame.with_row_index(_ROW, offset=1), []
+    return frame.with_row_index(_ROW, offset=1), leap_seconds, []
 
 
 def _empty(table: Table) -> pl.LazyFrame:
@@ -233,14 +236,15 @@ def _clean_text(raw: pl.Expr, *, strip: bool = True) -> pl.Expr:
     return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
 
 
-def _parse_timestamp(text: pl.Expr) -> pl.Expr:
+def _parse_timestamp(text: pl.Expr, *, leap_seconds: bool = True) -> pl.Expr:
     """ISO 8601 text to ``Datetime[us, UTC]``, null where it does not parse.
 
     Every accepted form is first rewritten into one canonical form, so that a single
     ``to_datetime`` pass parses them all: ``T`` or a space between date and time, optional
     seconds and fractions, an optional ``Z`` or offset (naive means UTC), or a plain date
     (midnight UTC). A leap second (``23:59:60Z``) is the last microsecond of its minute
-    (``23:59:59.999999``), so an event never moves to the next day.
+    (``23:59:59.999999``), so an event never moves to the next day; ``leap_seconds=False``
+    skips that step for text known to hold no ``:60``.
     """
     canonical = (
         text.str.replace(r"^(\d{4}-\d{2}-\d{2})$", r"${1}T00:00:00")
@@ -253,6 +257,8 @@ def _parse_timestamp(text: pl.Expr) -> pl.Expr:
         .otherwise(canonical + "Z")
     )
     parsed = zoned.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+    if not leap_seconds:
+        return parsed
     # A leap second (second 60) parses as the next minute plus its fraction: step back by
     # the fraction and one microsecond, to the end of its own minute.
     leap = text.str.contains(":60", literal=True)
@@ -260,7 +266,9 @@ def _parse_timestamp(text: pl.Expr) -> pl.Expr:
     return parsed - pl.duration(microseconds=back)
 
 
-def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
+def _parse(
+    column: Column, dtype: pl.DataType, *, strip: bool = True, leap_seconds: bool = True
+) -> pl.Expr:
     """Typed value of ``column`` from its raw form; null where it does not parse.
 
     ``strip`` marks text as in a CSV file: surrounding spaces are removed (cells typed in
@@ -284,7 +292,7 @@ def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr
             return typed.cast(UTC_US)
         if isinstance(dtype, pl.Date):
             return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        return _parse_timestamp(_clean_text(raw))
+        return _parse_timestamp(_clean_text(raw), leap_seconds=leap_seconds)
     if column.kind == "date":
         if isinstance(dtype, pl.Date):
             return raw
@@ -311,12 +319,14 @@ def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr
     raise AssertionError(column.kind)
 
 
-def _typed(raw: pl.LazyFrame, table: Table, schema: pl.Schema, *, strip: bool) -> pl.LazyFrame:
+def _typed(
+    raw: pl.LazyFrame, table: Table, schema: pl.Schema, *, strip: bool, leap_seconds: bool = True
+) -> pl.LazyFrame:
     """Typed frame with defaults; keeps ``_row`` and any extra columns (ignored)."""
     exprs = []
     for column in table.columns:
         if column.name in schema:
-            value = _parse(column, schema[column.name], strip=strip)
+            value = _parse(column, schema[column.name], strip=strip, leap_seconds=leap_seconds)
             if column.default is not None:
                 value = value.fill_null(column.default)
         else:
@@ -423,7 +433,13 @@ def _report(frame: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr]], file: s
 
 
 def _table_errors(
-    name: str, raw: pl.LazyFrame, order_ids: pl.LazyFrame | None, file: str, *, strip: bool
+    name: str,
+    raw: pl.LazyFrame,
+    order_ids: pl.LazyFrame | None,
+    file: str,
+    *,
+    strip: bool,
+    leap_seconds: bool = True,
 ) -> list[InputError]:
     table = TABLES[name]
     schema = raw.collect_schema()
@@ -436,7 +452,9 @@ def _table_errors(
         return pl.col(f"{_PARSED}{column}")
 
     frame = raw.with_columns(
-        _parse(c, schema[c.name], strip=strip).alias(f"{_PARSED}{c.name}")
+        _parse(c, schema[c.name], strip=strip, leap_seconds=leap_seconds).alias(
+            f"{_PARSED}{c.name}"
+        )
         for c in table.columns
         if c.name in schema
     )
@@ -574,12 +592,13 @@ def _type_errors(table: Table, schema: pl.Schema, file: str) -> list[InputError]
     return errors
 
 
-def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool) -> Dataset:
+def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
     """Type (and validate) each source ``(file label, raw frame, strip text?)``."""
     errors: list[InputError] = []
     typed: dict[str, pl.LazyFrame] = {}
     schemas = {}
-    for name, (file, raw, strip) in sources.items():
+    leap = {name: source[3] if len(source) > 3 else True for name, source in sources.items()}
+    for name, (file, raw, strip, *_) in sources.items():
         try:
             schemas[name] = raw.collect_schema()
         except (OSError, pl.exceptions.PolarsError) as exc:  # not a table file
@@ -589,14 +608,16 @@ def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool)
         if wrong:
             errors += wrong
             continue
-        typed[name] = _typed(raw, TABLES[name], schemas[name], strip=strip)
+        typed[name] = _typed(raw, TABLES[name], schemas[name], strip=strip, leap_seconds=leap[name])
     if validate and not errors:
         order_ids = None
         if "orders" in typed and "order_id" in schemas["orders"]:
             order_ids = typed["orders"].select("order_id").drop_nulls()
-        for name, (file, raw, strip) in sources.items():
+        for name, (file, raw, strip, *_) in sources.items():
             try:
-                errors += _table_errors(name, raw, order_ids, file, strip=strip)
+                errors += _table_errors(
+                    name, raw, order_ids, file, strip=strip, leap_seconds=leap[name]
+                )
             except (OSError, pl.exceptions.PolarsError) as exc:  # found only when read
                 errors.append(InputError(file, None, _cannot_read(exc)))
     if errors:
@@ -639,10 +660,10 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
         raise DataError(errors)
     sources = {}
     for name, file in files.items():
-        frame, found = _scan(file, name)
+        frame, leap, found = _scan(file, name)
         errors += found
         if frame is not None:
-            sources[name] = (file.name, frame, file.suffix == ".csv")
+            sources[name] = (file.name, frame, file.suffix == ".csv", leap)
     if errors:
         raise DataError(errors)
     return _load(sources, validate)
