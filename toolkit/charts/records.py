@@ -25,6 +25,7 @@ from toolkit.charts.theme import (
 )
 from toolkit.engine.clearance import CLEARANCE_COLUMNS
 from toolkit.model.policy import load_policy
+from toolkit.model.text import visible_expr
 
 __all__ = ["SEVERITY_COLORS", "ahr_chart", "clearance_calendar", "violations_timeline"]
 
@@ -127,13 +128,15 @@ def clearance_calendar(
     one_seller(frame, where)
     records = frame.sort("counts_from", "record_id").select(
         pl.lit("record").alias("layer"),
-        pl.format("{} {}", "defect_type", "record_id")
-        .add(pl.format(" · order {}", "order_id").fill_null(""))
-        .alias("record"),
-        "order_id",
+        visible_expr(
+            pl.format("{} {}", "defect_type", "record_id").add(
+                pl.format(" · order {}", "order_id").fill_null("")
+            )
+        ).alias("record"),
+        visible_expr(pl.col("order_id")),
         "defect_type",
         pl.col("defect_type").replace_strict(_GROUPS, default="policy violation").alias("group"),
-        "record_id",
+        visible_expr(pl.col("record_id")),
         "attribution_date",
         "counts_from",
         "clears_on",
@@ -251,8 +254,8 @@ def violations_timeline(
         as_of = frame.get_column("as_of").max()
     rows = frame.sort("displayed_from", "violation_id").select(
         pl.lit("violation").alias("layer"),
-        pl.format("{} {}", "category", "violation_id").alias("violation"),
-        "violation_id",
+        visible_expr(pl.format("{} {}", "category", "violation_id")).alias("violation"),
+        visible_expr(pl.col("violation_id")),
         "category",
         "severity",
         "status",
