@@ -403,10 +403,11 @@ VALID = ["valid_mixed_offsets", "valid_trailing_blank_lines", "valid_leap_second
 
 
 def test_every_corpus_directory_is_read_by_a_test():
+    from tests.test_calendar_ends import FAR
     from tests.test_inventory_data import CASES as INVENTORY_CASES
 
     named = {p.values[0] for p in [*CASES, *FILE_CASES, *INVENTORY_CASES]}
-    named |= {"no_orders_file", "both_formats"}
+    named |= {"no_orders_file", "both_formats", FAR.name}
     on_disk = {p.name for p in CORPUS.iterdir() if p.is_dir()}
     assert on_disk == named | set(VALID)
 

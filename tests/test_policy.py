@@ -159,7 +159,7 @@ def _with(tmp_path, old, new):
         pytest.param(
             "response_hours = 48",
             "response_hours = 0",
-            "[metrics.rdr_30d] response_hours must be an integer >= 1",
+            "[metrics.rdr_30d] response_hours must be an integer from 1 to 87840",
             id="no hours to answer a return",
         ),
         pytest.param(

@@ -486,8 +486,8 @@ class _Reader:
                     metric, odr.window_days, odr.lag_days, None, None, informational
                 )
             elif metric in MEAN_METRICS:
-                window = self.integer(entry, "window_days", where, minimum=1)
-                lag = self.integer(entry, "lag_days", where)
+                window = self.integer(entry, "window_days", where, minimum=1, maximum=MAX_DAYS)
+                lag = self.integer(entry, "lag_days", where, maximum=MAX_DAYS)
                 metrics[metric] = MetricPolicy(metric, window, lag, None, None, informational)
             else:
                 window = self.integer(entry, "window_days", where, minimum=1, maximum=MAX_DAYS)
@@ -503,7 +503,9 @@ class _Reader:
                     )
                 hours = None
                 if metric in _RESPONSE_METRICS:
-                    hours = self.integer(entry, "response_hours", where, minimum=1)
+                    hours = self.integer(
+                        entry, "response_hours", where, minimum=1, maximum=MAX_DAYS * 24
+                    )
                 metrics[metric] = MetricPolicy(
                     metric, window, lag, target, condition, informational, retired, hours
                 )
