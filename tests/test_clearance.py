@@ -10,7 +10,7 @@ import pytest
 from tests.builders import dataset, day, order
 from tests.conftest import SAMPLE
 from toolkit.engine.clearance import CLEARANCE_COLUMNS, clearance_table
-from toolkit.model.policy import COMPONENTS
+from toolkit.model.policy import COMPONENTS, MEAN_METRICS, NOT_FOR_HEALTH
 
 D = date(2025, 6, 30)
 
@@ -422,16 +422,23 @@ def test_a_late_shipment_persona_lists_its_late_shipments_with_their_clearing_da
 
 
 def bad_counts(table: pl.DataFrame) -> pl.DataFrame:
-    """The metrics table's bad count per key: numerator of ``<``, n - numerator of ``>``."""
+    """The metrics table's bad count per key: numerator of ``<``, n - numerator of ``>``.
+
+    A mean (the product rating) has no bad records.
+    """
     bad = pl.when(pl.col("condition") == ">").then(pl.col("denominator") - pl.col("numerator"))
-    return table.select(
+    return table.filter(~pl.col("metric").is_in(MEAN_METRICS)).select(
         "seller_id", "marketplace", "channel", "metric", "as_of",
         bad.otherwise(pl.col("numerator")).alias("bad"),
     )  # fmt: skip
 
 
 def counting_orders(data, day_: date) -> pl.DataFrame:
-    """Distinct orders among the counting rows per key; ``odr`` from its three components."""
+    """Distinct orders among the counting rows per key; ``odr`` from its three components.
+
+    The retired metrics' records are return requests and messages, not orders: distinct
+    record ids.
+    """
     rows = (
         clearance_table(data, as_of=day_)
         .filter(pl.col("counting"), pl.col("metric") != "policy_violation")
@@ -441,7 +448,13 @@ def counting_orders(data, day_: date) -> pl.DataFrame:
     return (
         pl.concat([rows, odr])
         .group_by("seller_id", "marketplace", "channel", "metric")
-        .agg(pl.col("order_id").n_unique().alias("counting"))
+        .agg(
+            pl.when(pl.col("metric").is_in(NOT_FOR_HEALTH))
+            .then(pl.col("record_id"))
+            .otherwise(pl.col("order_id"))
+            .n_unique()
+            .alias("counting")
+        )
         .with_columns(as_of=pl.lit(day_))
     )
 

@@ -179,7 +179,7 @@ def test_a_bad_report_template_is_an_input_error_before_any_worker_starts(
     def no_pool(*args, **kwargs):
         raise AssertionError("a worker pool was started")
 
-    monkeypatch.setattr(toolkit.reports.runner, "_start_pool", no_pool)
+    monkeypatch.setattr(toolkit.reports.runner, "_Workers", no_pool)
     data = write_tiny(tmp_path / "data")
     template = tmp_path / "template.ipynb"
     _write_bad_template(kind, template, monkeypatch)

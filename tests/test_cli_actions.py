@@ -19,9 +19,9 @@ def test_actions_for_two_sellers(tmp_path, capsys):
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert (
-        "actions as of 2026-11-15: 16 records of 2 sellers; 13 with something to do "
+        "actions as of 2026-11-15: 20 records of 2 sellers; 13 with something to do "
         "(appeal 6, fix_tracking 3, request_removal 1, respond 2, upload_invoice 1), "
-        "2 of them past their deadline; 3 clear by themselves"
+        "2 of them past their deadline; 7 clear by themselves"
     ) in printed
     assert "next deadline: 2026-11-18 00:23 UTC, appeal AZ00000004 (S02-claims-burst)" in printed
     table = pl.read_csv(out, infer_schema=False)

@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 
 from tests.conftest import CORPUS
 from toolkit.cli import main
-from toolkit.model.data import DataError, dataset_from_frames, read_data
+from toolkit.model.data import DataError, dataset_from_frames, read_data, validate_data
 
 # case directory -> (file, column, problem fragment, rows, values)
 CASES = [
@@ -207,6 +207,98 @@ CASES = [
             ),
         }.items()
     ),
+    pytest.param(
+        "timestamp_outside_calendar",
+        "orders.csv",
+        "purchased_at",
+        "timestamp outside the years 1 to 9999 once converted to UTC",
+        (2, 3),
+        ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-05:00"),
+        id="an offset that moves a time out of the years 1 to 9999",
+    ),
+    pytest.param(
+        "not_utf8",
+        "orders.csv",
+        None,
+        "is not UTF-8 text: it looks like Windows-1252 (or ISO-8859-1, Latin-1); re-save it "
+        "as UTF-8 (Excel: Save As 'CSV UTF-8 (Comma delimited)'; or iconv -f WINDOWS-1252 -t "
+        "UTF-8 FILE > NEW)",
+        (2,),
+        ("Société",),
+        id="a row in Windows-1252, not UTF-8",
+    ),
+    pytest.param(
+        "more_fields",
+        "orders.csv",
+        None,
+        "row with more fields than the header's 5",
+        (2,),
+        ("6",),
+        id="a row with more fields than the header",
+    ),
+    pytest.param(
+        "fewer_fields",
+        "orders.csv",
+        None,
+        "row with fewer fields than the header's 5",
+        (2,),
+        ("4",),
+        id="a row with fewer fields than the header",
+    ),
+    pytest.param(
+        "unbalanced_quote",
+        "orders.csv",
+        None,
+        "unbalanced quote: a quoted field that opens in this row is never closed",
+        (2,),
+        (),
+        id="a quote that never closes",
+    ),
+    pytest.param(
+        "stray_quote",
+        "orders.csv",
+        None,
+        "a quote inside a field that does not start with one",
+        (2,),
+        ('O2,S"1,mfn,2025-03-02T10:00:00Z,1',),
+        id="a quote in the middle of an unquoted field",
+    ),
+    pytest.param(
+        "text_after_quote",
+        "orders.csv",
+        None,
+        "text after the closing quote of a quoted field",
+        (2,),
+        (),
+        id="text after a closing quote",
+    ),
+    pytest.param(
+        "blank_row_between",
+        "orders.csv",
+        None,
+        "blank row (no values) between data rows: delete it",
+        (2, 3),
+        (),
+        id="an empty line and a row of commas between rows",
+    ),
+    pytest.param(
+        "integer_out_of_range",
+        "orders.csv",
+        "units",
+        "not an integer (or outside the 64-bit range)",
+        (2,),
+        ("99999999999999999999",),
+        id="units beyond 64 bits in a CSV file",
+    ),
+    pytest.param(
+        "parquet_uint64_overflow",
+        "orders.parquet",
+        "units",
+        "not an integer (or outside the 64-bit range)",
+        (2,),
+        ("18446744073709551615",),
+        id="a UInt64 too large for a 64-bit integer in Parquet",
+    ),
 ]
 
 
@@ -226,6 +318,72 @@ def test_each_error_kind_is_reported_with_its_place(case, file, column, problem,
     assert set(values) <= set(error.values)
 
 
+# case directory -> (file, column, the whole problem): errors of a file or column, no rows
+FILE_CASES = [
+    pytest.param(
+        "utf16",
+        "orders.csv",
+        None,
+        "is not UTF-8 text: it looks like UTF-16 (little-endian, with a byte order mark); "
+        "re-save it as UTF-8 (Excel: Save As 'CSV UTF-8 (Comma delimited)'; or iconv -f "
+        "UTF-16 -t UTF-8 FILE > NEW)",
+        id="a UTF-16 file",
+    ),
+    pytest.param(
+        "wrong_delimiter",
+        "orders.csv",
+        None,
+        "looks semicolon (;)-separated: the toolkit reads comma-separated files; re-save it "
+        "with commas as the separator",
+        id="a semicolon-separated file",
+    ),
+    pytest.param(
+        "duplicate_column",
+        "orders.csv",
+        "channel",
+        "duplicate column name (columns 3, 5): keep one",
+        id="two columns with one name",
+    ),
+    pytest.param(
+        "carriage_return_line_ends",
+        "orders.csv",
+        None,
+        "uses carriage returns alone as line ends (old Mac format): re-save it with LF or "
+        "CRLF line ends",
+        id="old Mac line ends",
+    ),
+    pytest.param("empty_file", "orders.csv", None, "is empty: no header row", id="an empty file"),
+    pytest.param(
+        "directory_as_table",
+        "claims.csv",
+        None,
+        "is a directory, not a table file",
+        id="a directory named claims.csv",
+    ),
+    pytest.param(
+        "parquet_list_column",
+        "orders.parquet",
+        "seller_id",
+        "stored as List(String); a text column is read from text or integer values",
+        id="a Parquet list column",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "file", "column", "problem"), FILE_CASES)
+def test_each_file_level_error_is_the_only_error(case, file, column, problem):
+    with pytest.raises(DataError) as info:
+        read_data(CORPUS / case)
+    (error,) = info.value.errors
+    assert (error.file, error.column, error.problem, error.rows, error.count) == (
+        file,
+        column,
+        problem,
+        (),
+        0,
+    )
+
+
 @pytest.mark.parametrize(
     ("case", "fragment"),
     [
@@ -240,14 +398,125 @@ def test_directory_level_errors(case, fragment):
         read_data(CORPUS / case)
 
 
-@pytest.mark.parametrize("case", [p.values[0] for p in CASES])
+VALID = ["valid_mixed_offsets", "valid_trailing_blank_lines", "valid_leap_second",
+         "valid_quoted_fields"]  # fmt: skip
+
+
+def test_every_corpus_directory_is_read_by_a_test():
+    from tests.test_calendar_ends import FAR
+    from tests.test_inventory_data import CASES as INVENTORY_CASES
+
+    named = {p.values[0] for p in [*CASES, *FILE_CASES, *INVENTORY_CASES]}
+    named |= {"no_orders_file", "both_formats", FAR.name}
+    on_disk = {p.name for p in CORPUS.iterdir() if p.is_dir()}
+    assert on_disk == named | set(VALID)
+
+
+@pytest.mark.parametrize("case", [p.values[0] for p in [*CASES, *FILE_CASES]])
 def test_cli_exits_non_zero_and_writes_nothing(case, tmp_path, capsys):
     out = tmp_path / "out.csv"
-    status = main(["validate", "--data", str(CORPUS / case)])
-    assert status == 2
+    argv = ["metrics", "--data", str(CORPUS / case), "--as-of", "2025-03-10", "--out", str(out)]
+    assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "input error" in err
-    assert not out.exists()
+    assert err.startswith("seller-health metrics: ") and "input error" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_trailing_blank_lines_are_not_rows():
+    orders = read_data(CORPUS / "valid_trailing_blank_lines").orders.collect()
+    assert orders.select("order_id", "channel", "units").sort("order_id").rows() == [
+        ("O1", "mfn", 1),
+        ("O2", "afn", 2),
+    ]
+
+
+def test_a_leap_second_stays_in_its_minute_and_on_its_day():
+    """23:59:60 (also with a fraction, and 01:59:60 at +02:00) is 23:59:59.999999 UTC."""
+    orders = read_data(CORPUS / "valid_leap_second").orders.collect()
+    last = datetime(2016, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+    assert orders.sort("order_id")["purchased_at"].to_list() == [last, last, last]
+
+
+def test_quoted_fields_with_commas_quotes_and_line_breaks_are_read():
+    orders = read_data(CORPUS / "valid_quoted_fields").orders.collect().sort("order_id")
+    assert orders.select("order_id", "seller_id", "note").rows() == [
+        ("O1", "S1, the first", "two\nlines"),
+        ("O2", 'say "hi"', None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("'=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0", id="a quoted formula"),
+        pytest.param("'-2", "-2", id="a quoted minus"),
+        pytest.param("''@x", "'@x", id="a quote before a quoted at sign"),
+        pytest.param("'plain", "'plain", id="a leading quote before plain text stays"),
+    ],
+)
+def test_csv_text_loses_the_spreadsheet_quote_the_toolkit_writes(tmp_path, text, expected):
+    (tmp_path / "orders.csv").write_text(
+        f"order_id,seller_id,channel,purchased_at\nO1,{text},mfn,2025-03-01\n"
+    )
+    assert read_data(tmp_path).orders.collect()["seller_id"].to_list() == [expected]
+
+
+def test_an_unreadable_data_directory_is_an_input_error(tmp_path, monkeypatch):
+    """As root a chmod does not stop reading, so the operating system's refusal is faked."""
+    import os
+
+    real = os.scandir
+
+    def refuse(path):
+        if str(path) == str(tmp_path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    with pytest.raises(DataError) as info:
+        read_data(tmp_path)
+    assert [str(e) for e in info.value.errors] == [f"{tmp_path}: cannot be read: Permission denied"]
+
+
+def test_a_broken_link_where_a_table_file_should_be(tmp_path):
+    (tmp_path / "orders.csv").write_text("order_id,seller_id,channel,purchased_at\n")
+    (tmp_path / "claims.csv").symlink_to(tmp_path / "gone.csv")
+    assert [str(e) for e in validate_data(tmp_path)] == [
+        "claims.csv: is not a regular file (a broken link, a pipe or a device)"
+    ]
+
+
+def test_an_unreadable_table_file_is_an_input_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    (tmp_path / "orders.csv").write_text("order_id,seller_id,channel,purchased_at\n")
+    real = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self.name == "orders.csv":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(DataError) as info:
+        read_data(tmp_path)
+    assert [str(e) for e in info.value.errors] == ["orders.csv: cannot be read: Permission denied"]
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        pytest.param(
+            lambda p: p.write_text("x"), "is not a data directory (it is a file)", id="a file"
+        ),
+        pytest.param(lambda p: None, "is not a data directory (it does not exist)", id="nothing"),
+    ],
+)
+def test_a_data_directory_that_is_not_one(tmp_path, make, problem):
+    path = tmp_path / "data"
+    make(path)
+    assert [str(e) for e in validate_data(path)] == [f"{path}: {problem}"]
 
 
 def test_more_than_ten_bad_rows_show_ten_and_the_count():

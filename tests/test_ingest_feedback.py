@@ -196,6 +196,30 @@ def test_output_is_a_valid_feedback_table_for_its_orders():
             ("O-1",),
             id="the same order and date twice",
         ),
+        pytest.param(
+            "10/20/23\tfive\tx\t\tO-1\te@x.com\n",
+            "Rating (column 2)",
+            "rating not a whole number 1..5",
+            (1,),
+            ("five",),
+            id="a rating written as a word",
+        ),
+        pytest.param(
+            "10/20/23\t4.5\tx\t\tO-1\te@x.com\n",
+            "Rating (column 2)",
+            "rating not a whole number 1..5",
+            (1,),
+            ("4.5",),
+            id="a half-star rating",
+        ),
+        pytest.param(
+            "Oct 20\t1\tx\t\tO-1\te@x.com\nsoon\t2\ty\t\tO-1\te@x.com\n",
+            "Date (column 1)",
+            "date not in the US format M/D/YY",
+            (1, 2),
+            ("Oct 20", "soon"),
+            id="two dates that do not parse are not also duplicates",
+        ),
     ],
 )
 def test_bad_rows(tmp_path, body, column, problem, rows, values):

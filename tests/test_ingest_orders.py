@@ -114,10 +114,26 @@ def test_minimal_columns_and_file_name_as_seller(tmp_path):
         pytest.param(
             ["O-1\t2025-03-03T10:00:00Z\tShipped\tMerchant\t-1"],
             "quantity",
-            "not a whole number >= 0",
+            "not a whole number from 0 to 1000000",
             (1,),
             ("-1",),
             id="a negative quantity",
+        ),
+        pytest.param(
+            ["O-1\t2025-03-03T10:00:00Z\tShipped\tMerchant\t9223372036854775807"],
+            "quantity",
+            "not a whole number from 0 to 1000000",
+            (1,),
+            ("9223372036854775807",),
+            id="a quantity whose sum over the order would not fit 64 bits",
+        ),
+        pytest.param(
+            ["O-1\t9999-12-31T23:00:00-05:00\tShipped\tMerchant\t1"],
+            "purchase-date",
+            "timestamp outside the years 1 to 9999 once converted to UTC",
+            (1,),
+            ("9999-12-31T23:00:00-05:00",),
+            id="a purchase date past the year 9999 in UTC",
         ),
         pytest.param(
             [

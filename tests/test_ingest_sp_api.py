@@ -377,6 +377,20 @@ def test_not_a_report(tmp_path, document, problem):
             "is not a time: 'soon'",
             id="a date is not a date",
         ),
+        pytest.param(
+            lambda e: e["validTrackingRate"].update(shipmentCount=2**63),
+            "performanceMetrics[0].validTrackingRate.shipmentCount is not a count: "
+            "9223372036854775808",
+            id="a count beyond 64 bits",
+        ),
+        pytest.param(
+            lambda e: e["lateShipmentRate"]["reportingDateRange"].update(
+                reportingDateTo="9999-12-31T23:00:00-05:00"
+            ),
+            "performanceMetrics[0].lateShipmentRate.reportingDateRange.reportingDateTo "
+            "is not a time: '9999-12-31T23:00:00-05:00'",
+            id="a date that is past year 9999 in UTC",
+        ),
     ],
 )
 def test_malformed_report_names_file_and_field(tmp_path, damage, problem):
@@ -387,6 +401,34 @@ def test_malformed_report_names_file_and_field(tmp_path, damage, problem):
     text = error_text([good, bad])
     assert f"{bad}: {problem}" in text
     assert str(good) not in text
+
+
+def test_the_largest_64_bit_count_is_still_read(tmp_path):
+    report = example()
+    report["performanceMetrics"][0]["validTrackingRate"]["shipmentCount"] = 2**63 - 1
+    table = read_seller_performance(write(tmp_path, "S1.json", report)).collect()
+    assert table.filter(metric="vtr_30d")["denominator"].to_list() == [2**63 - 1]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param(
+            "[" * 100_000 + "]" * 100_000,
+            "is not a seller performance report: its JSON nests too deeply",
+            id="JSON nested a hundred thousand levels deep",
+        ),
+        pytest.param(
+            '{"performanceMetrics": [], "n": ' + "9" * 5000 + "}",
+            "is not a seller performance report: Exceeds the limit (4300 digits)",
+            id="an integer of five thousand digits",
+        ),
+    ],
+)
+def test_json_python_cannot_hold_is_an_input_error(tmp_path, text, problem):
+    path = tmp_path / "S1.json"
+    path.write_text(text)
+    assert f"{path}: {problem}" in error_text(path)
 
 
 def test_two_files_for_the_same_seller_and_date_are_refused(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from tests.builders import dataset, order
 from toolkit.engine.metrics import metrics_table
 from toolkit.model.policy import METRICS, PolicyError, load_policy
+from toolkit.model.resources import policy_text
 
 SHIPPED = load_policy()
 
@@ -87,8 +88,54 @@ def _with(tmp_path, old, new):
         pytest.param(
             'condition = "<"', 'condition = "<="', "must be one of <, >", id="unknown condition"
         ),
-        pytest.param("window_days = 60", "window_days = 0", "integer >= 1", id="empty window"),
-        pytest.param("feedback = 30", "feedback = -5", "integer >= 0", id="negative cadence"),
+        pytest.param(
+            "window_days = 60", "window_days = 0", "integer from 1 to 3660", id="empty window"
+        ),
+        pytest.param(
+            "window_days = 60",
+            "window_days = 1000000000",
+            "window_days must be an integer from 1 to 3660, got 1000000000",
+            id="window of a billion days",
+        ),
+        pytest.param(
+            "lag_days = 14", "lag_days = 3661", "integer from 0 to 3660", id="lag over ten years"
+        ),
+        pytest.param(
+            "feedback = 30", "feedback = -5", "integer from 0 to 1440", id="negative cadence"
+        ),
+        pytest.param(
+            "feedback = 30",
+            "feedback = 100000000",
+            "feedback must be an integer from 0 to 1440, got 100000000",
+            id="cadence longer than a day",
+        ),
+        pytest.param(
+            "horizon_days = 120",
+            "horizon_days = 99999",
+            "integer from 1 to 3660",
+            id="huge horizon",
+        ),
+        pytest.param("target = 0.01", "target = inf", "decimal number, got inf", id="target inf"),
+        pytest.param("target = 0.01", "target = nan", "decimal number, got nan", id="target nan"),
+        pytest.param(
+            "target = 0.01",
+            'target = "1e-999999999"',
+            "more than 30 decimal places",
+            id="target with a billion decimal places",
+        ),
+        pytest.param(
+            "target = 0.01",
+            'target = "1e999999999"',
+            "between 0 and 1",
+            id="target with a billion digits",
+        ),
+        pytest.param(
+            "wilson_z = 1.959963984540054", "wilson_z = inf", "at most 10", id="wilson z inf"
+        ),
+        pytest.param(
+            "wilson_z = 1.959963984540054", "wilson_z = nan", "at most 10", id="wilson z nan"
+        ),
+        pytest.param("low = 2", "low = 10000000", "integer from 0 to 1000000", id="huge points"),
         pytest.param(
             'display_anchor = "detected"',
             'display_anchor = "filed"',
@@ -112,7 +159,7 @@ def _with(tmp_path, old, new):
         pytest.param(
             "response_hours = 48",
             "response_hours = 0",
-            "[metrics.rdr_30d] response_hours must be an integer >= 1",
+            "[metrics.rdr_30d] response_hours must be an integer from 1 to 87840",
             id="no hours to answer a return",
         ),
         pytest.param(
@@ -354,3 +401,21 @@ def test_bad_action_deadlines_name_the_key(tmp_path, old, new, message):
     with pytest.raises(PolicyError, match=re.escape(message)) as info:
         load_policy(_with(tmp_path, old, new))
     assert str(tmp_path) in str(info.value)
+
+
+def test_a_policy_file_that_is_not_utf8_names_the_file_and_the_encoding(tmp_path):
+    path = tmp_path / "policy.toml"
+    text = policy_text().replace("amazon-us", "Zürich")
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.raises(PolicyError) as info:
+        load_policy(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: the policy file is not UTF-8 text")
+    assert "Windows-1252" in message and "re-save it as UTF-8" in message
+
+
+def test_deeply_nested_toml_is_a_policy_error(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="nest too deeply"):
+        load_policy(path)

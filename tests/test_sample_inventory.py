@@ -185,4 +185,4 @@ def test_cli_inventory_checks_the_output_before_computing(tmp_path, capsys):
     out = blocked / "inventory.csv"  # a directory that is a file
     argv = ["inventory", "--data", str(SAMPLE), "--as-of", "2026-11-15", "--out", str(out)]
     assert main(argv) == 2
-    assert "cannot be written" in capsys.readouterr().err
+    assert f"{blocked} is a file, so nothing can be written under it" in capsys.readouterr().err

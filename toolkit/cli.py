@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -27,6 +28,10 @@ from toolkit.model.resources import DEFAULT_DATA, DEFAULT_REPORTS
 __all__ = ["main"]
 
 EXIT_INPUT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+#: The longest forecast horizon the command line accepts, in days (ten years).
+MAX_HORIZON_DAYS = 3660
 
 
 def _date(text: str) -> date:
@@ -41,6 +46,56 @@ def _out_path(text: str) -> Path:
     if path.suffix.lower() not in (".csv", ".parquet"):
         raise argparse.ArgumentTypeError(f"--out must end in .csv or .parquet: {text!r}")
     return path
+
+
+def _horizon(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+    if not 1 <= days <= MAX_HORIZON_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"the horizon must be 1 to {MAX_HORIZON_DAYS} days (ten years), got {days}"
+        )
+    return days
+
+
+#: Options naming a file the command writes (``sample --out`` is a directory; the
+#: ``reports`` runner checks its own output directory before it starts).
+_OUTPUTS = {
+    "out": "--out",
+    "violations_out": "--violations-out",
+    "orders_out": "--orders-out",
+}
+_INPUTS = ("policy", "files", "file", "snapshots", "orders_list", "reconciliation", "notebook")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every output path can be written and overwrites no input: checked before computing."""
+    from toolkit.model.output import check_output
+    from toolkit.model.schema import TABLES
+
+    inputs: set[Path] = set()
+    for name in _INPUTS:
+        value = getattr(args, name, None)
+        for path in value if isinstance(value, list) else [value]:
+            if path is not None:
+                inputs.add(Path(path).resolve())
+    data = getattr(args, "data", None)
+    if data is not None:
+        inputs.update(Path(data).resolve() / f"{t}.{x}" for t in TABLES for x in ("csv", "parquet"))
+    seen: dict[Path, str] = {}
+    for attr, option in _OUTPUTS.items():
+        path = getattr(args, attr, None)
+        if path is None or args.command == "reports":
+            continue
+        check_output(path, directory=args.command == "sample", option=option)
+        where = Path(path).resolve()
+        if where in inputs:
+            raise OptionError(f"{option} {path}: is an input of this command; write elsewhere")
+        if where in seen:
+            raise OptionError(f"{option} and {seen[where]} are the same file: {path}")
+        seen[where] = option
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -282,19 +337,6 @@ def _add_actions(sub) -> None:
 # ----------------------------------------------------------- inventory (SPEC 11)
 
 
-def _writable(path: Path | None) -> None:
-    """Check before any computing that ``--out`` can be written (SPEC 8)."""
-    if path is None:
-        return
-    if path.is_dir():
-        raise OptionError(f"--out {path}: is a directory")
-    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise OptionError(
-            f"--out {path}: cannot be written ({existing} is not a writable directory)"
-        )
-
-
 def _percent(value: float | None) -> str:
     return "no data" if value is None else f"{100 * value:.1f} %"
 
@@ -337,7 +379,6 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
     to = args.to or args.as_of
     if to < args.as_of:
         raise OptionError(f"--to {to} is before --as-of {args.as_of}")
-    _writable(args.out)
     policy, data = _load(args)
     data = data.for_sellers(args.sellers)
     lines = []
@@ -537,7 +578,6 @@ def _cmd_ingest_returns(args: argparse.Namespace) -> int:
     from toolkit.amazon.ingest import read_returns_report
     from toolkit.model.output import write_table
 
-    _writable(args.out)
     table = read_returns_report(args.file, encoding=args.encoding).collect()
     write_table(table, args.out)
     spread = _spread(table.with_columns(table["outcome"].fill_null("open")), "outcome", "{} {}")
@@ -583,7 +623,6 @@ def _inventory_written(table, args: argparse.Namespace, read: str) -> int:
 def _cmd_ingest_inventory_ledger(args: argparse.Namespace) -> int:
     from toolkit.amazon.ingest.inventory import read_inventory_reports
 
-    _writable(args.out)
     table = read_inventory_reports(
         args.files,
         stranded=args.stranded,
@@ -602,7 +641,6 @@ def _cmd_ingest_inventory_ledger(args: argparse.Namespace) -> int:
 def _cmd_ingest_inventory_update(args: argparse.Namespace) -> int:
     from toolkit.amazon.ingest.inventory import add_inventory_reports, read_inventory_table
 
-    _writable(args.out)
     reports = {"stranded": args.files} if args.kind == "stranded" else {"planning": args.files}
     table = add_inventory_reports(
         read_inventory_table(args.inventory),
@@ -780,22 +818,36 @@ def _write_sample_reports(args: argparse.Namespace) -> None:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
+    if args.clean:
+        return _clean_reports(args)
     from toolkit.reports.runner import run_reports
 
-    if args.workers is not None and args.workers < 1:
-        raise OptionError(f"--workers must be at least 1, got {args.workers}")
-    result = run_reports(
-        data=args.data,
-        out=args.out,
-        as_of=args.as_of,
-        sellers=args.sellers,
-        workers=args.workers,
-        policy=args.policy,
-        reconciliation=args.reconciliation,
-        notebook=args.notebook,
-        kernel=args.kernel,
-        progress=not args.quiet,
-    )
+    try:
+        result = run_reports(
+            data=args.data,
+            out=args.out,
+            as_of=args.as_of,
+            sellers=args.sellers,
+            workers=args.workers,
+            policy=args.policy,
+            reconciliation=args.reconciliation,
+            notebook=args.notebook,
+            kernel=args.kernel,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the workers are stopped
+        signum = getattr(exc, "signum", signal.SIGINT)
+        partial = getattr(exc, "partial", None)
+        left = (
+            f"; the unfinished run {partial} is left (seller-health reports --clean removes it)"
+            if partial is not None
+            else ""
+        )
+        print(
+            f"seller-health reports: stopped by {signal.Signals(signum).name}{left}",
+            file=sys.stderr,
+        )
+        return 128 + signum
     from toolkit.reports.steps import page_sizes
 
     ok = len(result.reports) - len(result.failed)
@@ -809,6 +861,36 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _clean_reports(args: argparse.Namespace) -> int:
+    """``reports --clean``: remove stale ``.partial`` runs (and kernel directories)."""
+    from toolkit.reports.runs import clean_runs
+
+    used = [
+        option
+        for option, value in (
+            ("--data", args.data),
+            ("--as-of", args.as_of),
+            ("--sellers", args.sellers),
+            ("--workers", args.workers),
+            ("--reconciliation", args.reconciliation),
+            ("--notebook", args.notebook),
+            ("--policy", args.policy),
+        )
+        if value is not None
+    ]
+    if used:
+        raise OptionError(f"--clean takes only --out, not {', '.join(used)}")
+    cleaned = clean_runs(args.out)
+    for path in cleaned.removed:
+        print(f"removed {path}")
+    for path, pid in cleaned.kept:
+        by = f"process {pid}" if pid > 0 else "a run that has just started"
+        print(f"kept {path}: in use by {by}")
+    if not cleaned.removed:
+        print(f"nothing stale in {args.out}")
+    return 0
+
+
 def _add_reports(sub: argparse._SubParsersAction) -> None:
     reports = sub.add_parser(
         "reports", help="one HTML report per seller and an index page (opens offline)"
@@ -819,7 +901,11 @@ def _add_reports(sub: argparse._SubParsersAction) -> None:
     )
     reports.add_argument("--sellers", nargs="+", default=None, metavar="ID", help="only these")
     reports.add_argument(
-        "--workers", type=int, default=None, help="parallel workers (default: number of cores)"
+        "--workers",
+        type=int,
+        default=None,
+        help="parallel workers, each with its own kernel (default: one per CPU available, "
+        "at most one per seller; more than the CPUs only when asked, with a warning)",
     )
     reports.add_argument(
         "--out",
@@ -844,6 +930,12 @@ def _add_reports(sub: argparse._SubParsersAction) -> None:
         help="reuse one kernel per worker (default) or start one per report",
     )
     reports.add_argument("--quiet", action="store_true", help="no progress bar")
+    reports.add_argument(
+        "--clean",
+        action="store_true",
+        help="remove the stale <run>.partial directories of stopped runs in --out (and "
+        "their kernel files), then exit; runs in progress are kept",
+    )
     reports.set_defaults(func=_cmd_reports)
 
 
@@ -906,7 +998,9 @@ def _build_parser() -> argparse.ArgumentParser:
     forecast = sub.add_parser("forecast", help="recovery forecast under the clean scenario")
     _common(forecast)
     forecast.add_argument("--as-of", type=_date, required=True)
-    forecast.add_argument("--horizon", type=int, default=None, help="days (policy default 120)")
+    forecast.add_argument(
+        "--horizon", type=_horizon, default=None, help="days, 1 to 3660 (policy default 120)"
+    )
     forecast.add_argument(
         "--remove",
         nargs="+",
@@ -928,16 +1022,34 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    0: done; 2: a problem with the input, an option or the policy (one message, nothing
+    written); 130: interrupted (Ctrl-C); 141: the output pipe closed; ``reports`` returns
+    1 when some seller's report failed. Any other exception is a bug and keeps its
+    traceback.
+    """
+    from toolkit.model.text import visible
+
     args = _build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        if "data" in args and args.data is None:
+        if "data" in args and args.data is None and not getattr(args, "clean", False):
             args.data = _default_data()
-        return func(args)
+        _check_outputs(args)
+        status = func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+        return status
     except UsageError as exc:  # the input, a file, an option or the policy: not a bug
-        print(f"seller-health {args.command}: {exc}", file=sys.stderr)
+        print(visible(f"seller-health {args.command}: {exc}"), file=sys.stderr)
         return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        print(f"seller-health {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of the output went away (``| head``): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ from toolkit.amazon.reconcile_orders import DEFECT_TYPES, order_table, parse_ord
 from toolkit.amazon.report_shape import SNAPSHOT_SCHEMA
 from toolkit.model.data import DataError, Dataset, InputError
 from toolkit.model.policy import Policy, load_policy
+from toolkit.model.text import unquote_formula
 from toolkit.time.visibility import utc_date
 
 __all__ = [
@@ -146,6 +147,8 @@ def read_snapshot_table(path: str | Path) -> pl.LazyFrame:
             header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
             types = {c: t for c, t in SNAPSHOT_SCHEMA.items() if c in header}
             frame = pl.read_csv(path, infer_schema=False, schema_overrides=types)
+            text = [c for c in header if types.get(c, pl.String) == pl.String]
+            frame = frame.with_columns(unquote_formula(pl.col(c)) for c in text)  # see write_table
     except (OSError, pl.exceptions.PolarsError) as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise DataError([InputError(str(path), None, f"cannot be read: {first_line}")]) from None

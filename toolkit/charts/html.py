@@ -50,6 +50,7 @@ from typing import Any
 import altair as alt
 
 from toolkit.model.resources import template_dir
+from toolkit.model.text import visible
 
 __all__ = [
     "OFFLINE_RENDERER",
@@ -311,7 +312,7 @@ def notebook_to_html(nb: Any, *, title: str) -> str:
     if isinstance(nb, str | Path):
         nb = nbformat.read(nb, as_version=4)
     nb = copy.deepcopy(nb)
-    nb.metadata["title"] = title
+    nb.metadata["title"] = visible(title)  # the template escapes it
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)

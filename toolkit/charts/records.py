@@ -27,6 +27,7 @@ from toolkit.charts.theme import (
 )
 from toolkit.engine.clearance import CLEARANCE_COLUMNS
 from toolkit.model.policy import load_policy
+from toolkit.model.text import visible_expr
 from toolkit.model.vocabulary import (
     BAND_WORDS,
     CATEGORY_WORDS,
@@ -150,16 +151,17 @@ def clearance_calendar(
     own_id = pl.col("order_id").is_not_null() & (pl.col("record_id") == pl.col("order_id"))
     records = frame.sort("clears_on", "counts_from", "record_id").select(
         pl.lit("record").alias("layer"),
-        pl.when(own_id)
-        .then(pl.format("{} · order {}", what, "order_id"))
-        .when(pl.col("order_id").is_not_null())
-        .then(pl.format("{} {} · order {}", what, "record_id", "order_id"))
-        .otherwise(pl.format("{} {}", what, "record_id"))
-        .alias("record"),
-        "order_id",
+        visible_expr(
+            pl.when(own_id)
+            .then(pl.format("{} · order {}", what, "order_id"))
+            .when(pl.col("order_id").is_not_null())
+            .then(pl.format("{} {} · order {}", what, "record_id", "order_id"))
+            .otherwise(pl.format("{} {}", what, "record_id"))
+        ).alias("record"),
+        visible_expr(pl.col("order_id")),
         what.alias("defect_type"),
         _kind(pl.col("defect_type")).alias("kind"),
-        "record_id",
+        visible_expr(pl.col("record_id")),
         "attribution_date",
         "counts_from",
         "clears_on",
@@ -287,8 +289,10 @@ def violations_timeline(
         as_of = frame.get_column("as_of").max()
     rows = frame.sort("displayed_from", "violation_id").select(
         pl.lit("violation").alias("layer"),
-        pl.format("{} ({})", _what(pl.col("category")), "violation_id").alias("violation"),
-        "violation_id",
+        visible_expr(pl.format("{} ({})", _what(pl.col("category")), "violation_id")).alias(
+            "violation"
+        ),
+        visible_expr(pl.col("violation_id")),
         _what(pl.col("category")).alias("category"),
         pl.col("severity").replace_strict(SEVERITY_WORDS, default=pl.col("severity")),
         pl.col("status").replace_strict(VIOLATION_STATUS_WORDS, default=pl.col("status")),

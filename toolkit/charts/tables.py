@@ -33,6 +33,7 @@ import polars as pl
 
 from toolkit.charts.palette import BAND_COLORS, STATUS_COLORS
 from toolkit.model.policy import METRICS
+from toolkit.model.text import visible, visible_expr
 from toolkit.model.vocabulary import (
     ATTENTION_RANK,
     ATTENTION_WORDS,
@@ -323,8 +324,12 @@ _CHIP_STYLE = (
 
 
 def _escaped(text: pl.Expr) -> pl.Expr:
-    """HTML-escape a string expression (all five special characters, in one pass)."""
-    return text.str.replace_many(list(_ESCAPES), list(_ESCAPES.values()))
+    """HTML-escape a string expression (all five special characters, in one pass).
+
+    Control and bidirectional formatting characters are first written as their codes
+    (:func:`toolkit.model.text.visible_expr`), so an id cannot hide or reorder text.
+    """
+    return visible_expr(text).str.replace_many(list(_ESCAPES), list(_ESCAPES.values()))
 
 
 #: The words on a chip: statuses, AHR bands and attention levels (one vocabulary).
@@ -489,7 +494,7 @@ def status_table(
     )
     body = rows.item() if data.height else ""
     title = (
-        f'<caption style="text-align:left;font-weight:bold">{escape(caption)}</caption>'
+        f'<caption style="text-align:left;font-weight:bold">{escape(visible(caption))}</caption>'
         if caption
         else ""
     )

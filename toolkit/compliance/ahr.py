@@ -55,13 +55,14 @@ shape: (4, 5)
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
 from toolkit.compliance.violations import _points, point_segments, violation_windows
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy, load_policy
+from toolkit.time.limits import day_after
 from toolkit.time.visibility import utc_date, visible_date
 from toolkit.time.windows import as_of_range, daily_counts
 
@@ -183,7 +184,7 @@ def ahr_table(
     keys = pl.concat(
         [data.orders.select(_SELLER), data.violations.select(_SELLER)], how="vertical"
     ).unique()
-    beyond = pl.lit(end + timedelta(days=1), pl.Date)
+    beyond = day_after(end)  # past 9999-12-31 too
     # Three kinds of retention windows, counted in one pass over the (seller, date) grid.
     window = [*_SELLER, "counts_from", "clears_on"]
     shipped = fulfilled_windows(data.orders, policy=policy).select(

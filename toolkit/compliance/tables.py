@@ -42,7 +42,7 @@ of its 180 days. V3 was disputed as an error and left the record on 5 March.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
@@ -54,12 +54,12 @@ from toolkit.compliance.violations import (
 )
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy, load_policy
+from toolkit.time.limits import check_reach, day_after
 from toolkit.time.windows import as_of_range
 
 __all__ = ["violation_clearance", "violations_table"]
 
 _SELLER = ["seller_id", "marketplace"]
-_DAY = timedelta(days=1)
 
 
 def violations_table(
@@ -103,6 +103,12 @@ def violations_table(
     """
     policy = policy or load_policy()
     end = as_of_range(as_of, to)
+    # a violation detected on the last as-of date is displayed until display_days later
+    check_reach(
+        end,
+        ahead=policy.display_days - 1,
+        what=f"the violations table ({policy.display_days}-day display)",
+    )
     first = pl.max_horizontal("detected_on", pl.lit(as_of, pl.Date))
     known = pl.col("resolved_on") <= pl.col("as_of")
     ends = violation_ends(known, policy=policy)
@@ -137,7 +143,7 @@ def violations_table(
         .explode("as_of")
         .drop("counts_from", "clears_on")
     )
-    never = pl.lit(end + _DAY, pl.Date)  # no known end of the point cost: no idle dates
+    never = day_after(end)  # no known end of the point cost: no idle dates
     idle_from = pl.max_horizontal(first, pl.col("cost_ends").fill_null(never))
     idle = (
         known_violations.filter(idle_from <= last)

@@ -25,12 +25,13 @@ Points and the AHR are an **estimate**: Amazon does not publish the formula (see
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
 
 import polars as pl
 
 from toolkit.model.policy import Policy, load_policy
+from toolkit.time.limits import day_after
 from toolkit.time.visibility import visible_date
 
 __all__ = [
@@ -52,7 +53,6 @@ VIOLATION_STATUSES = ("removed_as_error", "expired", "addressed", "open")
 POINTS_CAP = 10**12
 
 _SELLER = ["seller_id", "marketplace"]
-_DAY = timedelta(days=1)
 
 
 def _prepared(violations: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
@@ -231,7 +231,7 @@ def point_segments(
     │ V2           ┆ 2025-01-20  ┆ 2025-02-01 ┆ 1    ┆ 4      │
     └──────────────┴─────────────┴────────────┴──────┴────────┘
     """
-    after = pl.lit(end + _DAY, pl.Date)
+    after = day_after(end)  # past 9999-12-31 too
     group = [*_SELLER, "category"]
     active = (
         violation_windows(violations, policy=policy)

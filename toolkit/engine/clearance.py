@@ -29,11 +29,18 @@ from toolkit.compliance.tables import violation_clearance
 from toolkit.engine.rules import ORDER_RULES, RECORD_COLUMNS, defect_records, order_dates
 from toolkit.engine.service import service_clearance
 from toolkit.model.data import Dataset
-from toolkit.model.policy import Policy, load_policy
+from toolkit.model.policy import MEAN_METRICS, METRICS, Policy, load_policy
+from toolkit.time.limits import check_reach
 from toolkit.time.visibility import day_number
 from toolkit.time.windows import Window, active_on
 
-__all__ = ["CLEARANCE_COLUMNS", "clearance_table", "defect_clearance", "order_clearance"]
+__all__ = [
+    "CLEARANCE_COLUMNS",
+    "clearance_reach",
+    "clearance_table",
+    "defect_clearance",
+    "order_clearance",
+]
 
 #: Columns of the clearance table, in order.
 CLEARANCE_COLUMNS = [*RECORD_COLUMNS, "counts_from", "clears_on", "counting", "clear_reason"]
@@ -115,6 +122,18 @@ def order_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None)
     )
 
 
+def clearance_reach(policy: Policy) -> int:
+    """Days after D by which every record counting on D has cleared: the widest window
+    and lag of a metric with bad records (a mean such as the product rating has none), or
+    the violations' display."""
+    widest = max(
+        policy.metric(m).lag_days + policy.metric(m).window_days
+        for m in METRICS
+        if m not in MEAN_METRICS
+    )
+    return max(widest, policy.display_days)
+
+
 def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None) -> pl.LazyFrame:
     """The clearance table as of ``as_of``: the bad records of every metric and policy
     violations.
@@ -152,6 +171,9 @@ def clearance_table(data: Dataset, *, as_of: date, policy: Policy | None = None)
     └───────────┴─────────────┴────────────┴──────────┴──────────────┘
     """
     policy = policy or load_policy()
+    reach = clearance_reach(policy)
+    what = f"the clearance table (records clear up to {reach} days later)"
+    check_reach(as_of, ahead=reach, what=what)
     parts = [
         defect_clearance(data, as_of=as_of, policy=policy),
         order_clearance(data, as_of=as_of, policy=policy),

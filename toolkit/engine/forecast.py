@@ -30,6 +30,7 @@ from toolkit.engine.statistics import bad_count, orders_needed, target_met
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
+from toolkit.time.limits import LAST_DATE
 from toolkit.time.windows import Window
 
 __all__ = ["FORECAST_COLUMNS", "forecast_table", "what_if"]
@@ -55,6 +56,28 @@ def _meets(num_w: pl.Expr, den_w: pl.Expr) -> pl.Expr:
     return pl.when(condition.is_null()).then(None).otherwise((den_w == 0) | met)
 
 
+def _check_horizon(as_of: date, horizon: int, policy: Policy) -> None:
+    """An OptionError unless 1 <= H <= the policy's longest horizon and D + H is a date."""
+    if horizon < 1:
+        raise OptionError(f"horizon must be at least 1 day, got {horizon}")
+    if horizon > policy.max_horizon_days:
+        raise OptionError(
+            f"horizon {horizon} days is longer than the policy's max_horizon_days "
+            f"({policy.max_horizon_days}, [forecast] in {policy.source})"
+        )
+    room = (LAST_DATE - as_of).days
+    if horizon > room:
+        longest = (
+            f"the longest horizon from {as_of} is {room} day{'s' * (room != 1)}"
+            if room
+            else f"{as_of} leaves no day to forecast"
+        )
+        raise OptionError(
+            f"a forecast of {horizon} days from {as_of} would end after {LAST_DATE}, the "
+            f"last date the toolkit handles: {longest}"
+        )
+
+
 def forecast_table(
     data: Dataset,
     *,
@@ -72,7 +95,9 @@ def forecast_table(
     as_of
         D, the last date known.
     horizon
-        H days (policy ``[forecast] horizon_days`` by default, 120).
+        H days (policy ``[forecast] horizon_days`` by default, 120); at most the policy's
+        ``max_horizon_days``, and D + H must not pass 9999-12-31, the last date the
+        toolkit handles.
     remove
         Record ids to treat as removed: feedback, claim or chargeback ids (the what-if of
         a granted removal request or a won claim), or order ids (the order's late
@@ -122,8 +147,7 @@ def forecast_table(
     """
     policy = policy or load_policy()
     horizon = policy.horizon_days if horizon is None else horizon
-    if horizon < 1:
-        raise OptionError(f"horizon must be at least 1 day, got {horizon}")
+    _check_horizon(as_of, horizon, policy)
     removed = frozenset(remove)
     params = metric_parameters(policy).drop("metric")
     future = window_counts(
@@ -209,20 +233,24 @@ def what_if(
     removed = frozenset(remove)
     if not removed:
         raise OptionError("what_if needs at least one record id to remove")
-    owners = (
+    ids = sorted(removed)
+    sellers = data.orders.select("order_id", "seller_id", "marketplace")
+    by_order = (
         pl.concat(
             [
                 data.feedback.select("order_id", pl.col("feedback_id").alias("record_id")),
                 data.claims.select("order_id", pl.col("claim_id").alias("record_id")),
                 data.chargebacks.select("order_id", pl.col("chargeback_id").alias("record_id")),
+                data.returns.select("order_id", pl.col("return_id").alias("record_id")),
                 data.orders.select("order_id", pl.col("order_id").alias("record_id")),
             ]
         )
-        .filter(pl.col("record_id").is_in(sorted(removed)))
-        .join(data.orders.select("order_id", "seller_id", "marketplace"), on="order_id")
+        .filter(pl.col("record_id").is_in(ids))
+        .join(sellers, on="order_id")
         .select("seller_id", "marketplace")
-        .unique()
     )
+    messages = data.messages.filter(pl.col("message_id").is_in(ids))
+    owners = pl.concat([by_order, messages.select("seller_id", "marketplace")]).unique()
 
     def summary(ids: frozenset[str], suffix: str) -> pl.LazyFrame:
         today = snapshot_counts(data, policy, as_of, remove=ids)

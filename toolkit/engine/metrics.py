@@ -29,6 +29,7 @@ from toolkit.engine.statistics import with_statistics
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import COMPONENTS, MEAN_METRICS, METRICS, Policy, load_policy
+from toolkit.time.limits import check_reach
 from toolkit.time.visibility import day_number
 from toolkit.time.windows import Window, as_of_range, daily_grid, live_at, merge_windows
 
@@ -178,8 +179,11 @@ def _snapshot_counts(
             )
         )
     sellers = wide.select("seller_id", "marketplace", "_seller").unique()
+    cleared_records = _cleared(remove, "record_id")
     for metric, rule in SERVICE_RULES.items():
-        counted = rule.active(policy, role="numerator", day=day, known_at=known_at)
+        counted = rule.active(
+            policy, role="numerator", day=day, known_at=known_at, cleared=cleared_records
+        )
         population = rule.active(policy, role="denominator", day=day, known_at=known_at)
         counts = (
             service_frame(data, policy, metric)
@@ -203,9 +207,10 @@ def _snapshot_counts(
     return pl.concat(parts)
 
 
-def _cleared(remove: frozenset[str]) -> pl.Expr | None:
-    """Orders whose bad records of the order metrics are cleared (what-if): order ids."""
-    return pl.col("order_id").is_in(sorted(remove)) if remove else None
+def _cleared(remove: frozenset[str], column: str = "order_id") -> pl.Expr | None:
+    """Records whose bad state is cleared (what-if): order ids for the order metrics,
+    ``column="record_id"`` for the return requests and messages of SPEC 12."""
+    return pl.col(column).is_in(sorted(remove)) if remove else None
 
 
 def _without(data: Dataset, remove: frozenset[str]) -> Dataset:
@@ -290,12 +295,15 @@ def _record_windows(
                     co.alias("clears_on"),
                 )
             )
+    cleared_records = _cleared(remove, "record_id")
     for metric, rule in SERVICE_RULES.items():
         records = service_frame(data, policy, metric).join(
             alls, on=["seller_id", "marketplace"], how="inner"
         )
         for role in _ROLES:
-            scope, cf, co = rule.bounds(policy, role=role, known_at=known_at)
+            scope, cf, co = rule.bounds(
+                policy, role=role, known_at=known_at, cleared=cleared_records
+            )
             if attributed_until is not None:
                 scope = scope & (rule.a <= day_number(attributed_until))
             parts.append(
@@ -570,6 +578,21 @@ def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     )
 
 
+def check_windows(as_of: date, policy: Policy) -> None:
+    """An OptionError when a metric window at ``as_of`` would start before 0001-01-01.
+
+    The metrics table shows each window's first date (``window_start``): the widest
+    window of the policy (lag plus length) decides the earliest usable as-of date.
+    """
+    widest = max(METRICS, key=lambda m: policy.metric(m).lag_days + policy.metric(m).window_days)
+    m = policy.metric(widest)
+    check_reach(
+        as_of,
+        back=m.lag_days + m.window_days - 1,
+        what=f"the {widest} window ({m.window_days} days after a {m.lag_days}-day lag)",
+    )
+
+
 def metrics_table(
     data: Dataset,
     *,
@@ -635,6 +658,7 @@ def metrics_table(
     end = as_of_range(as_of, to)
     if known_at is not None and known_at < end:
         raise OptionError(f"--known-at {known_at} must be on or after every as-of date ({end})")
+    check_windows(as_of, policy)
     if end == as_of:
         channel_order = pl.col("channel").replace_strict(
             {"afn": 0, "all": 1, "mfn": 2}, return_dtype=pl.Int8

@@ -7,7 +7,11 @@ the SPEC defaults (``marketplace`` US, ``is_business`` false, ``units`` 1).
 
 Every error names the file, the column, the rows (data rows counted from 1, header
 excluded; the first ten and a count) and the offending values. Nothing is dropped: a row
-that does not parse is an error, never silently skipped.
+that does not parse is an error, never silently skipped. The shape of each CSV file
+(UTF-8, commas, quotes, one field per header column, unique column names) is checked first
+by :mod:`toolkit.model.csvfile`; Parquet columns must have a type their kind can be read
+from. A leap second is the last microsecond of its minute, and every instant must fall in
+the years 1 to 9999 in UTC. ``docs/errors.md`` lists every message.
 
 Examples
 --------
@@ -32,13 +36,17 @@ shape: (2, 4)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+import stat
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-from toolkit.model.errors import SellerError, UsageError
+from toolkit.model.csvfile import check_csv
+from toolkit.model.errors import DataError, InputError, SellerError
 from toolkit.model.schema import (
     AT_MOST_ON_HAND,
     NOT_BEFORE,
@@ -47,6 +55,7 @@ from toolkit.model.schema import (
     Column,
     Table,
 )
+from toolkit.model.text import unquote_formula
 
 __all__ = [
     "DataError",
@@ -58,45 +67,16 @@ __all__ = [
 ]
 
 _ROW = "_row"
+_PARSED = "_parsed_"  # prefix of the typed copy of each column during validation
 _MAX_ROWS_SHOWN = 10
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 _TRUE = ("true", "1", "t", "yes")
 _FALSE = ("false", "0", "f", "no")
 UTC_US = pl.Datetime("us", "UTC")
-
-
-@dataclass(frozen=True)
-class InputError:
-    """One problem in the input: where it is and what was found."""
-
-    file: str
-    column: str | None
-    problem: str
-    rows: tuple[int, ...] = ()
-    count: int = 0
-    values: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = f"{self.file}: column {self.column}" if self.column else self.file
-        text = f"{where}: {self.problem}"
-        if self.count:
-            shown = ", ".join(str(r) for r in self.rows)
-            more = f" (first {len(self.rows)} shown)" if self.count > len(self.rows) else ""
-            text += f"; {self.count} row{'s' * (self.count != 1)}: {shown}{more}"
-        if self.values:
-            text += "; values: " + ", ".join(repr(v) for v in self.values)
-        return text
-
-
-class DataError(UsageError):
-    """Raised with every :class:`InputError` found; nothing has been written."""
-
-    def __init__(self, errors: list[InputError]) -> None:
-        self.errors = errors
-        count = len(errors)
-        super().__init__(
-            f"{count} input error{'s' * (count != 1)}:\n" + "\n".join(f"- {e}" for e in errors)
-        )
+#: Instants the toolkit works with: the calendar of years 1..9999, in UTC.
+_FIRST_INSTANT = datetime(1, 1, 1, tzinfo=UTC)
+_LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+_OUTSIDE_CALENDAR = "timestamp outside the years 1 to 9999 once converted to UTC"
 
 
 @dataclass(frozen=True)
@@ -186,28 +166,55 @@ class Dataset:
 def _find_files(path: Path) -> tuple[dict[str, Path], list[InputError]]:
     found: dict[str, Path] = {}
     errors: list[InputError] = []
-    if not path.is_dir():
-        return found, [InputError(str(path), None, "is not a data directory")]
+    try:
+        if not stat.S_ISDIR(path.stat().st_mode):
+            return found, [InputError(str(path), None, "is not a data directory (it is a file)")]
+        names = {entry.name: entry for entry in os.scandir(path)}
+    except FileNotFoundError:
+        return found, [InputError(str(path), None, "is not a data directory (it does not exist)")]
+    except OSError as exc:
+        return found, [InputError(str(path), None, f"cannot be read: {exc.strerror or exc}")]
     for name in TABLES:
-        candidates = [path / f"{name}.{ext}" for ext in ("csv", "parquet")]
-        present = [c for c in candidates if c.is_file()]
+        present = [names[f] for f in (f"{name}.csv", f"{name}.parquet") if f in names]
         if len(present) > 1:
             errors.append(
                 InputError(str(path), None, f"both {name}.csv and {name}.parquet exist; keep one")
             )
-        elif present:
-            found[name] = present[0]
+            continue
+        for entry in present:
+            try:
+                regular = entry.is_file()
+            except OSError as exc:
+                errors.append(InputError(entry.name, None, f"cannot be read: {exc.strerror}"))
+                continue
+            if regular:
+                found[name] = Path(entry.path)
+            else:
+                problem = (
+                    "is a directory, not a table file"
+                    if entry.is_dir()
+                    else "is not a regular file (a broken link, a pipe or a device)"
+                )
+                errors.append(InputError(entry.name, None, problem))
     if "orders" not in found and not errors:
         errors.append(InputError(str(path), None, "no orders.csv or orders.parquet (required)"))
     return found, errors
 
 
-def _scan(file: Path) -> pl.LazyFrame:
+def _scan(file: Path, name: str) -> tuple[pl.LazyFrame | None, bool, list[InputError]]:
+    """The raw frame of one table file, whether its text may hold leap seconds, or the
+    problems of its shape (CSV only)."""
+    leap_seconds = True
     if file.suffix == ".csv":
-        frame = pl.scan_csv(file, infer_schema=False)
+        required = [c.name for c in TABLES[name].columns if c.required]
+        layout, errors = check_csv(file, file.name, required=required)
+        if layout is None or errors:
+            return None, True, errors
+        frame = pl.scan_csv(file, infer_schema=False, n_rows=layout.rows)
+        leap_seconds = layout.leap_seconds
     else:
         frame = pl.scan_parquet(file)
-    return frame.with_row_index(_ROW, offset=1)
+    return frame.with_row_index(_ROW, offset=1), leap_seconds, []
 
 
 def _empty(table: Table) -> pl.LazyFrame:
@@ -239,13 +246,15 @@ def _clean_text(raw: pl.Expr, *, strip: bool = True) -> pl.Expr:
     return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
 
 
-def _parse_timestamp(text: pl.Expr) -> pl.Expr:
+def _parse_timestamp(text: pl.Expr, *, leap_seconds: bool = True) -> pl.Expr:
     """ISO 8601 text to ``Datetime[us, UTC]``, null where it does not parse.
 
     Every accepted form is first rewritten into one canonical form, so that a single
     ``to_datetime`` pass parses them all: ``T`` or a space between date and time, optional
     seconds and fractions, an optional ``Z`` or offset (naive means UTC), or a plain date
-    (midnight UTC).
+    (midnight UTC). A leap second (``23:59:60Z``) is the last microsecond of its minute
+    (``23:59:59.999999``), so an event never moves to the next day; ``leap_seconds=False``
+    skips that step for text known to hold no ``:60``.
     """
     canonical = (
         text.str.replace(r"^(\d{4}-\d{2}-\d{2})$", r"${1}T00:00:00")
@@ -257,18 +266,32 @@ def _parse_timestamp(text: pl.Expr) -> pl.Expr:
         .then(canonical)
         .otherwise(canonical + "Z")
     )
-    return zoned.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+    parsed = zoned.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+    if not leap_seconds:
+        return parsed
+    # A leap second (second 60) parses as the next minute plus its fraction: step back by
+    # the fraction and one microsecond, to the end of its own minute.
+    leap = text.str.contains(":60", literal=True)
+    back = pl.when(leap).then(parsed.dt.microsecond() + 1).otherwise(0)
+    return parsed - pl.duration(microseconds=back)
 
 
-def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
+def _parse(
+    column: Column, dtype: pl.DataType, *, strip: bool = True, leap_seconds: bool = True
+) -> pl.Expr:
     """Typed value of ``column`` from its raw form; null where it does not parse.
 
-    ``strip`` removes surrounding spaces from text (CSV cells typed in spreadsheets);
+    ``strip`` marks text as in a CSV file: surrounding spaces are removed (cells typed in
+    spreadsheets) and the ``'`` the toolkit puts before a text that would start a
+    spreadsheet formula is taken off again (:func:`toolkit.model.text.unquote_formula`);
     Parquet text is used as it is. An empty text is null either way.
     """
     raw = pl.col(column.name)
-    if column.kind in ("str", "enum"):
-        return _clean_text(raw, strip=strip and column.name != "comment")
+    if column.kind == "enum":
+        return _clean_text(raw, strip=strip)
+    if column.kind == "str":
+        text = _clean_text(raw, strip=strip and column.name != "comment")
+        return unquote_formula(text) if strip else text
     if column.kind == "timestamp":
         if isinstance(dtype, pl.Datetime):
             typed = (
@@ -279,7 +302,7 @@ def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr
             return typed.cast(UTC_US)
         if isinstance(dtype, pl.Date):
             return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        return _parse_timestamp(_clean_text(raw))
+        return _parse_timestamp(_clean_text(raw), leap_seconds=leap_seconds)
     if column.kind == "date":
         if isinstance(dtype, pl.Date):
             return raw
@@ -299,19 +322,21 @@ def _parse(column: Column, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr
         return text.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
     if column.kind == "int":
         if dtype.is_integer():
-            return raw.cast(pl.Int64)
+            return raw.cast(pl.Int64, strict=False)  # UInt64 above 2**63 - 1: null, an error
         if dtype.is_float():
             return pl.when(raw == raw.floor()).then(raw).cast(pl.Int64, strict=False)
         return _clean_text(raw).cast(pl.Int64, strict=False)
     raise AssertionError(column.kind)
 
 
-def _typed(raw: pl.LazyFrame, table: Table, schema: pl.Schema, *, strip: bool) -> pl.LazyFrame:
+def _typed(
+    raw: pl.LazyFrame, table: Table, schema: pl.Schema, *, strip: bool, leap_seconds: bool = True
+) -> pl.LazyFrame:
     """Typed frame with defaults; keeps ``_row`` and any extra columns (ignored)."""
     exprs = []
     for column in table.columns:
         if column.name in schema:
-            value = _parse(column, schema[column.name], strip=strip)
+            value = _parse(column, schema[column.name], strip=strip, leap_seconds=leap_seconds)
             if column.default is not None:
                 value = value.fill_null(column.default)
         else:
@@ -325,24 +350,30 @@ def _typed(raw: pl.LazyFrame, table: Table, schema: pl.Schema, *, strip: bool) -
 
 
 def _column_checks(
-    table: Table, schema: pl.Schema, *, strip: bool = True
+    table: Table, schema: pl.Schema, parsed: Callable[[str], pl.Expr], *, strip: bool = True
 ) -> list[tuple[str, str, pl.Expr]]:
-    """(column, problem, bad-row mask) for every per-column check of one table."""
+    """(column, problem, bad-row mask) for every per-column check of one table.
+
+    ``parsed(name)`` is the typed value of a column (a column computed once per pass).
+    """
     checks = []
     for column in table.columns:
         if column.name not in schema:
             continue
         raw = pl.col(column.name)
-        typed = _parse(column, schema[column.name], strip=strip)
+        typed = parsed(column.name)
         present = _present(raw, schema[column.name], strip=strip)
         if column.kind in ("timestamp", "date", "bool", "int"):
             label = {
                 "timestamp": "unparseable timestamp",
                 "date": "unparseable date (YYYY-MM-DD)",
                 "bool": "not a boolean (true/false/1/0/t/f/yes/no)",
-                "int": "not an integer",
+                "int": "not an integer (or outside the 64-bit range)",
             }[column.kind]
             checks.append((column.name, label, present & typed.is_null()))
+        if column.kind == "timestamp":
+            outside = (typed < _FIRST_INSTANT) | (typed > _LAST_INSTANT)
+            checks.append((column.name, _OUTSIDE_CALENDAR, outside.fill_null(False)))
         if column.kind == "enum":
             allowed = ", ".join(column.values)
             checks.append(
@@ -416,7 +447,13 @@ def _report(frame: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr]], file: s
 
 
 def _table_errors(
-    name: str, raw: pl.LazyFrame, order_ids: pl.LazyFrame | None, file: str, *, strip: bool
+    name: str,
+    raw: pl.LazyFrame,
+    order_ids: pl.LazyFrame | None,
+    file: str,
+    *,
+    strip: bool,
+    leap_seconds: bool = True,
 ) -> list[InputError]:
     table = TABLES[name]
     schema = raw.collect_schema()
@@ -425,10 +462,17 @@ def _table_errors(
     if missing:
         return errors
 
-    def typed(column: str) -> pl.Expr:
-        return _parse(table.column(column), schema[column], strip=strip)
+    def typed(column: str) -> pl.Expr:  # each column is parsed once, in the same pass
+        return pl.col(f"{_PARSED}{column}")
 
-    checks = _column_checks(table, schema, strip=strip)
+    frame = raw.with_columns(
+        _parse(c, schema[c.name], strip=strip, leap_seconds=leap_seconds).alias(
+            f"{_PARSED}{c.name}"
+        )
+        for c in table.columns
+        if c.name in schema
+    )
+    checks = _column_checks(table, schema, typed, strip=strip)
     if isinstance(table.key, str):
         key = typed(table.key)
         checks.append(
@@ -452,13 +496,17 @@ def _table_errors(
         if later in schema:
             early = (typed(later) < typed(start)).fill_null(False)
             checks.append((later, f"{later} before {start}", early))
-    frame = raw
     if table.references_orders and order_ids is not None and "order_id" in schema:
         known = order_ids.unique().with_columns(_known=pl.lit(True))
-        frame = raw.with_columns(_ref=typed("order_id")).join(
-            known, left_on="_ref", right_on="order_id", how="left", maintain_order="left"
+        frame = frame.join(
+            known,
+            left_on=f"{_PARSED}order_id",
+            right_on="order_id",
+            how="left",
+            maintain_order="left",
+            suffix="_orders",
         )
-        unknown = pl.col("_ref").is_not_null() & pl.col("_known").is_null()
+        unknown = typed("order_id").is_not_null() & pl.col("_known").is_null()
         checks.append(("order_id", "references an unknown order_id", unknown))
     return errors + _report(frame, checks, file)
 
@@ -515,24 +563,81 @@ def _keyed_errors(
     return _report(frame, [(c, p, pl.col(f"_mask{i}")) for i, (c, p, _) in enumerate(checks)], file)
 
 
-def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool) -> Dataset:
+#: The stored types each kind of column can be read from (text is always fine).
+_READABLE = {
+    "str": ("integer",),
+    "enum": (),
+    "timestamp": ("datetime", "date"),
+    "date": ("date", "datetime"),
+    "bool": ("boolean", "integer"),
+    "int": ("integer", "float"),
+}
+
+
+def _family(dtype: pl.DataType) -> str:
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_float():
+        return "float"
+    if isinstance(dtype, pl.Datetime):
+        return "datetime"
+    if isinstance(dtype, pl.Date):
+        return "date"
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype in (pl.String, pl.Categorical, pl.Null) or isinstance(dtype, pl.Enum):
+        return "text"
+    return str(dtype)
+
+
+def _type_errors(table: Table, schema: pl.Schema, file: str) -> list[InputError]:
+    """A column stored with a type it cannot be read from (a list, a struct, binary, ...)."""
+    errors = []
+    for column in table.columns:
+        if column.name not in schema:
+            continue
+        family = _family(schema[column.name])
+        allowed = ("text", *_READABLE[column.kind])
+        if family not in allowed:
+            kind = {"str": "text", "enum": "text", "int": "integer", "bool": "boolean"}.get(
+                column.kind, column.kind
+            )
+            problem = (
+                f"stored as {schema[column.name]}; a {kind} column is read from "
+                f"{' or '.join(allowed)} values"
+            )
+            errors.append(InputError(file, column.name, problem))
+    return errors
+
+
+def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
     """Type (and validate) each source ``(file label, raw frame, strip text?)``."""
     errors: list[InputError] = []
     typed: dict[str, pl.LazyFrame] = {}
     schemas = {}
-    for name, (file, raw, strip) in sources.items():
+    leap = {name: source[3] if len(source) > 3 else True for name, source in sources.items()}
+    for name, (file, raw, strip, *_) in sources.items():
         try:
             schemas[name] = raw.collect_schema()
-        except Exception as exc:  # unreadable file: report it with its name
-            errors.append(InputError(file, None, f"cannot be read: {exc}".splitlines()[0]))
+        except (OSError, pl.exceptions.PolarsError) as exc:  # not a table file
+            errors.append(InputError(file, None, _cannot_read(exc)))
             continue
-        typed[name] = _typed(raw, TABLES[name], schemas[name], strip=strip)
+        wrong = _type_errors(TABLES[name], schemas[name], file)
+        if wrong:
+            errors += wrong
+            continue
+        typed[name] = _typed(raw, TABLES[name], schemas[name], strip=strip, leap_seconds=leap[name])
     if validate and not errors:
         order_ids = None
         if "orders" in typed and "order_id" in schemas["orders"]:
             order_ids = typed["orders"].select("order_id").drop_nulls()
-        for name, (file, raw, strip) in sources.items():
-            errors += _table_errors(name, raw, order_ids, file, strip=strip)
+        for name, (file, raw, strip, *_) in sources.items():
+            try:
+                errors += _table_errors(
+                    name, raw, order_ids, file, strip=strip, leap_seconds=leap[name]
+                )
+            except (OSError, pl.exceptions.PolarsError) as exc:  # found only when read
+                errors.append(InputError(file, None, _cannot_read(exc)))
     if errors:
         raise DataError(errors)
     frames = {
@@ -540,6 +645,11 @@ def _load(sources: Mapping[str, tuple[str, pl.LazyFrame, bool]], validate: bool)
     }
     files = {name: source[0] for name, source in sources.items()}
     return Dataset(**frames, files=files)
+
+
+def _cannot_read(exc: Exception) -> str:
+    lines = str(getattr(exc, "strerror", None) or exc).strip().splitlines()
+    return f"cannot be read: {lines[0] if lines else type(exc).__name__}"
 
 
 def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
@@ -553,7 +663,9 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
         ``messages`` and ``reviews``, each as ``.csv`` or ``.parquet``.
     validate
         Check every rule of SPEC section 8 first (one pass over each file). Turn it off
-        only for data validated before.
+        only for data validated before. The shape of each CSV file (encoding, quotes,
+        field counts, duplicate column names) is checked either way, in a quick pass over
+        its lines (:mod:`toolkit.model.csvfile`).
 
     Raises
     ------
@@ -564,9 +676,14 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
     files, errors = _find_files(path)
     if errors:
         raise DataError(errors)
-    sources = {
-        name: (file.name, _scan(file), file.suffix == ".csv") for name, file in files.items()
-    }
+    sources = {}
+    for name, file in files.items():
+        frame, leap, found = _scan(file, name)
+        errors += found
+        if frame is not None:
+            sources[name] = (file.name, frame, file.suffix == ".csv", leap)
+    if errors:
+        raise DataError(errors)
     return _load(sources, validate)
 
 

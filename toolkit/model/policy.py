@@ -32,6 +32,7 @@ from typing import Any
 
 from toolkit.model.errors import UsageError
 from toolkit.model.resources import policy_text
+from toolkit.model.text import looks_like, resave_hint
 
 __all__ = [
     "COMPONENTS",
@@ -81,6 +82,14 @@ _PERIOD_KINDS = ("quarter", "month")
 
 _SOURCES = ("orders", "feedback", "claims", "chargebacks", "violations", "returns", "reviews")
 _SEVERITIES = ("low", "medium", "high")
+#: Upper bounds that keep every number meaningful (and every date computation in range):
+#: windows, lags, horizons and display periods within ten years, cadences within a day,
+#: AHR points and counts within a million.
+MAX_DAYS = 3660
+MAX_CADENCE_MINUTES = 1440
+MAX_POINTS = 1_000_000
+MAX_WILSON_Z = 10.0
+_MAX_DECIMAL_PLACES = 30
 
 
 class PolicyError(UsageError):
@@ -170,6 +179,37 @@ class InventoryPolicy:
         return replace(self, weights=_check_weights(weights, "weights"))
 
 
+def _exact(value: object, key: str, *, low: Fraction, high: Fraction) -> Fraction:
+    """``value`` (a TOML number or a decimal string) as an exact fraction in ``low..high``.
+
+    Refuses ``inf``, ``nan`` and decimals of more than 30 places before building the
+    fraction (``"1e-999999999"`` would otherwise take ages).
+
+    Raises
+    ------
+    ValueError
+        Naming ``key`` and the value.
+    """
+    if isinstance(value, Fraction):
+        decimal = Decimal(value.numerator) / value.denominator
+    else:
+        try:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise InvalidOperation
+            decimal = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            decimal = Decimal("NaN")
+    if not decimal.is_finite():
+        raise ValueError(f"{key} must be a decimal number, got {value!r}")
+    if not Decimal(low.numerator) / low.denominator <= decimal <= high:
+        raise ValueError(f"{key} must be between {low} and {high}, got {value!r}")
+    if isinstance(value, Fraction):
+        return value
+    if -decimal.as_tuple().exponent > _MAX_DECIMAL_PLACES:
+        raise ValueError(f"{key} has more than {_MAX_DECIMAL_PLACES} decimal places: {value!r}")
+    return Fraction(decimal)
+
+
 def _check_weights(weights: dict[str, object], where: str) -> dict[str, Fraction]:
     """Weights of the four components: exact, non-negative, not all zero."""
     if sorted(weights) != sorted(INVENTORY_COMPONENTS):
@@ -179,16 +219,10 @@ def _check_weights(weights: dict[str, object], where: str) -> dict[str, Fraction
         )
     exact = {}
     for key in INVENTORY_COMPONENTS:
-        value = weights[key]
         try:
-            if isinstance(value, bool) or not isinstance(value, int | float | str | Fraction):
-                raise InvalidOperation
-            number = value if isinstance(value, Fraction) else Fraction(Decimal(str(value)))
-        except (InvalidOperation, ValueError):
-            raise PolicyError(f"[{where}] {key} must be a decimal number, got {value!r}") from None
-        if number < 0:
-            raise PolicyError(f"[{where}] {key} must be >= 0, got {value!r}")
-        exact[key] = number
+            exact[key] = _exact(weights[key], key, low=Fraction(0), high=Fraction(MAX_POINTS))
+        except ValueError as exc:
+            raise PolicyError(f"[{where}] {exc}") from None
     if not any(exact.values()):
         raise PolicyError(f"[{where}] at least one weight must be above 0")
     return exact
@@ -254,6 +288,7 @@ class Policy:
     metrics: dict[str, MetricPolicy]
     chargeback_won_removes: bool
     horizon_days: int
+    max_horizon_days: int
     forecast_volume: str
     display_days: int
     display_anchor: str
@@ -329,13 +364,24 @@ def load_policy(path: str | Path | None = None) -> Policy:
     else:
         source = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            data = Path(path).read_bytes()
         except OSError as exc:
-            raise PolicyError(f"{source}: cannot read the policy file: {exc}") from None
+            reason = exc.strerror or exc
+            raise PolicyError(f"{source}: cannot read the policy file: {reason}") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            encoding = looks_like(data)
+            raise PolicyError(
+                f"{source}: the policy file is not UTF-8 text (byte {exc.start}); it looks like "
+                f"{encoding}; {resave_hint(encoding, spreadsheet=False)}"
+            ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise PolicyError(f"{source}: not a policy: its tables or arrays nest too deeply") from None
     return _Reader(source).policy(raw)
 
 
@@ -358,12 +404,16 @@ class _Reader:
         if raw:
             raise self.fail(where, f"unknown key(s): {', '.join(sorted(raw))}")
 
-    def integer(self, raw: dict[str, Any], key: str, where: str, *, minimum: int = 0) -> int:
+    def integer(
+        self, raw: dict[str, Any], key: str, where: str, *, minimum: int = 0, maximum: int
+    ) -> int:
         if key not in raw:
             raise self.fail(where, f"missing key {key!r}")
         value = raw.pop(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(where, f"{key} must be an integer >= {minimum}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise self.fail(
+                where, f"{key} must be an integer from {minimum} to {maximum}, got {value!r}"
+            )
         return value
 
     def boolean(self, raw: dict[str, Any], key: str, where: str) -> bool:
@@ -387,16 +437,10 @@ class _Reader:
     ) -> Fraction:
         if key not in raw:
             raise self.fail(where, f"missing key {key!r}")
-        value = raw.pop(key)
         try:
-            if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise InvalidOperation
-            exact = Fraction(Decimal(str(value)))
-        except (InvalidOperation, ValueError):
-            raise self.fail(where, f"{key} must be a decimal number, got {value!r}") from None
-        if not low <= exact <= high:
-            raise self.fail(where, f"{key} must be between {low} and {high}, got {value!r}")
-        return exact
+            return _exact(raw.pop(key), key, low=low, high=high)
+        except ValueError as exc:
+            raise self.fail(where, str(exc)) from None
 
     def policy(self, raw: dict[str, Any]) -> Policy:
         raw = dict(raw)
@@ -405,13 +449,23 @@ class _Reader:
             raise self.fail("name", f"must be a string, got {name!r}")
 
         fresh = self.table(raw, "freshness", "freshness")
-        cadence = {src: self.integer(fresh, src, "freshness") for src in _SOURCES}
+        cadence = {
+            src: self.integer(fresh, src, "freshness", maximum=MAX_CADENCE_MINUTES)
+            for src in _SOURCES
+        }
         self.done(fresh, "freshness")
 
         status = self.table(raw, "status", "status")
         wilson_z = status.pop("wilson_z", None)
-        if isinstance(wilson_z, bool) or not isinstance(wilson_z, int | float) or wilson_z <= 0:
-            raise self.fail("status", f"wilson_z must be a positive number, got {wilson_z!r}")
+        if (
+            isinstance(wilson_z, bool)
+            or not isinstance(wilson_z, int | float)
+            or not 0 < wilson_z <= MAX_WILSON_Z  # also refuses nan
+        ):
+            raise self.fail(
+                "status",
+                f"wilson_z must be a number above 0, at most {MAX_WILSON_Z:g}, got {wilson_z!r}",
+            )
         alpha = self.fraction(status, "alpha", "status", low=Fraction(0), high=Fraction(1))
         watch = self.fraction(status, "watch_fraction", "status", low=Fraction(0), high=Fraction(1))
         self.done(status, "status")
@@ -432,12 +486,12 @@ class _Reader:
                     metric, odr.window_days, odr.lag_days, None, None, informational
                 )
             elif metric in MEAN_METRICS:
-                window = self.integer(entry, "window_days", where, minimum=1)
-                lag = self.integer(entry, "lag_days", where)
+                window = self.integer(entry, "window_days", where, minimum=1, maximum=MAX_DAYS)
+                lag = self.integer(entry, "lag_days", where, maximum=MAX_DAYS)
                 metrics[metric] = MetricPolicy(metric, window, lag, None, None, informational)
             else:
-                window = self.integer(entry, "window_days", where, minimum=1)
-                lag = self.integer(entry, "lag_days", where)
+                window = self.integer(entry, "window_days", where, minimum=1, maximum=MAX_DAYS)
+                lag = self.integer(entry, "lag_days", where, maximum=MAX_DAYS)
                 target = self.fraction(entry, "target", where, low=Fraction(0), high=Fraction(1))
                 condition = self.choice(entry, "condition", where, ("<", ">"))
                 retired = self.boolean(entry, "retired", where) if "retired" in entry else False
@@ -449,7 +503,9 @@ class _Reader:
                     )
                 hours = None
                 if metric in _RESPONSE_METRICS:
-                    hours = self.integer(entry, "response_hours", where, minimum=1)
+                    hours = self.integer(
+                        entry, "response_hours", where, minimum=1, maximum=MAX_DAYS * 24
+                    )
                 metrics[metric] = MetricPolicy(
                     metric, window, lag, target, condition, informational, retired, hours
                 )
@@ -459,31 +515,43 @@ class _Reader:
         self.done(tables, "metrics")
 
         forecast = self.table(raw, "forecast", "forecast")
-        horizon = self.integer(forecast, "horizon_days", "forecast", minimum=1)
+        horizon = self.integer(forecast, "horizon_days", "forecast", minimum=1, maximum=MAX_DAYS)
+        longest = self.integer(
+            forecast, "max_horizon_days", "forecast", minimum=1, maximum=MAX_DAYS
+        )
+        if horizon > longest:
+            raise self.fail(
+                "forecast", f"horizon_days {horizon} is above max_horizon_days {longest}"
+            )
         volume = self.choice(forecast, "forecast_volume", "forecast", ("window_average", "none"))
         self.done(forecast, "forecast")
 
         violations = self.table(raw, "violations", "violations")
-        display_days = self.integer(violations, "display_days", "violations", minimum=1)
+        display_days = self.integer(
+            violations, "display_days", "violations", minimum=1, maximum=MAX_DAYS
+        )
         anchor = self.choice(violations, "display_anchor", "violations", ("detected", "resolved"))
         self.done(violations, "violations")
 
         ahr_raw = self.table(raw, "ahr", "ahr")
         points_raw = self.table(ahr_raw, "severity_points", "ahr.severity_points")
-        points = {sev: self.integer(points_raw, sev, "ahr.severity_points") for sev in _SEVERITIES}
+        points = {
+            sev: self.integer(points_raw, sev, "ahr.severity_points", maximum=MAX_POINTS)
+            for sev in _SEVERITIES
+        }
         self.done(points_raw, "ahr.severity_points")
         ahr = {
-            key: self.integer(ahr_raw, key, "ahr", minimum=minimum)
-            for key, minimum in (
-                ("start", 0),
-                ("minimum", 0),
-                ("maximum", 0),
-                ("fulfilled_window_days", 1),
-                ("orders_per_step", 1),
-                ("points_per_step", 0),
-                ("repeat_multiplier", 1),
-                ("healthy_from", 0),
-                ("at_risk_from", 0),
+            key: self.integer(ahr_raw, key, "ahr", minimum=minimum, maximum=maximum)
+            for key, minimum, maximum in (
+                ("start", 0, MAX_POINTS),
+                ("minimum", 0, MAX_POINTS),
+                ("maximum", 0, MAX_POINTS),
+                ("fulfilled_window_days", 1, MAX_DAYS),
+                ("orders_per_step", 1, MAX_POINTS),
+                ("points_per_step", 0, MAX_POINTS),
+                ("repeat_multiplier", 1, 1000),
+                ("healthy_from", 0, MAX_POINTS),
+                ("at_risk_from", 0, MAX_POINTS),
             )
         }
         self.done(ahr_raw, "ahr")
@@ -518,6 +586,7 @@ class _Reader:
             metrics=metrics,
             chargeback_won_removes=chargeback_won_removes,
             horizon_days=horizon,
+            max_horizon_days=longest,
             forecast_volume=volume,
             display_days=display_days,
             display_anchor=anchor,
@@ -566,17 +635,17 @@ class _Reader:
     def inventory(self, raw: dict[str, Any]) -> InventoryPolicy:
         where = "inventory"
         days = {
-            key: self.integer(raw, key, where, minimum=minimum)
-            for key, minimum in (
-                ("new_sku_days", 0),
-                ("sell_through_days", 1),
-                ("snapshot_step_days", 1),
-                ("excess_supply_days", 1),
-                ("excess_demand_days", 1),
-                ("in_stock_days", 1),
-                ("in_stock_sales_days", 1),
-                ("checkpoint_lead_days", 0),
-                ("calibration_min_points", 1),
+            key: self.integer(raw, key, where, minimum=minimum, maximum=maximum)
+            for key, minimum, maximum in (
+                ("new_sku_days", 0, MAX_DAYS),
+                ("sell_through_days", 1, MAX_DAYS),
+                ("snapshot_step_days", 1, MAX_DAYS),
+                ("excess_supply_days", 1, MAX_DAYS),
+                ("excess_demand_days", 1, MAX_DAYS),
+                ("in_stock_days", 1, MAX_DAYS),
+                ("in_stock_sales_days", 1, MAX_DAYS),
+                ("checkpoint_lead_days", 0, MAX_DAYS),
+                ("calibration_min_points", 1, MAX_POINTS),
             )
         }
         if days["sell_through_days"] % days["snapshot_step_days"]:

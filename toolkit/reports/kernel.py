@@ -7,19 +7,30 @@ notebook in it with nbclient: papermill injects the parameters (the usual
 survives from one seller to the next while imports, vl-convert's engine and the chart
 theme stay loaded (a fresh kernel spends seconds on those before the first chart). The
 kernel is replaced after :data:`~toolkit.reports.settings.RESTART_EVERY` notebooks, and
-whenever it died or a cell timed out. With ``kernel="fresh"`` every report is executed by
-``papermill.execute_notebook`` in a new kernel (for comparison).
+whenever it died or a cell timed out. With ``kernel="fresh"`` every report is executed
+in a new kernel (for comparison).
 
 The batch runner imports this module before it starts its workers, so everything heavy
 (papermill, nbclient, nbconvert, altair) is imported inside the functions that run in a
 worker: the main process goes on computing while the workers load it.
+
+**Owned by the batch.** A worker writes its kernels' connection files into the batch's
+own directory (``kernel_dir``) and watches a *lifeline*, a pipe whose other end only the
+batch's main process holds. When the main process closes it, or dies in any way
+(SIGKILL included: the operating system closes the pipe), or when the worker's parent
+changes, the worker kills its kernel's process group, removes its connection files and
+exits at once (:func:`stop_now`); SIGTERM and SIGHUP to the worker do the same. Ctrl-C
+is for the main process alone: workers ignore SIGINT.
 """
 
 from __future__ import annotations
 
 import atexit
 import copy
+import os
+import signal
 import subprocess
+import threading
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -27,7 +38,7 @@ from typing import Any
 
 from toolkit.reports.settings import CELL_TIMEOUT, KERNEL_NAME, RESTART_EVERY
 
-__all__ = ["KERNELS", "render_one", "start_worker", "stop_worker", "warm_up"]
+__all__ = ["KERNELS", "render_one", "start_worker", "stop_now", "warm_up"]
 
 #: How a worker runs notebooks: one kept kernel, or a new one per report.
 KERNELS = ("reuse", "fresh")
@@ -43,6 +54,9 @@ html.enable_offline_svg()
 html.svg_chart(alt.Chart(pl.DataFrame({"x": [1, 2]})).mark_point().encode(x="x"))
 """
 
+#: Seconds between two looks at the parent process (the lifeline wakes the watch at once).
+_WATCH_SECONDS = 0.5
+
 _worker: _Worker | None = None
 
 
@@ -55,9 +69,11 @@ def _error_text(exc: BaseException) -> str:
 
 
 class _Worker:
-    """One worker's template notebook and (when reusing) its started kernel."""
+    """One worker's template notebook and its started kernel (kept when reusing)."""
 
-    def __init__(self, notebook: str, kernel: str, timeout: int) -> None:
+    def __init__(
+        self, notebook: str, kernel: str, timeout: int, kernel_dir: str | None = None
+    ) -> None:
         from papermill.iorw import load_notebook_node
 
         if kernel not in KERNELS:
@@ -66,9 +82,49 @@ class _Worker:
         self.template = load_notebook_node(notebook)  # as papermill reads it (tags added)
         self.reuse = kernel == "reuse"
         self.timeout = timeout
+        self.kernel_dir = kernel_dir
         self.km: Any = None
         self.kc: Any = None
         self.runs = 0
+        self.started = 0  # kernels started by this worker (names their connection files)
+        self.owned = False  # a batch's pool worker: the signals are ours to set
+
+    def _manager(self) -> Any:
+        """A kernel manager whose connection file goes into the batch's ``kernel_dir``."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        self.started += 1
+        if self.kernel_dir:
+            name = f"kernel-{os.getpid()}-{self.started}.json"
+            km.connection_file = str(Path(self.kernel_dir) / name)
+        return km
+
+    def kill(self) -> None:
+        """Kill the kernel's process group at once and remove this worker's connection files.
+
+        Only system calls, no event loop: safe from the watch thread and from a signal
+        handler, whatever the main thread is doing.
+        """
+        km = self.km
+        provisioner = getattr(km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        if process is not None and process.returncode is None:
+            pgid = getattr(provisioner, "pgid", None)
+            with suppress(OSError):
+                if pgid and pgid != os.getpgrp():  # the kernel leads its own session
+                    os.killpg(pgid, signal.SIGKILL)
+                else:
+                    os.kill(process.pid, signal.SIGKILL)
+        if km is not None:
+            with suppress(OSError, TypeError):
+                os.unlink(km.connection_file)
+        if self.kernel_dir:
+            for path in Path(self.kernel_dir).glob(f"kernel-{os.getpid()}-*.json"):
+                with suppress(OSError):
+                    path.unlink()
+            with suppress(OSError):  # the last worker out removes the directory
+                os.rmdir(self.kernel_dir)
 
     def _parameterized(self, parameters: dict[str, Any]):
         from papermill.parameterize import parameterize_notebook
@@ -90,15 +146,14 @@ class _Worker:
                 run_sync(self.km.shutdown_kernel)(now=True)
         self.km, self.kc, self.runs = None, None, 0
 
-    def _execute_reused(self, nb) -> Any:
-        from jupyter_client.manager import AsyncKernelManager
+    def _execute(self, nb) -> Any:
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
         from nbformat.v4 import new_code_cell
 
         if self.km is None or self.runs >= RESTART_EVERY:
             self.shutdown()
-            self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+            self.km = self._manager()
         reset = new_code_cell(_RESET, metadata={"tags": ["remove-cell"]})
         nb.cells.insert(0, reset)
         client = NotebookClient(nb, km=self.km, timeout=self.timeout, kernel_name=KERNEL_NAME)
@@ -118,22 +173,15 @@ class _Worker:
                 self.kc = client.kc
                 self.runs += 1
             nb.cells.remove(reset)
+            if self.owned:
+                _own_signals()  # nbclient put the default handlers back
         return nb
 
     def execute(self, parameters: dict[str, Any]) -> Any:
         """The executed notebook for ``parameters`` (raises on a cell error)."""
-        if self.reuse:
-            return self._execute_reused(self._parameterized(parameters))
-        import papermill
-
-        return papermill.execute_notebook(
-            self.path,
-            None,
-            parameters=parameters,
-            kernel_name=KERNEL_NAME,
-            progress_bar=False,
-            execution_timeout=self.timeout,
-        )
+        if not self.reuse:
+            self.shutdown()  # a new kernel for every report
+        return self._execute(self._parameterized(parameters))
 
 
 def warm_up() -> float:
@@ -148,25 +196,83 @@ def warm_up() -> float:
     start = time.perf_counter()
     if _worker.reuse:
         with suppress(Exception):
-            _worker._execute_reused(new_notebook(cells=[new_code_cell(_WARM_UP)]))
+            _worker._execute(new_notebook(cells=[new_code_cell(_WARM_UP)]))
     return time.perf_counter() - start
 
 
-def start_worker(notebook: str, kernel: str = "reuse", timeout: int = CELL_TIMEOUT) -> None:
-    """Set up this process to render reports (the pool's initializer)."""
+def stop_now(signum: int | None = None, frame: Any = None) -> None:
+    """Kill this worker's kernel, remove its connection files and exit at once.
+
+    What a worker does when the batch stops (its lifeline closed, its parent gone,
+    SIGTERM or SIGHUP): no graceful kernel shutdown, no waiting for the current report.
+    """
+    # Silent from here on: the notebook client would otherwise report the kernel's death
+    # on the batch's stderr in the moment before this process is gone.
+    with suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+    if _worker is not None:
+        _worker.kill()
+    os._exit(128 + (signum or signal.SIGTERM))
+
+
+def _own_signals() -> None:
+    """Ctrl-C belongs to the batch's main process; SIGTERM and SIGHUP stop the worker.
+
+    Set when the worker starts and again after each notebook: nbclient installs handlers
+    of its own while it executes and restores the defaults afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop_now)
+
+
+def _watch(lifeline: Any, parent: int) -> None:
+    """Wait for the lifeline to close (or the parent to change), then stop the worker."""
+    while os.getppid() == parent:
+        try:
+            if lifeline.poll(_WATCH_SECONDS):
+                lifeline.recv()  # nothing is ever sent: EOFError once the other end closed
+        except (EOFError, OSError):
+            break
+    stop_now()
+
+
+def start_worker(
+    notebook: str,
+    kernel: str = "reuse",
+    timeout: int = CELL_TIMEOUT,
+    *,
+    kernel_dir: str | None = None,
+    lifeline: Any = None,
+    parent: int | None = None,
+) -> None:
+    """Set up this process to render reports (the pool's initializer).
+
+    Parameters
+    ----------
+    notebook, kernel, timeout
+        The report template, ``"reuse"`` or ``"fresh"``, and the seconds a cell may run.
+    kernel_dir
+        Where kernels' connection files go (the batch removes it when it ends).
+    lifeline
+        The reading end of the batch's lifeline pipe; with ``parent`` (the batch's main
+        process id), a watch thread stops this worker when either goes away.
+    """
     global _worker
+    owned = lifeline is not None and parent is not None
+    if owned:  # first: the batch may stop while this worker still imports papermill
+        _own_signals()
+        watch = threading.Thread(target=_watch, args=(lifeline, parent), daemon=True)
+        watch.start()
     if _worker is not None:
         _worker.shutdown()
-    _worker = _Worker(notebook, kernel, timeout)
+    _worker = _Worker(notebook, kernel, timeout, kernel_dir)
+    _worker.owned = owned
     atexit.register(_worker.shutdown)
-
-
-def stop_worker() -> None:
-    """Shut this process's kernel down (after rendering in the calling process)."""
-    global _worker
-    if _worker is not None:
-        _worker.shutdown()
-        _worker = None
 
 
 def render_one(task: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,8 @@ __all__ = [
     "RESTART_EVERY",
     "SHIPPING_METRICS",
     "SMALL_CHART_HEIGHT",
+    "STOP_SECONDS",
+    "WORKERS_PER_CPU",
 ]
 
 # ------------------------------------------------------------------ what a page shows
@@ -75,3 +77,8 @@ CELL_TIMEOUT = 600
 NOTEBOOK_TIMEOUT = 900
 #: Reports a kept kernel renders before it is replaced (bounds memory growth).
 RESTART_EVERY = 200
+#: ``--workers`` asked for explicitly may exceed the CPUs (with a warning) up to this many
+#: per CPU: each worker keeps a Jupyter kernel of about half a gigabyte.
+WORKERS_PER_CPU = 4
+#: Seconds a stopped batch gives its workers to stop their kernels before killing them.
+STOP_SECONDS = 5

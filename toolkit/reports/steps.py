@@ -1,11 +1,15 @@
-"""The steps of a report run that need polars: compute, write and finish (private).
+"""The steps of a report run that need polars: load, compute, write and finish (private).
 
 :func:`toolkit.reports.runner.run_reports` composes them with the render step:
 
-1. :func:`compute`: read and validate the data, restrict it to the sellers asked for,
-   compute every report table once for all of them (one polars pass) and the
-   reconciliation with Amazon's reports;
-2. :func:`write`: create ``<run>.partial/``, write each seller's slice of the results and
+0. :func:`load`: read and validate the policy, a supplied reconciliation table, the data
+   and Amazon's report files next to it, restrict the data to the sellers asked for and
+   settle the report date (checked against the ends of the calendar): every input error
+   comes out here, before any worker starts;
+1. :func:`compute`: compute every report table once for all sellers (one polars pass)
+   and the reconciliation with Amazon's reports;
+2. :func:`write`: create ``<run>.partial/`` (and take its lock,
+   :class:`~toolkit.reports.runs.RunLock`), write each seller's slice of the results and
    its ``meta.json``, the files beside each page (``<name>-actions.csv``, ``<name>.ics``),
    and list the render tasks;
 3. render (:func:`toolkit.reports.runner.render`): one notebook per seller;
@@ -21,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
@@ -29,9 +33,12 @@ from typing import Any
 
 import polars as pl
 
-from toolkit.model.data import Dataset, read_data
+from toolkit.engine.clearance import clearance_reach
+from toolkit.model.data import DataError, Dataset, InputError, read_data
+from toolkit.model.errors import OptionError
 from toolkit.model.output import atomic_path, write_table
-from toolkit.model.policy import Policy, load_policy
+from toolkit.model.policy import METRICS, Policy, load_policy
+from toolkit.model.schema import TABLES
 from toolkit.model.vocabulary import day_text
 from toolkit.reports import slices
 from toolkit.reports.exports import write_exports
@@ -43,17 +50,25 @@ from toolkit.reports.results import (
     report_labels,
     report_tables,
 )
+from toolkit.reports.runs import RunLock
+from toolkit.reports.settings import FORECAST_TAIL_DAYS, HISTORY_DAYS
 from toolkit.reports.text import reconciliation_shown
+from toolkit.time.limits import check_reach
 
 __all__ = [
     "Computed",
+    "Loaded",
     "Written",
+    "check_report_date",
     "compute",
     "finish",
+    "load",
     "page_sizes",
     "reconcile_reports",
     "write",
 ]
+
+_SELLER = ["seller_id", "marketplace"]
 
 #: The packages whose versions ``run.json`` records.
 _PACKAGES = (
@@ -69,6 +84,19 @@ _PACKAGES = (
     "ipykernel",
     "jupyter-client",
 )
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What :func:`load` read and checked: every input of a run, before any worker starts."""
+
+    data: Path
+    policy: Policy
+    dataset: Dataset
+    as_of: date
+    supplied: pl.DataFrame | None
+    amazon: pl.LazyFrame | None
+    reports: int
 
 
 @dataclass(frozen=True)
@@ -90,6 +118,7 @@ class Written:
     name: str
     partial: Path
     tasks: list[dict[str, Any]]
+    lock: RunLock
 
 
 def reconcile_reports(
@@ -101,36 +130,135 @@ def reconcile_reports(
     (:func:`~toolkit.reports.text.reconciliation_shown`); None when ``data_dir`` holds
     no report file or none of them has a row to compare.
     """
-    table = amazon_reconciliation(data_dir, data, as_of=as_of, policy=policy)
+    return _shown(amazon_reconciliation(data_dir, data, as_of=as_of, policy=policy))
+
+
+def _shown(table: pl.LazyFrame | None) -> pl.DataFrame | None:
+    """A reconciliation put into words, None when there is none or it has no row."""
     if table is None:
         return None
     shown = reconciliation_shown(table).collect()
     return shown if shown.height else None
 
 
-def compute(
+def check_report_date(day: date, policy: Policy) -> None:
+    """An OptionError when a report as of ``day`` would need a date outside the calendar.
+
+    A report shows :data:`~toolkit.reports.settings.HISTORY_DAYS` of metric history, each
+    date with its metric windows (the policy's widest window and lag) before ``day``,
+    and after it the clean forecast (horizon plus
+    :data:`~toolkit.reports.settings.FORECAST_TAIL_DAYS`) and the dates records clear
+    (the widest window, the violations' display).
+    """
+    spans = {m: policy.metric(m).lag_days + policy.metric(m).window_days for m in METRICS}
+    widest = max(spans, key=spans.__getitem__)
+    check_reach(
+        day,
+        back=HISTORY_DAYS - 1 + spans[widest] - 1,
+        what=f"a report's {HISTORY_DAYS} days of history with the {widest} window",
+    )
+    ahead = max(policy.horizon_days + FORECAST_TAIL_DAYS, clearance_reach(policy))
+    check_reach(day, ahead=ahead, what=f"a report's forecast and clearance dates ({ahead} days)")
+
+
+def _event_rows(dataset: Dataset, day: date, problem: str) -> list[InputError]:
+    """Where the data holds an event on ``day``: ``problem`` per table and column."""
+    deadlines = {"latest_ship_at", "promised_delivery_at"}  # may lie in the future
+    queries, where = [], []
+    for name in TABLES:
+        frame = dataset.table(name)
+        for column, dtype in frame.collect_schema().items():
+            if column in deadlines or not isinstance(dtype, pl.Datetime):
+                continue
+            on_day = frame.filter(pl.col(column).dt.date() == day)
+            queries.append(
+                on_day.select(
+                    pl.len().alias("count"),
+                    pl.col("_row").head(10).implode().alias("rows"),
+                    pl.col(column).head(1).dt.to_string("%Y-%m-%dT%H:%M:%SZ").implode().alias("v"),
+                )
+            )
+            where.append((dataset.files.get(name, name), column))
+    found = []
+    for (file, column), result in zip(where, pl.collect_all(queries), strict=True):
+        count = result["count"][0]
+        if count:
+            rows = tuple(int(r) for r in result["rows"][0])
+            values = tuple(result["v"][0])
+            found.append(InputError(file, column, problem, rows, int(count), values))
+    return found
+
+
+def _numbered(dataset: Dataset) -> Dataset:
+    """``dataset`` with each table's data row number (from 1) as column ``_row``."""
+    return replace(
+        dataset,
+        **{n: dataset.table(n).with_row_index("_row", offset=1) for n in TABLES},
+    )
+
+
+def load(
     *,
     data: str | Path,
     as_of: date | None,
     sellers: list[str] | None,
     policy: str | Path | None,
     reconciliation: str | Path | None,
-) -> Computed:
-    """Read, validate and compute every report table once (raises on bad input)."""
+) -> Loaded:
+    """Read and check every input of a run (raises a UsageError on bad input).
+
+    The report date is ``as_of``, else the last date in the data; either must leave the
+    report room inside the calendar (:func:`check_report_date`): an ``as_of`` that does
+    not is an OptionError, a default date that does not a DataError naming the rows
+    that hold it.
+    """
     loaded = load_policy(policy)
     supplied = read_reconciliation(reconciliation) if reconciliation else None
-    dataset = read_data(data).collect().for_sellers(sellers)
-    day = as_of or last_data_date(dataset)
-    tables = report_tables(dataset, as_of=day, policy=loaded)
-    frames = dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))
-    if supplied is None:  # Amazon's own reports next to the data, if any
-        supplied = reconcile_reports(data, dataset, as_of=day, policy=loaded)
-    return Computed(
+    numbered = _numbered(read_data(data).collect()).for_sellers(sellers)
+    dataset = replace(numbered, **{n: numbered.table(n).drop("_row") for n in TABLES})
+    if as_of is not None:
+        try:
+            check_report_date(as_of, loaded)
+        except OptionError as exc:
+            raise OptionError(f"--as-of {as_of}: {exc}") from None
+        day = as_of
+    else:
+        day = last_data_date(dataset)
+        try:
+            check_report_date(day, loaded)
+        except OptionError as exc:
+            problem = (
+                f"the last date in the data, {day}, is the default report date, but {exc}; "
+                "give --as-of"
+            )
+            raise DataError(_event_rows(numbered, day, problem)) from None
+    amazon = None
+    if supplied is None:  # Amazon's own reports next to the data (read, checked) if any
+        amazon = amazon_reconciliation(data, dataset, as_of=day, policy=loaded)
+    keys = pl.concat([dataset.orders.select(_SELLER), dataset.violations.select(_SELLER)])
+    reports = keys.unique().select(pl.len()).collect().item()
+    return Loaded(
         data=Path(data),
         policy=loaded,
+        dataset=dataset,
         as_of=day,
+        supplied=supplied,
+        amazon=amazon,
+        reports=reports,
+    )
+
+
+def compute(loaded: Loaded) -> Computed:
+    """Compute every report table once, for all sellers (one polars pass)."""
+    tables = report_tables(loaded.dataset, as_of=loaded.as_of, policy=loaded.policy)
+    frames = dict(zip(tables, pl.collect_all(list(tables.values())), strict=True))
+    shown = loaded.supplied if loaded.supplied is not None else _shown(loaded.amazon)
+    return Computed(
+        data=loaded.data,
+        policy=loaded.policy,
+        as_of=loaded.as_of,
         frames=frames,
-        reconciliation=supplied,
+        reconciliation=shown,
         labels=report_labels(frames["summary"]),
     )
 
@@ -160,6 +288,7 @@ def write(
     one).
     """
     name, partial = _fresh_dir(out, _run_name(computed.as_of, started))
+    lock = RunLock(partial)  # held until the run has its final name (or this process ends)
     frames = dict(computed.frames)
     if computed.reconciliation is not None:
         frames[slices.RECONCILIATION] = computed.reconciliation
@@ -183,7 +312,7 @@ def write(
         }
         for seller_id, marketplace, label, stem in computed.labels.iter_rows()
     ]
-    return Written(name=name, partial=partial, tasks=tasks)
+    return Written(name=name, partial=partial, tasks=tasks, lock=lock)
 
 
 def _versions() -> dict[str, str]:
@@ -284,6 +413,7 @@ def finish(
         path.write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
     final = out / written.name
     os.replace(written.partial, final)
+    written.lock.release(moved_to=final)
     _point_latest(out, written.name)
     return final, run
 

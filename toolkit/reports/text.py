@@ -18,6 +18,7 @@ from html import escape
 import polars as pl
 
 from toolkit.charts.palette import BAND_COLORS, STATUS_COLORS
+from toolkit.model.text import visible
 from toolkit.model.vocabulary import (
     ATTENTION_WORDS,
     BAND_WORDS,
@@ -105,8 +106,16 @@ def fragment(html: str) -> Fragment:
 
 
 def esc(value: object) -> str:
-    """Escaped text of any value (``None`` is an en dash)."""
-    return "–" if value is None else escape(str(value), quote=True)
+    """Escaped text of any value (``None`` is an en dash); hidden characters shown as codes.
+
+    Control and bidirectional formatting characters (a right-to-left override in a seller
+    id, a NUL in a comment) are written as ``\\u202e`` (:func:`toolkit.model.text.visible`)
+    before HTML escaping, so a page shows what the data holds.
+
+    >>> esc("<S1>\u202e")
+    '&lt;S1&gt;\\\\u202e'
+    """
+    return "–" if value is None else escape(visible(str(value)), quote=True)
 
 
 def day(value: date | datetime | None) -> str:

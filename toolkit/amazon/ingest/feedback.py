@@ -151,9 +151,17 @@ def read_feedback_report(
 
     checks = [
         ("date", f"date not in the {code} format {style}", present("date") & date.is_null()),
-        ("rating", "rating not a whole number 1..5", present("rating") & ~rating.is_between(1, 5)),
+        (
+            "rating",
+            "rating not a whole number 1..5",
+            present("rating") & ~rating.is_between(1, 5).fill_null(False),
+        ),
         ("order_id", _LOOKS_LIKE_EMAIL, pl.col("order_id").str.contains("@")),
-        ("order_id", "two rows with the same Order ID and date", feedback_id.is_duplicated()),
+        (
+            "order_id",
+            "two rows with the same Order ID and date",
+            feedback_id.is_not_null() & feedback_id.is_duplicated(),  # no date: its own error
+        ),
     ]
     checks = [(c, problem, mask.fill_null(False)) for c, problem, mask in checks]
     checks += [

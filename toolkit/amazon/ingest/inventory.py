@@ -311,7 +311,10 @@ def read_inventory_table(path: str | Path) -> pl.LazyFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError([InputError(str(path), None, "is not a file")])
-    return _load({"inventory": (str(path), _scan(path), path.suffix == ".csv")}, True).inventory
+    frame, leap, errors = _scan(path, "inventory")
+    if errors:
+        raise DataError(errors)
+    return _load({"inventory": (str(path), frame, path.suffix == ".csv", leap)}, True).inventory
 
 
 def add_inventory_reports(

@@ -55,7 +55,16 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.amazon.ingest.tsv import ROW, read_tsv, scrub, stem
-from toolkit.model.data import DataError, InputError, _empty, _parse, _report
+from toolkit.model.data import (
+    _FIRST_INSTANT,
+    _LAST_INSTANT,
+    _OUTSIDE_CALENDAR,
+    DataError,
+    InputError,
+    _empty,
+    _parse,
+    _report,
+)
 from toolkit.model.schema import TABLES, Column
 
 __all__ = ["ORDERS_COLUMNS", "read_orders_report"]
@@ -71,6 +80,8 @@ ORDERS_COLUMNS = {
     "quantity": False,
 }
 _CHANNELS = {"amazon": "afn", "afn": "afn", "merchant": "mfn", "mfn": "mfn"}
+#: The largest quantity of one item line (the sum over an order must fit 64 bits).
+MAX_QUANTITY = 1_000_000
 
 
 _KINDS = {
@@ -82,7 +93,7 @@ _KINDS = {
 _PROBLEMS = {
     "timestamp": "unparseable timestamp",
     "bool": "not a boolean (true/false/1/0/t/f/yes/no)",
-    "int": "not a whole number >= 0",
+    "int": f"not a whole number from 0 to {MAX_QUANTITY}",
 }
 
 
@@ -115,8 +126,13 @@ def _checks(names: set[str]) -> list[tuple[str, str, pl.Expr]]:
     for name, kind in _KINDS.items():
         if name in names:
             value = pl.col(f"_{name}")
-            bad = value.is_null() | (value < 0) if kind == "int" else value.is_null()
+            bad = value.is_null()
+            if kind == "int":
+                bad = bad | ~value.is_between(0, MAX_QUANTITY)
             checks.append((name, _PROBLEMS[kind], present(name) & bad))
+            if kind == "timestamp":
+                outside = (value < _FIRST_INSTANT) | (value > _LAST_INSTANT)
+                checks.append((name, _OUTSIDE_CALENDAR, outside))
     return [(c, problem, mask.fill_null(False)) for c, problem, mask in checks]
 
 
@@ -151,7 +167,8 @@ def read_orders_report(
     DataError
         With the file, column, rows and values: a missing required column, an empty order
         id, an unparseable timestamp, a channel other than Amazon/Merchant, a quantity that
-        is not a whole number >= 0, a bad boolean, or items of one order that disagree on
+        is not a whole number from 0 to :data:`MAX_QUANTITY`, a timestamp outside the years
+        1 to 9999 in UTC, a bad boolean, or items of one order that disagree on
         purchase date or channel.
     """
     header, rows, file = read_tsv(path, encoding=encoding)

@@ -33,6 +33,7 @@ from toolkit.amazon.report_shape import (
 )
 
 Window = tuple[date | None, date | None]
+_MAX_COUNT = 2**63 - 1  # the snapshot table's counts are 64-bit integers
 
 
 def _finite(value: Any) -> bool:
@@ -62,7 +63,7 @@ class ReportParser:
         value = self.get(block, dotted, where, required=required)
         if value is None:
             return None
-        if not _finite(value) or value != int(value) or value < 0:
+        if not _finite(value) or value != int(value) or not 0 <= value <= _MAX_COUNT:
             self.problems.append(f"{where}.{dotted} is not a count: {value!r}")
             return None
         return int(value)
@@ -295,8 +296,8 @@ class ReportParser:
 def _utc_date(text: str) -> date | None:
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a time, or past year 9999 once in UTC
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
     return moment.date()

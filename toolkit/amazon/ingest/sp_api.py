@@ -140,6 +140,10 @@ def _load_json(path: Path) -> tuple[Any, str | None]:
         return None, (
             f"is not valid JSON (truncated?): {exc.msg} at line {exc.lineno} column {exc.colno}"
         )
+    except RecursionError:
+        return None, "is not a seller performance report: its JSON nests too deeply"
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        return None, f"is not a seller performance report: {exc}"
 
 
 def seller_from_path(path: str | Path) -> str:
