@@ -142,3 +142,16 @@ def test_folding_keeps_every_character_and_never_splits_one(seed):
     assert all(len(part) <= 75 for part in parts)
     assert all(part.startswith(b" ") for part in parts[1:])
     assert folded.replace("\r\n ", "") == text
+
+
+def test_the_actions_csv_is_safe_to_open_in_a_spreadsheet(tmp_path):
+    """Text that would start a formula gets a leading quote (SPEC 8), ids and all."""
+    from toolkit.reports.exports import write_actions_csv
+
+    actions = ACTIONS.with_columns(
+        record_id=pl.Series(['=HYPERLINK("http://x")', "+1", "V1"]),
+        order_id=pl.Series(["@SUM(A1)", None, "-2"]),
+    )
+    text = write_actions_csv(tmp_path / "a-actions.csv", actions).read_text()
+    assert "'=HYPERLINK" in text and "'+1" in text and "'@SUM(A1)" in text and "'-2" in text
+    assert "\n=" not in text and ",=" not in text
