@@ -375,10 +375,9 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
         inventory_table,
     )
     from toolkit.inventory.periods import evaluation_calendar
+    from toolkit.time.windows import as_of_range
 
-    to = args.to or args.as_of
-    if to < args.as_of:
-        raise OptionError(f"--to {to} is before --as-of {args.as_of}")
+    to = as_of_range(args.as_of, args.to)
     policy, data = _load(args)
     data = data.for_sellers(args.sellers)
     lines = []

@@ -401,8 +401,7 @@ def window_counts(
     +1 on ``counts_from``, -1 on ``clears_on``, cumulative sums per key over a dense grid
     of keys and dates; keys are integers until the end.
     """
-    if end < start:
-        raise ValueError(f"end {end} is before start {start}")
+    as_of_range(start, end)
     od = order_dates(data.orders, policy)
     table = _key_table(od).cache()
     alls = table.filter(pl.col("channel") == "all").select(
