@@ -242,7 +242,7 @@ def _skus(report: ReportContent, *, limit: int) -> str:
             "Units on hand",
             "Excess units",
             "Stranded units",
-            f"Shipped, {report.policy.inventory.sell_through_days} days",
+            f"Shipped in {report.policy.inventory.sell_through_days} days",
             "What to do",
             "Where in Seller Central",
         ]
