@@ -361,7 +361,6 @@ def _inventory_lines(table, limit: int = 10) -> list[str]:
 
 
 def _cmd_inventory(args: argparse.Namespace) -> int:
-    from datetime import timedelta
 
     import polars as pl
 
@@ -372,6 +371,7 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
         inventory_table,
     )
     from toolkit.inventory.periods import evaluation_calendar
+    from toolkit.time.limits import LAST_DATE, shift
     from toolkit.time.windows import as_of_range
 
     to = as_of_range(args.as_of, args.to)
@@ -428,8 +428,13 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
         lines.append(f"{head}: {table.height:,} rows, {table['seller_id'].n_unique()} sellers")
         lines += _inventory_lines(table)
     weekday = policy.inventory.ipi_weekday
-    evaluation = to + timedelta(days=(weekday - to.weekday()) % 7 or 7)
-    lines.append(f"next weekly evaluation: {evaluation:%A} {evaluation}")
+    evaluation = shift(to, (weekday - to.weekday()) % 7 or 7)
+    if evaluation is None:
+        lines.append(
+            f"next weekly evaluation: after {LAST_DATE}, the last date the toolkit handles"
+        )
+    else:
+        lines.append(f"next weekly evaluation: {evaluation:%A} {evaluation}")
     markets = table["marketplace"].unique().sort().to_list()
     calendar = evaluation_calendar(policy.inventory, marketplaces=markets, start=to, end=to)
     for row in calendar.filter(pl.col("period_start") > to).iter_rows(named=True):
