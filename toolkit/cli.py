@@ -1028,9 +1028,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _check_range(args: argparse.Namespace) -> None:
     """A range ``--as-of .. --to`` runs forwards, in the words of the options."""
+    from toolkit.time.windows import as_of_range
+
     to, as_of = getattr(args, "to", None), getattr(args, "as_of", None)
-    if to is not None and as_of is not None and to < as_of:
-        raise OptionError(f"--to {to} is before --as-of {as_of}")
+    if to is not None and as_of is not None:
+        as_of_range(as_of, to, names=("--as-of", "--to"))
 
 
 def main(argv: list[str] | None = None) -> int:
