@@ -19,12 +19,14 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+import toolkit
 from toolkit.model.data import dataset_from_frames
 from toolkit.model.policy import load_policy
 from toolkit.model.vocabulary import INVENTORY_COMPONENT_NAMES
+from toolkit.reports.content import ReportContent
 from toolkit.reports.index import INDEX_COLUMNS, index_page, index_table
 from toolkit.reports.inventory import NO_INVENTORY, inventory_performance
-from toolkit.reports.results import report_tables
+from toolkit.reports.results import inventory_skus, report_tables
 from toolkit.reports.view import SellerReport
 
 D = date(2025, 6, 30)  # a Monday
@@ -231,3 +233,26 @@ def test_the_index_shows_the_estimate_labelled_unofficial_and_nothing_without_in
     s2 = next(r for r in page.split("<tr>") if 'href="S2.html"' in r)
     assert 'data-label="IPI estimate (unofficial)">763 <span' in s1
     assert "data-label=\"IPI estimate (unofficial)\"><span class='sh-note'>no FBA inventory" in s2
+
+
+def test_on_the_last_day_of_the_calendar_the_next_evaluation_is_said_in_words():
+    """Only the section's own tables: the batch's forecast stops a report on that day."""
+    last = date(9999, 12, 31)
+    days = [last - timedelta(days=n) for n in range(100, -1, -1)]
+    inventory = pl.DataFrame(
+        {"date": days, "seller_id": "S1", "sku": "K", "on_hand": 10, "available": 10, "shipped": 1}
+    )
+    data = dataset_from_frames(inventory=inventory)
+    policy = load_policy()
+    tables = {
+        "summary": pl.DataFrame({"seller_id": ["S1"], "marketplace": ["US"]}),
+        "inventory": toolkit.inventory_table(data, as_of=last, policy=policy).collect(),
+        "inventory_skus": inventory_skus(data, as_of=last, policy=policy).collect(),
+        "inventory_periods": toolkit.inventory_periods(data, as_of=last, policy=policy).collect(),
+    }
+    report = ReportContent(
+        seller_id="S1", marketplace="US", as_of=last, policy=policy, tables=tables
+    )
+    html = inventory_performance(report).html
+    assert "the next evaluation is after 31 Dec 9999, the last date this report can handle" in html
+    assert "IPI estimate (unofficial): <b>" in html

@@ -39,6 +39,7 @@ from toolkit.reports.text import (
     share,
     table,
 )
+from toolkit.time.limits import LAST_DATE, shift
 
 __all__ = ["NO_INVENTORY", "inventory_performance", "next_evaluation"]
 
@@ -63,8 +64,10 @@ _UNIT_ACTIONS = ("fix_listing", "create_removal_order", "reprice")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def next_evaluation(as_of: date, policy: InventoryPolicy) -> date:
+def next_evaluation(as_of: date, policy: InventoryPolicy) -> date | None:
     """The first weekly IPI evaluation day after ``as_of`` (policy ``ipi_weekday``).
+
+    None when it would fall after the last date of the calendar.
 
     Examples
     --------
@@ -74,8 +77,10 @@ def next_evaluation(as_of: date, policy: InventoryPolicy) -> date:
     datetime.date(2026, 11, 16)
     >>> next_evaluation(date(2026, 11, 16), inv)      # a Monday: the next one
     datetime.date(2026, 11, 23)
+    >>> next_evaluation(date(9999, 12, 31), inv) is None
+    True
     """
-    return as_of + timedelta(days=(policy.ipi_weekday - as_of.weekday()) % 7 or 7)
+    return shift(as_of, (policy.ipi_weekday - as_of.weekday()) % 7 or 7)
 
 
 def _band(code: str | None) -> str:
@@ -167,10 +172,12 @@ def _period(row: dict) -> str:
 def _evaluation(report: ReportContent) -> str:
     inv = report.policy.inventory
     following = next_evaluation(report.as_of, inv)
-    texts = [
-        f"Amazon recomputes the IPI every week; the next evaluation is on "
-        f"<b>{day(following)}</b> ({_WEEKDAYS[inv.ipi_weekday]})."
-    ]
+    when = (
+        f"on <b>{day(following)}</b> ({_WEEKDAYS[inv.ipi_weekday]})"
+        if following is not None
+        else f"after {day(LAST_DATE)}, the last date this report can handle"
+    )
+    texts = [f"Amazon recomputes the IPI every week; the next evaluation is {when}."]
     periods = report.tables["inventory_periods"].sort("period_start")
     current = periods.filter(
         pl.col("period_start") <= report.as_of, pl.col("period_end") >= report.as_of
