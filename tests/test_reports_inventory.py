@@ -256,3 +256,26 @@ def test_on_the_last_day_of_the_calendar_the_next_evaluation_is_said_in_words():
     html = inventory_performance(report).html
     assert "the next evaluation is after 31 Dec 9999, the last date this report can handle" in html
     assert "IPI estimate (unofficial): <b>" in html
+
+
+def test_a_seller_whose_skus_are_all_new_has_inventory_but_no_estimate_yet():
+    new = _sku("NEW", "B000000010", 10, 0).filter(pl.col("date") > D - timedelta(days=10))
+    orders = pl.DataFrame(
+        {
+            "order_id": ["O1"],
+            "seller_id": ["S1"],
+            "channel": ["afn"],
+            "purchased_at": ["2025-06-01"],
+        }
+    )
+    frames = _frames(dataset_from_frames(orders=orders, inventory=new))
+    assert frames["summary"].select("ipi_proxy", "fba_inventory").row(0) == (None, True)
+    html = inventory_performance(_report(frames, "S1")).html
+    assert "IPI estimate (unofficial): <b>no estimate</b> (no data)" in html
+    assert "over 0 SKUs with 0 units on hand" in html
+    reports = [{"seller_id": "S1", "marketplace": "US", "label": "S1", "file": "S1.html",
+                "status": "ok"}]  # fmt: skip
+    run = {"run": "r", "as_of": D.isoformat(), "parameters": {"policy": {"name": "p"}},
+           "counts": {"sellers": 1, "ok": 1, "failed": 0}}  # fmt: skip
+    page = index_page(frames["summary"], reports, run=run)
+    assert "no estimate (no data)" in page and "no FBA inventory data" not in page

@@ -209,8 +209,10 @@ def _recovery(row: dict[str, Any]) -> str:
 
 def _ipi(row: dict[str, Any]) -> str:
     """The unofficial IPI estimate, or a note that the seller has no FBA inventory data."""
-    if row["ipi_proxy"] is None:
+    if not row["fba_inventory"]:
         return "<span class='sh-note'>no FBA inventory data</span>"
+    if row["ipi_proxy"] is None:
+        return "<span class='sh-note'>no estimate (no data)</span>"
     return f"{row['ipi_proxy']} <span class='sh-note'>(unofficial)</span>"
 
 

@@ -316,7 +316,8 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         worst_denominator, worst_rate`` (that metric; the first in policy order among
         equals), ``odr`` (a list of ``channel, numerator, denominator, rate`` structs, mfn first), ``ahr_estimate, band``,
         ``ipi_proxy`` (the unofficial IPI proxy on D, SPEC 11; null without FBA inventory
-        data; it does not change the ranking), ``missing_targets`` (metric rows missing their target on D), ``recovery_date``
+        data; it does not change the ranking), ``fba_inventory`` (whether the seller has
+        FBA inventory data on D), ``missing_targets`` (metric rows missing their target on D), ``recovery_date``
         (when the last of them is back on target in the clean forecast; null when none
         misses or one does not recover within the horizon), ``recovers`` (false when a
         miss does not recover within the horizon), ``next_clearance`` (the next date a
@@ -370,7 +371,11 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         .agg(next_clearance=pl.col("clears_on").min(), counting_records=pl.len().cast(pl.Int64))
     )
     ahr = tables["ahr"].filter(pl.col("as_of") == as_of).select(*_SELLER, "ahr_estimate", "band")
-    ipi = tables["inventory"].filter(pl.col("as_of") == as_of).select(*_SELLER, "ipi_proxy")
+    ipi = (
+        tables["inventory"]
+        .filter(pl.col("as_of") == as_of)
+        .select(*_SELLER, "ipi_proxy", fba_inventory=pl.lit(True))
+    )
     parts = (
         worst.join(odr, on=_SELLER, how="left")
         .join(ahr, on=_SELLER, how="full", coalesce=True)
@@ -387,6 +392,7 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         counting_records=pl.col("counting_records").fill_null(0),
         overdue_actions=pl.col("overdue_actions").fill_null(0),
         open_actions=pl.col("open_actions").fill_null(0),
+        fba_inventory=pl.col("fba_inventory").fill_null(False),
     ).with_columns(recovery_date=pl.when(pl.col("recovers")).then("recovery_date"))
     return rank_sellers(summary).select(
         *_SELLER,
@@ -401,6 +407,7 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         "ahr_estimate",
         "band",
         "ipi_proxy",
+        "fba_inventory",
         "missing_targets",
         "recovery_date",
         "recovers",
