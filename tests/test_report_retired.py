@@ -193,3 +193,22 @@ def test_returns_and_messages_never_change_what_the_page_says_about_health(sampl
     for key in ("status", "attention", "ahr_estimate", "band", "missing_targets"):
         assert with_them.summary[key] == without.summary[key], key
     assert with_them.policy_compliance().html == without.policy_compliance().html
+
+
+def test_a_seller_with_a_violation_and_reviews_but_no_order_gets_its_asins():
+    violation = {
+        "violation_id": "PV1",
+        "seller_id": "S2",
+        "category": "listing_policy",
+        "severity": "low",
+        "detected_at": day(FRI, -3),
+    }
+    data = dataset(
+        orders=[order("O1", day(FRI, -10))],
+        violations=[violation],
+        reviews=[{**_review(1, "B0LONE", 2), "seller_id": "S2"}],
+    ).collect()
+    html = report_of(data, "S2", FRI).not_for_health().html
+    assert "None of these metrics is computed for a seller without orders." in visible(html)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    assert cells == ["B0LONE", "1", "2.00", "100% (1)"]

@@ -47,7 +47,7 @@ _LEAD = (
     "rating is this report's own summary of your reviews. They can still tell you how "
     "your buyers are served."
 )
-_NOTHING = "No orders, so none of these metrics."
+_NOTHING = "None of these metrics is computed for a seller without orders."
 
 
 def _what(metric: MetricPolicy) -> str:
@@ -185,7 +185,7 @@ def not_for_health(report: ReportContent) -> Fragment:
         .sort(pl.col("metric").replace_strict({m: i for i, m in enumerate(NOT_FOR_HEALTH)}))
     )
     if now.height == 0:  # a seller with violations but no order has no metric rows
-        return fragment(paragraphs(_LEAD, _NOTHING))
+        return fragment(paragraphs(_LEAD, _NOTHING) + _rating_html(report, limit=RATING_ASINS))
     html = paragraphs(_LEAD)
     for row in now.iter_rows(named=True):
         metric = report.policy.metric(row["metric"])
