@@ -50,6 +50,7 @@ def test_the_notebooks_are_the_expected_ones():
         "teaching/04_policy_violations.ipynb",
         "teaching/05_data_freshness.ipynb",
         "teaching/06_inventory_performance.ipynb",
+        "teaching/07_not_used_for_account_health.ipynb",
         "explore/portfolio.ipynb",
     ]
 
@@ -244,6 +245,19 @@ STORIES = {
         "The period starting **1 Jul 2026** was decided on 15 Jun 2026 at **842**",
         "starting 1 Aug 2026, on 13 Jul 2026 at **992**: nothing carried over",
         "S08-business-invoices: **1,050 of 1,203** units are excess (**87.3%**)",
+    ],
+    "teaching/07_not_used_for_account_health.ipynb": [
+        "**1 of 2** requests of S10-disputes are bad by hand; the metrics table says **1 of 2** "
+        "(50.00%), status `info` (For information). Amazon's former target was below 10%.",
+        "at or above the former target on **307 of 365** days with return requests, and its "
+        "status was `info` every day",
+        "By hand, **10 of 17** messages were answered in time; the metrics table says "
+        "**10 of 17** (58.82%). Amazon's former target was above 90%",
+        "Amazon removed Contact Response Time on **1 Oct 2018**",
+        "are **the same** with and without the returns and messages of S09-new-seller",
+        "S10-disputes: **4.37** stars (plain average) from **35** verified reviews; the "
+        "per-ASIN table adds up to 153 stars from 35 reviews",
+        "is B0000461XJ: 1 of 4 (25%)",
     ],
     "explore/portfolio.ipynb": [
         "As of **15 Nov 2026**: 12 sellers",

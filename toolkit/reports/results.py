@@ -3,8 +3,9 @@
 "Compute once, render many": :func:`report_tables` builds, as lazy frames over every
 seller, the metrics history, the forecast, the clearance table (with the feedback text of
 each negative rating), the AHR estimate history, the violations table, the data
-freshness and the FBA inventory performance (the IPI components, the SKUs to act on and
-the evaluation periods); :func:`seller_summary` reduces them to one row per seller for the index page;
+freshness, the product rating per ASIN and the FBA inventory performance (the IPI
+components, the SKUs to act on and the evaluation periods); :func:`seller_summary`
+reduces them to one row per seller for the index page;
 :func:`amazon_reconciliation` recomputes the Amazon reports found next to the data.
 This module only computes: :mod:`toolkit.reports.slices` writes and reads a seller's
 slice of the results, :mod:`toolkit.reports.text` puts them into words.
@@ -29,6 +30,7 @@ from toolkit.engine.actions import actions_table
 from toolkit.engine.clearance import clearance_table
 from toolkit.engine.forecast import forecast_table
 from toolkit.engine.metrics import metrics_table
+from toolkit.engine.service import rating_by_asin
 from toolkit.inventory import inventory_periods, inventory_sku_table, inventory_table
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
@@ -270,8 +272,11 @@ def report_tables(
         ``freshness`` (:func:`data_freshness`), ``inventory`` (SPEC 11, the IPI
         components, bands and unofficial proxy at D; no row for a seller without FBA
         inventory data), ``inventory_skus`` (:func:`inventory_skus`),
-        ``inventory_periods`` (SPEC 11, the evaluation period of D and the next one) and
-        ``summary`` (:func:`seller_summary`).
+        ``inventory_periods`` (SPEC 11, the evaluation period of D and the next one),
+        ``ratings`` (the plain average of each
+        ASIN's verified reviews at D with its share of 1-2 stars,
+        :func:`toolkit.engine.service.rating_by_asin`) and ``summary``
+        (:func:`seller_summary`).
         Collect them together with ``pl.collect_all``.
     """
     if history_days <= CHANGE_DAYS:
@@ -296,6 +301,7 @@ def report_tables(
         "inventory": inventory_table(data, as_of=as_of, policy=policy),
         "inventory_skus": inventory_skus(data, as_of=as_of, policy=policy),
         "inventory_periods": inventory_periods(data, as_of=as_of, policy=policy),
+        "ratings": rating_by_asin(data, as_of=as_of, policy=policy),
     }
     tables["summary"] = seller_summary(tables, as_of=as_of)
     return tables

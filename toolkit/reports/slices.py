@@ -60,6 +60,7 @@ RESULT_TABLES = (
     "inventory",
     "inventory_skus",
     "inventory_periods",
+    "ratings",
     "summary",
 )
 #: The optional table of a slice: the reconciliation with Amazon's reports.
