@@ -187,3 +187,30 @@ def test_what_if_an_order_record_is_cleared(metric, bad, rate, rate_if_removed):
     assert (row["rate"], row["rate_if_removed"]) == (pytest.approx(rate), rate_if_removed)
     assert row["recovery_date_if_removed"] == D
     assert row["clean_orders_needed_if_removed"] == 0
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "expected"),
+    [
+        pytest.param(
+            None, 0.0, id="deadline after D, no upload known: the clean scenario adds no defect"
+        ),
+        pytest.param("2025-03-11T09:00:00Z", 0.0, id="a late upload after D is not known either"),
+    ],
+)
+def test_an_invoice_whose_deadline_passes_after_d_adds_no_defect(uploaded, expected):
+    """As of Saturday 8 March an invoice of an order shipped on Friday 7 March is due on
+    Monday 10 March: SPEC 5's clean scenario adds no defect for it, while the same order
+    with its deadline already passed counts until its window ends."""
+    as_of = date(2025, 3, 8)
+    business = {"is_business": "true", "shipped_at": "2025-03-07T10:00:00Z"}
+    orders = [
+        order("DUE", "2025-03-06T12:00:00Z", invoice_uploaded_at=uploaded, **business),
+        order("PAST", "2025-02-27T12:00:00Z", **{**business, "shipped_at": "2025-02-28T10:00:00Z"}),
+    ]
+    data = dataset(orders=orders)
+    fc = one(forecast_table(data, as_of=as_of, horizon=20).collect(), "idr_7d", "all")
+    by_date = dict(zip(fc["as_of"], fc["projected_numerator"], strict=True))
+    # PAST (bought 27 Feb, deadline Mon 3 Mar) counts on 6 .. 12 March; DUE never counts
+    assert by_date[date(2025, 3, 12)] == 1.0
+    assert [by_date[date(2025, 3, 13) + timedelta(days=k)] for k in range(7)] == [expected] * 7

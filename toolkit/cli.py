@@ -246,9 +246,6 @@ def _cmd_ahr(args: argparse.Namespace) -> int:
     from toolkit.model.output import write_table
 
     to = args.to or args.as_of
-    if to < args.as_of:
-        print(f"seller-health ahr: --to {to} is before --as-of {args.as_of}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
     policy, data = _load(args)
     data = data.for_sellers(args.sellers)
     queries = [ahr_table(data, as_of=args.as_of, to=to, policy=policy)]
@@ -375,10 +372,9 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
         inventory_table,
     )
     from toolkit.inventory.periods import evaluation_calendar
+    from toolkit.time.windows import as_of_range
 
-    to = args.to or args.as_of
-    if to < args.as_of:
-        raise OptionError(f"--to {to} is before --as-of {args.as_of}")
+    to = as_of_range(args.as_of, args.to)
     policy, data = _load(args)
     data = data.for_sellers(args.sellers)
     lines = []
@@ -1018,6 +1014,13 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_range(args: argparse.Namespace) -> None:
+    """A range ``--as-of .. --to`` runs forwards, in the words of the options."""
+    to, as_of = getattr(args, "to", None), getattr(args, "as_of", None)
+    if to is not None and as_of is not None and to < as_of:
+        raise OptionError(f"--to {to} is before --as-of {as_of}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status.
 
@@ -1033,6 +1036,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "data" in args and args.data is None and not getattr(args, "clean", False):
             args.data = _default_data()
+        _check_range(args)
         _check_outputs(args)
         status = func(args)
         sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit

@@ -175,7 +175,7 @@ def daily_attribution_counts(
             counted = scope_n & cf_n.is_not_null()
             if rule.counted_ready is not None:
                 counted = counted & (rule.counted_ready <= k).fill_null(False)
-        channel = pl.lit("all") if rule.channel == "all" else pl.col("channel")
+        channel = rule.channel_column
         parts.append(
             orders.filter(in_population).select(
                 "seller_id",

@@ -26,7 +26,7 @@ from datetime import date
 import polars as pl
 
 from toolkit.compliance.tables import violation_clearance
-from toolkit.engine.rules import ORDER_RULES, RECORD_COLUMNS, defect_records, order_dates
+from toolkit.engine.rules import CLEARANCE_COLUMNS, ORDER_RULES, defect_records, order_dates
 from toolkit.engine.service import service_clearance
 from toolkit.model.data import Dataset
 from toolkit.model.policy import MEAN_METRICS, METRICS, Policy, load_policy
@@ -41,9 +41,6 @@ __all__ = [
     "defect_clearance",
     "order_clearance",
 ]
-
-#: Columns of the clearance table, in order.
-CLEARANCE_COLUMNS = [*RECORD_COLUMNS, "counts_from", "clears_on", "counting", "clear_reason"]
 
 
 def defect_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None) -> pl.LazyFrame:
@@ -98,7 +95,7 @@ def order_clearance(data: Dataset, *, as_of: date, policy: Policy | None = None)
         if rule.counted is None:  # the ODR population: its defects are the components' rows
             continue
         keep, cf, co, reason = rule.bad_bounds(policy, as_of=as_of)
-        channel = pl.lit("all") if rule.channel == "all" else pl.col("channel")
+        channel = rule.channel_column
         parts.append(
             orders.filter(keep).select(
                 "seller_id",

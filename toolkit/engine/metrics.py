@@ -262,6 +262,19 @@ def _key_table(orders: pl.LazyFrame) -> pl.LazyFrame:
     return pl.concat([combos, alls]).sort(_CHANNEL_KEYS).with_row_index("_key")
 
 
+def _known_part(rule: Rule, role: str, scope: pl.Expr, attributed_until: date | None) -> pl.Expr:
+    """The forecast's known part (SPEC 5): records attributed up to D only, and no defect
+    whose deadline passes after D (an invoice or a return response due after D adds none:
+    the clean scenario adds no defect). ``attributed_until`` None: every record."""
+    if attributed_until is None:
+        return scope
+    d = day_number(attributed_until)
+    scope = scope & (rule.a <= d)
+    if role == "numerator" and rule.counted_ready is not None:
+        scope = scope & (rule.counted_ready.is_null() | (rule.counted_ready <= d))
+    return scope
+
+
 def _record_windows(
     data: Dataset,
     policy: Policy,
@@ -284,8 +297,7 @@ def _record_windows(
         key = "_all_key" if rule.channel == "all" else "_key"
         for role in _roles(metric):
             scope, cf, co = rule.bounds(policy, role=role, known_at=known_at, cleared=cleared)
-            if attributed_until is not None:
-                scope = scope & (rule.a <= day_number(attributed_until))
+            scope = _known_part(rule, role, scope, attributed_until)
             parts.append(
                 orders.filter(scope & (cf < co)).select(
                     pl.col(key).alias("_key"),
@@ -304,8 +316,7 @@ def _record_windows(
             scope, cf, co = rule.bounds(
                 policy, role=role, known_at=known_at, cleared=cleared_records
             )
-            if attributed_until is not None:
-                scope = scope & (rule.a <= day_number(attributed_until))
+            scope = _known_part(rule, role, scope, attributed_until)
             parts.append(
                 records.filter(scope & (cf < co)).select(
                     pl.col("_all_key").alias("_key"),
@@ -390,8 +401,7 @@ def window_counts(
     +1 on ``counts_from``, -1 on ``clears_on``, cumulative sums per key over a dense grid
     of keys and dates; keys are integers until the end.
     """
-    if end < start:
-        raise ValueError(f"end {end} is before start {start}")
+    as_of_range(start, end)
     od = order_dates(data.orders, policy)
     table = _key_table(od).cache()
     alls = table.filter(pl.col("channel") == "all").select(

@@ -48,6 +48,7 @@ from toolkit.time.windows import Window, live_at, stop_known_at
 _WINDOW = "window"  # clear_reason when the window ends first
 
 __all__ = [
+    "CLEARANCE_COLUMNS",
     "COMPONENT_OF",
     "ORDER_RULES",
     "RECORD_COLUMNS",
@@ -70,6 +71,8 @@ RECORD_COLUMNS = [
     "record_id",
     "attribution_date",
 ]
+#: Columns of the clearance table (SPEC 5): a record, then when it counts and why it clears.
+CLEARANCE_COLUMNS = [*RECORD_COLUMNS, "counts_from", "clears_on", "counting", "clear_reason"]
 
 
 def window_bounds(
@@ -172,6 +175,12 @@ class Rule:
     stop_reason: str | None = None
     counted_reason: str | None = None
     decided: pl.Expr | None = None
+
+    @property
+    def channel_column(self) -> pl.Expr:
+        """The metric's ``channel`` for a record: ``"all"`` for a metric of both channels
+        together, else the order's own channel."""
+        return pl.lit("all") if self.channel == "all" else pl.col("channel")
 
     def _parts(self, role: str):
         """``(scope, seen, stop, ready)`` of the population or of the numerator."""

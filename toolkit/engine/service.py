@@ -51,14 +51,13 @@ from datetime import date
 
 import polars as pl
 
-from toolkit.engine.rules import Rule
+from toolkit.engine.rules import CLEARANCE_COLUMNS, Rule
 from toolkit.model.data import Dataset
 from toolkit.model.policy import Policy
 from toolkit.time.visibility import day_number, utc_day, visible_day
 from toolkit.time.windows import Window, active_on, stop_known_at
 
 __all__ = [
-    "SERVICE_CLEARANCE_COLUMNS",
     "SERVICE_RULES",
     "SOURCE_OF",
     "service_clearance",
@@ -77,21 +76,6 @@ _RETURN_DEFECTS = (
     ("_unresolved", "unresolved_return"),
     (None, "late_return_response"),
 )
-#: Columns of :func:`service_clearance`, as the clearance table's (SPEC 5).
-SERVICE_CLEARANCE_COLUMNS = [
-    "seller_id",
-    "marketplace",
-    "channel",
-    "metric",
-    "order_id",
-    "defect_type",
-    "record_id",
-    "attribution_date",
-    "counts_from",
-    "clears_on",
-    "counting",
-    "clear_reason",
-]
 
 _c = pl.col
 
@@ -102,10 +86,24 @@ def _deadline_day(at: str, hours: int) -> pl.Expr:
     return utc_day(pl.col(at) + pl.duration(hours=hours))
 
 
+def _awaiting_answer(at: str, answer: str, hours: int, minutes: int) -> dict[str, pl.Expr]:
+    """The day numbers a record waiting ``hours`` for an answer is read by: its
+    attribution and visible day (``_a``, ``_seen``), the day its hours have passed
+    (``_due``), the answer's visible day (``_rv``) and whether it came in time
+    (``_on_time``, at ``hours`` exactly included)."""
+    deadline = pl.col(at) + pl.duration(hours=hours)
+    return {
+        "_a": utc_day(pl.col(at)),
+        "_seen": visible_day(pl.col(at), cadence_minutes=minutes),
+        "_due": _deadline_day(at, hours),
+        "_rv": visible_day(pl.col(answer), cadence_minutes=minutes),
+        "_on_time": (pl.col(answer) <= deadline).fill_null(False),
+    }
+
+
 def _returns(data: Dataset, policy: Policy) -> pl.LazyFrame:
     hours = policy.metric("rdr_30d").response_hours
     minutes = policy.cadence_minutes["returns"]
-    deadline = pl.col("requested_at") + pl.duration(hours=hours)
     rejected = pl.col("in_policy").fill_null(True) & (pl.col("outcome") == "rejected")
     unresolved = ~pl.col("buyer_resolved")  # null: the buyer did not answer
     orders = data.orders.select("order_id", "seller_id", "marketplace")
@@ -114,11 +112,7 @@ def _returns(data: Dataset, policy: Policy) -> pl.LazyFrame:
         "marketplace",
         "order_id",
         pl.col("return_id").alias("record_id"),
-        _a=utc_day(pl.col("requested_at")),
-        _seen=visible_day(pl.col("requested_at"), cadence_minutes=minutes),
-        _late_day=_deadline_day("requested_at", hours),
-        _rv=visible_day(pl.col("responded_at"), cadence_minutes=minutes),
-        _on_time=(pl.col("responded_at") <= deadline).fill_null(False),
+        **_awaiting_answer("requested_at", "responded_at", hours, minutes),
         _rejected=rejected.fill_null(False),
         _unresolved=unresolved.fill_null(False),
     )
@@ -127,17 +121,12 @@ def _returns(data: Dataset, policy: Policy) -> pl.LazyFrame:
 def _messages(data: Dataset, policy: Policy) -> pl.LazyFrame:
     hours = policy.metric("contact_response_24h_30d").response_hours
     minutes = policy.cadence_minutes["orders"]
-    deadline = pl.col("received_at") + pl.duration(hours=hours)
     return data.messages.select(
         "seller_id",
         "marketplace",
         "order_id",
         pl.col("message_id").alias("record_id"),
-        _a=utc_day(pl.col("received_at")),
-        _seen=visible_day(pl.col("received_at"), cadence_minutes=minutes),
-        _ready=_deadline_day("received_at", hours),
-        _rv=visible_day(pl.col("replied_at"), cadence_minutes=minutes),
-        _on_time=(pl.col("replied_at") <= deadline).fill_null(False),
+        **_awaiting_answer("received_at", "replied_at", hours, minutes),
     )
 
 
@@ -181,7 +170,7 @@ SERVICE_RULES: dict[str, Rule] = {
         a=_c("_a"),
         seen=_c("_seen"),
         counted=pl.lit(True),
-        counted_ready=pl.when(~_fault).then(_c("_late_day")),
+        counted_ready=pl.when(~_fault).then(_c("_due")),
         counted_stop=pl.when(~_fault & _c("_on_time")).then(_c("_rv")),
     ),
     # in the population once its hours have passed; good once an on-time reply is visible
@@ -191,7 +180,7 @@ SERVICE_RULES: dict[str, Rule] = {
         population=pl.lit(True),
         a=_c("_a"),
         seen=_c("_seen"),
-        ready=_c("_ready"),
+        ready=_c("_due"),
         counted=_c("_on_time"),
         counted_seen=_c("_rv"),
     ),
@@ -276,5 +265,5 @@ def service_clearance(data: Dataset, *, as_of: date, policy: Policy) -> pl.LazyF
         pl.concat(parts)
         .with_columns(counting=active_on(pl.col("counts_from"), pl.col("clears_on"), d))
         .with_columns(pl.col("attribution_date", "counts_from", "clears_on").cast(pl.Date))
-        .select(SERVICE_CLEARANCE_COLUMNS)
+        .select(CLEARANCE_COLUMNS)
     )

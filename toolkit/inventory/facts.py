@@ -46,7 +46,7 @@ from datetime import date
 import polars as pl
 
 from toolkit.model.policy import InventoryPolicy
-from toolkit.time.windows import daily_counts
+from toolkit.time.windows import as_of_range, daily_counts
 
 __all__ = ["FACT_COLUMNS", "SKU_KEYS", "sku_facts"]
 
@@ -129,8 +129,7 @@ def sku_facts(
     ValueError
         ``end`` before ``start``.
     """
-    if end < start:
-        raise ValueError(f"end {end} is before start {start}")
+    as_of_range(start, end)
     rows = inventory.select(
         *SKU_KEYS,
         "date",

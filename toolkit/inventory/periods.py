@@ -43,8 +43,8 @@ import polars as pl
 
 from toolkit.inventory.tables import inventory_table
 from toolkit.model.data import Dataset
-from toolkit.model.errors import OptionError
 from toolkit.model.policy import InventoryPolicy, Policy, load_policy
+from toolkit.time.windows import as_of_range
 
 __all__ = ["LIMIT_RISKS", "PERIOD_COLUMNS", "evaluation_calendar", "inventory_periods"]
 
@@ -128,8 +128,7 @@ def evaluation_calendar(
         ``end``, sorted by marketplace and start. ``threshold`` is the one in force on the
         period's first day (null: none published).
     """
-    if end < start:
-        raise OptionError(f"end {end} is before start {start}")
+    as_of_range(start, end)
     rows = []
     for market in sorted(set(marketplaces)):
         thresholds = policy.thresholds_for(market)
@@ -184,9 +183,7 @@ def inventory_periods(
         checkpoint), ``at_risk`` (proxy below the threshold) or ``ok``.
     """
     policy = policy or load_policy()
-    end = as_of if to is None else to
-    if end < as_of:
-        raise OptionError(f"to {end} is before as_of {as_of}")
+    end = as_of_range(as_of, to)
     inv = policy.inventory
     keys = sorted({"default", *inv.periods, *inv.thresholds, *inv.components})
     calendar = evaluation_calendar(inv, marketplaces=keys, start=as_of, end=end)

@@ -48,8 +48,8 @@ import polars as pl
 from toolkit.inventory.facts import SKU_KEYS, sku_facts
 from toolkit.inventory.scores import component_columns
 from toolkit.model.data import Dataset
-from toolkit.model.errors import OptionError
 from toolkit.model.policy import INVENTORY_COMPONENTS, Policy, load_policy
+from toolkit.time.windows import as_of_range
 
 __all__ = ["ACTIONS", "SELLER_COLUMNS", "SKU_COLUMNS", "inventory_sku_table", "inventory_table"]
 
@@ -95,9 +95,7 @@ Weights = Mapping[str, Fraction]
 
 
 def _facts(data: Dataset, as_of: date, to: date | None, policy: Policy) -> pl.LazyFrame:
-    end = as_of if to is None else to
-    if end < as_of:
-        raise OptionError(f"to {end} is before as_of {as_of}")
+    end = as_of_range(as_of, to)
     return sku_facts(data.inventory, start=as_of, end=end, policy=policy.inventory)
 
 

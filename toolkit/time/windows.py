@@ -279,8 +279,7 @@ def daily_grid(
     │ 1    ┆ S2        ┆ 2025-03-03 ┆ 0   ┆ 0    │
     └──────┴───────────┴────────────┴─────┴──────┘
     """
-    if end < start:
-        raise ValueError(f"end {end} is before start {start}")
+    as_of_range(start, end)
     first, last = day_number(start), day_number(end)
     weights = weights or {"count": pl.lit(1)}
     names = list(weights)
@@ -430,8 +429,7 @@ def daily_counts(
         ``keys + ["as_of"]`` and one Int64 column per weight (``count`` by default): one row
         per key and date, sorted by the keys and ``as_of``.
     """
-    if end < start:
-        raise ValueError(f"end {end} is before start {start}")
+    as_of_range(start, end)
     series = (
         (all_keys if all_keys is not None else records)
         .select(keys)
