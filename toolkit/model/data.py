@@ -254,8 +254,50 @@ def _parse_timestamp(text: pl.Expr, *, leap_seconds: bool = True) -> pl.Expr:
     seconds and fractions, an optional ``Z`` or offset (naive means UTC), or a plain date
     (midnight UTC). A leap second (``23:59:60Z``) is the last microsecond of its minute
     (``23:59:59.999999``), so an event never moves to the next day; ``leap_seconds=False``
-    skips that step for text known to hold no ``:60``.
+    skips that step for text known to hold no ``:60``. Surrounding spaces are ignored and
+    an empty text is null.
+
+    The rewriting costs regular expressions on every value, so the form exports and the
+    toolkit itself write (``2025-03-01T10:00:00Z``) is parsed first with one fixed format,
+    and only the values that form does not read go through the rewriting: the same
+    instants, several times faster on files in that form.
+
+    >>> import polars as pl
+    >>> text = pl.Series(["2025-03-01T10:00:00Z", "2025-03-01 12:00+02:00", "2025-03-01",
+    ...                   " 2025-06-30T23:59:60Z", "", "soon"])
+    >>> pl.select(_parse_timestamp(pl.lit(text))).to_series().to_list()  # doctest: +NORMALIZE_WHITESPACE
+    [datetime.datetime(2025, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
+     datetime.datetime(2025, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
+     datetime.datetime(2025, 3, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
+     datetime.datetime(2025, 6, 30, 23, 59, 59, 999999, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
+     None, None]
     """
+    return text.cast(pl.String).map_batches(
+        lambda values: _timestamps(values, leap_seconds=leap_seconds),
+        return_dtype=UTC_US,
+        is_elementwise=True,
+    )
+
+
+_FAST_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _timestamps(text: pl.Series, *, leap_seconds: bool) -> pl.Series:
+    """:func:`_parse_timestamp` of a whole column: the fixed format first, the rest after."""
+    fast = text.str.to_datetime(_FAST_FORMAT, time_zone="UTC", time_unit="us", strict=False)
+    redo = fast.is_null() & text.is_not_null()
+    if leap_seconds:
+        redo = redo | text.str.contains(":60", literal=True).fill_null(False)
+    if not redo.any():
+        return fast
+    index = redo.arg_true()
+    rest = text.gather(index).to_frame("text")
+    slow = rest.select(_rewritten(_clean_text(pl.col("text")), leap_seconds=leap_seconds))
+    return fast.scatter(index, slow.to_series())
+
+
+def _rewritten(text: pl.Expr, *, leap_seconds: bool) -> pl.Expr:
+    """Every accepted form rewritten into the canonical one, then parsed (see above)."""
     canonical = (
         text.str.replace(r"^(\d{4}-\d{2}-\d{2})$", r"${1}T00:00:00")
         .str.replace(r"^(\d{4}-\d{2}-\d{2}) ", r"${1}T")
@@ -302,7 +344,7 @@ def _parse(
             return typed.cast(UTC_US)
         if isinstance(dtype, pl.Date):
             return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        return _parse_timestamp(_clean_text(raw), leap_seconds=leap_seconds)
+        return _parse_timestamp(raw, leap_seconds=leap_seconds)
     if column.kind == "date":
         if isinstance(dtype, pl.Date):
             return raw
