@@ -444,21 +444,70 @@ def _column_checks(
     return checks
 
 
-def _report(frame: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr]], file: str):
+@dataclass(frozen=True)
+class _Unique:
+    """A check that the non-null values of ``key`` are unique (a mask of :func:`_report`).
+
+    Each value is hashed once to 64 bits and the sorted hashes are compared with their
+    neighbours: no equal neighbours, no duplicate, without a hash table of every text. Only
+    when two hashes are equal (a duplicate, or very rarely two texts with one hash) are the
+    rows compared on their exact values, which also finds the rows to report.
+    """
+
+    key: pl.Expr
+
+    def hashes(self) -> pl.Expr:
+        return pl.when(self.key.is_not_null()).then(self.key.hash(seed=0))
+
+    def exact(self) -> pl.Expr:
+        return self.key.is_not_null() & self.key.is_duplicated()
+
+
+def _equal_neighbours(hashes: pl.Expr) -> pl.Expr:
+    ordered = hashes.drop_nulls().sort()
+    return (ordered == ordered.shift(1)).sum()
+
+
+def _report(
+    frame: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr | _Unique]], file: str
+) -> list[InputError]:
     """Evaluate all masks in one pass; an InputError for each mask with rows.
 
     Each mask is computed once (as a column); only the first bad rows' values are turned
-    into text, so a clean file costs one pass of cheap boolean columns.
+    into text, so a clean file costs one pass of cheap boolean columns. A :class:`_Unique`
+    check costs a 64-bit hash per row in that pass, and a second pass only when two
+    hashes are equal.
     """
     if not checks:
         return []
     names = frame.collect_schema().names()
+    unique = {i: mask for i, (_, _, mask) in enumerate(checks) if isinstance(mask, _Unique)}
     masks = frame.select(
         _ROW,
         *(c for c in dict.fromkeys(column for column, _, _ in checks) if c in names),
-        *(mask.fill_null(False).alias(f"_bad{i}") for i, (_, _, mask) in enumerate(checks)),
+        *(
+            mask.hashes().alias(f"_bad{i}")
+            if i in unique
+            else mask.fill_null(False).alias(f"_bad{i}")
+            for i, (_, _, mask) in enumerate(checks)
+        ),
+        *(mask.key.alias(f"_key{i}") for i, mask in unique.items()),
     )
-    counts = masks.select(pl.col(f"_bad{i}").sum() for i in range(len(checks))).collect().row(0)
+    counts = list(
+        masks.select(
+            _equal_neighbours(pl.col(f"_bad{i}")) if i in unique else pl.col(f"_bad{i}").sum()
+            for i in range(len(checks))
+        )
+        .collect()
+        .row(0)
+    )
+    clashes = [i for i in unique if counts[i]]
+    masks = masks.with_columns(
+        _Unique(pl.col(f"_key{i}")).exact().alias(f"_bad{i}") for i in clashes
+    )
+    if clashes:  # equal hashes: the exact comparison decides, and finds the rows
+        exact = masks.select(pl.col(f"_bad{i}").sum() for i in clashes).collect().row(0)
+        counts = [exact[clashes.index(i)] if i in clashes else n for i, n in enumerate(counts)]
     failing = [i for i, n in enumerate(counts) if n]
     if not failing:
         return []
@@ -516,10 +565,7 @@ def _table_errors(
     )
     checks = _column_checks(table, schema, typed, strip=strip)
     if isinstance(table.key, str):
-        key = typed(table.key)
-        checks.append(
-            (table.key, f"duplicate {table.key}", key.is_not_null() & key.is_duplicated())
-        )
+        checks.append((table.key, f"duplicate {table.key}", _Unique(typed(table.key))))
     else:
         errors += _keyed_errors(name, raw, schema, file, strip)
     if name in RESOLUTION_RULES:
@@ -539,7 +585,7 @@ def _table_errors(
             early = (typed(later) < typed(start)).fill_null(False)
             checks.append((later, f"{later} before {start}", early))
     if table.references_orders and order_ids is not None and "order_id" in schema:
-        known = order_ids.unique().with_columns(_known=pl.lit(True))
+        known = order_ids.with_columns(_known=pl.lit(True))
         frame = frame.join(
             known,
             left_on=f"{_PARSED}order_id",
@@ -672,7 +718,7 @@ def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
     if validate and not errors:
         order_ids = None
         if "orders" in typed and "order_id" in schemas["orders"]:
-            order_ids = typed["orders"].select("order_id").drop_nulls()
+            order_ids = _referenced_orders(typed)
         for name, (file, raw, strip, *_) in sources.items():
             try:
                 errors += _table_errors(
@@ -687,6 +733,32 @@ def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
     }
     files = {name: source[0] for name, source in sources.items()}
     return Dataset(**frames, files=files)
+
+
+def _referenced_orders(typed: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
+    """The distinct order ids of ``orders`` that the other tables reference.
+
+    The referenced ids are few next to the orders (feedback, claims, ... concern a small
+    share of them): they are collected once, and one pass over the orders' ids keeps
+    those found, so that no table of every order id is built, and each table that
+    references orders is checked against this small set. When a file fails to read
+    here, the plain set of every order id is returned and the table checks report the
+    file.
+    """
+    ids = typed["orders"].select("order_id").drop_nulls()
+    referencing = [
+        typed[name].select("order_id")
+        for name in typed
+        if TABLES[name].references_orders and "order_id" in typed[name].collect_schema()
+    ]
+    if not referencing:
+        return ids.unique()
+    try:
+        wanted = pl.concat(referencing).drop_nulls().unique().collect()
+        found = ids.join(wanted.lazy(), on="order_id", how="semi").unique().collect()
+    except (OSError, pl.exceptions.PolarsError):  # reported by the table checks
+        return ids.unique()
+    return found.lazy()
 
 
 def _cannot_read(exc: Exception) -> str:
