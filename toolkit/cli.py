@@ -115,18 +115,24 @@ def _default_data() -> Path:
     return DEFAULT_DATA
 
 
-def _load(args: argparse.Namespace):
-    """The policy and the validated dataset named by ``--policy`` and ``--data``."""
+def _load(args: argparse.Namespace, *, collect: bool = True):
+    """The policy and the validated dataset named by ``--policy`` and ``--data``.
+
+    ``collect=False`` keeps the tables as scans of the files (validated in one streaming
+    pass each), for a command that reads them once: its filters and column choices then
+    reach the file readers instead of a copy of every table in memory.
+    """
     from toolkit.model.data import read_data
 
     policy = load_policy(args.policy)
-    return policy, read_data(args.data).collect()
+    data = read_data(args.data)
+    return policy, data.collect() if collect else data
 
 
-def _table(args: argparse.Namespace, build: Callable, **options):
+def _table(args: argparse.Namespace, build: Callable, *, collect: bool = True, **options):
     """``build(data, policy=..., **options)`` on ``--data`` and ``--policy`` (restricted to
-    ``--sellers`` when given), collected."""
-    policy, data = _load(args)
+    ``--sellers`` when given), collected (``collect``: see :func:`_load`)."""
+    policy, data = _load(args, collect=collect)
     data = data.for_sellers(getattr(args, "sellers", None))
     return build(data, policy=policy, **options).collect()
 
@@ -186,7 +192,14 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 
     from toolkit.engine.metrics import metrics_table
 
-    table = _table(args, metrics_table, as_of=args.as_of, to=args.to, known_at=args.known_at)
+    table = _table(
+        args,
+        metrics_table,
+        collect=args.to is not None,  # one date: read once, only what the date needs
+        as_of=args.as_of,
+        to=args.to,
+        known_at=args.known_at,
+    )
     span = f"{args.as_of}" if args.to is None else f"{args.as_of} .. {args.to}"
     known = f", known at {args.known_at}" if args.known_at else ""
     latest = table.filter(pl.col("as_of") == table["as_of"].max(), ~pl.col("informational"))

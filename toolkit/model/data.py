@@ -214,7 +214,7 @@ def _scan(file: Path, name: str) -> tuple[pl.LazyFrame | None, bool, list[InputE
         leap_seconds = layout.leap_seconds
     else:
         frame = pl.scan_parquet(file)
-    return frame.with_row_index(_ROW, offset=1), leap_seconds, []
+    return frame, leap_seconds, []
 
 
 def _empty(table: Table) -> pl.LazyFrame:
@@ -335,6 +335,8 @@ def _parse(
         text = _clean_text(raw, strip=strip and column.name != "comment")
         return unquote_formula(text) if strip else text
     if column.kind == "timestamp":
+        if dtype == UTC_US:  # as the toolkit writes it: untouched, so that a filter on it
+            return raw  # reaches the Parquet reader (row groups skipped by their statistics)
         if isinstance(dtype, pl.Datetime):
             typed = (
                 raw.dt.replace_time_zone("UTC")
@@ -374,7 +376,7 @@ def _parse(
 def _typed(
     raw: pl.LazyFrame, table: Table, schema: pl.Schema, *, strip: bool, leap_seconds: bool = True
 ) -> pl.LazyFrame:
-    """Typed frame with defaults; keeps ``_row`` and any extra columns (ignored)."""
+    """Typed frame with defaults; keeps ``_row`` (when there) and any extra columns (ignored)."""
     exprs = []
     for column in table.columns:
         if column.name in schema:
@@ -385,7 +387,8 @@ def _typed(
             value = pl.lit(column.default, dtype=_dtype(column))
         exprs.append(value.cast(_dtype(column)).alias(column.name))
     extras = [n for n in schema if n not in table.names and n != _ROW]
-    return raw.select(pl.col(_ROW), *exprs, *extras)
+    row = [pl.col(_ROW)] if _ROW in schema else []
+    return raw.select(*row, *exprs, *extras)
 
 
 # ------------------------------------------------------------------------ validation
@@ -498,7 +501,7 @@ def _report(
             _equal_neighbours(pl.col(f"_bad{i}")) if i in unique else pl.col(f"_bad{i}").sum()
             for i in range(len(checks))
         )
-        .collect()
+        .collect(engine="streaming")
         .row(0)
     )
     clashes = [i for i in unique if counts[i]]
@@ -720,17 +723,16 @@ def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
         if "orders" in typed and "order_id" in schemas["orders"]:
             order_ids = _referenced_orders(typed)
         for name, (file, raw, strip, *_) in sources.items():
+            numbered = raw.with_row_index(_ROW, offset=1)  # data rows counted from 1
             try:
                 errors += _table_errors(
-                    name, raw, order_ids, file, strip=strip, leap_seconds=leap[name]
+                    name, numbered, order_ids, file, strip=strip, leap_seconds=leap[name]
                 )
             except (OSError, pl.exceptions.PolarsError) as exc:  # found only when read
                 errors.append(InputError(file, None, _cannot_read(exc)))
     if errors:
         raise DataError(errors)
-    frames = {
-        name: typed[name].drop(_ROW) if name in typed else _empty(TABLES[name]) for name in TABLES
-    }
+    frames = {name: typed[name] if name in typed else _empty(TABLES[name]) for name in TABLES}
     files = {name: source[0] for name, source in sources.items()}
     return Dataset(**frames, files=files)
 
@@ -820,8 +822,5 @@ def dataset_from_frames(*, validate: bool = True, **frames: pl.DataFrame | pl.La
     unknown = sorted(set(frames) - set(TABLES))
     if unknown:
         raise TypeError(f"unknown table(s): {', '.join(unknown)}")
-    sources = {
-        name: (f"<{name}>", frame.lazy().with_row_index(_ROW, offset=1), True)
-        for name, frame in frames.items()
-    }
+    sources = {name: (f"<{name}>", frame.lazy(), True) for name, frame in frames.items()}
     return _load(sources, validate)
