@@ -134,7 +134,9 @@ def _table(args: argparse.Namespace, build: Callable, *, collect: bool = True, *
     ``--sellers`` when given), collected (``collect``: see :func:`_load`)."""
     policy, data = _load(args, collect=collect)
     data = data.for_sellers(getattr(args, "sellers", None))
-    return build(data, policy=policy, **options).collect()
+    # on scans of the files, polars' streaming engine reads them in batches: memory stays
+    # that of the rows a step keeps, not of whole tables (100 million orders in a few GiB)
+    return build(data, policy=policy, **options).collect(engine="auto" if collect else "streaming")
 
 
 def _sellers_option(parser: argparse.ArgumentParser) -> None:
@@ -168,7 +170,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from toolkit.model.summary import data_summary
 
-    policy, data = _load(args)
+    policy, data = _load(args, collect=False)  # the summary reads a few columns once
     print(f"{args.data}: valid (policy {policy.name})")
     print(data_summary(data))
     return 0

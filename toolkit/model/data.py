@@ -756,8 +756,9 @@ def _referenced_orders(typed: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
     if not referencing:
         return ids.unique()
     try:
-        wanted = pl.concat(referencing).drop_nulls().unique().collect()
-        found = ids.join(wanted.lazy(), on="order_id", how="semi").unique().collect()
+        wanted = pl.concat(referencing).drop_nulls().unique().collect(engine="streaming")
+        found = ids.join(wanted.lazy(), on="order_id", how="semi").unique()
+        found = found.collect(engine="streaming")  # the orders' ids stream past the small set
     except (OSError, pl.exceptions.PolarsError):  # reported by the table checks
         return ids.unique()
     return found.lazy()
