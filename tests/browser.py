@@ -108,6 +108,39 @@ class BrowserPage:
         """The outer HTML of the first SVG matching ``selector``."""
         return self.page.locator(selector).first.evaluate("node => node.outerHTML")
 
+    def wider_than_viewport(self) -> list[str]:
+        """Elements that reach past the right edge of the viewport (none on a page that fits).
+
+        Each is named ``tag.class`` with its width; an element inside a box that scrolls
+        or clips sideways counts only when that box itself reaches past the edge. Also
+        reports the page itself when it scrolls sideways.
+        """
+        return self.page.evaluate(
+            """() => {
+              const width = document.documentElement.clientWidth;
+              const found = [];
+              if (document.documentElement.scrollWidth > width + 1) {
+                found.push(`page scrolls sideways: ${document.documentElement.scrollWidth}px`);
+              }
+              const clipped = (el) => {
+                for (let p = el.parentElement; p; p = p.parentElement) {
+                  const o = getComputedStyle(p).overflowX;
+                  if (o === 'auto' || o === 'scroll' || o === 'hidden') return p;
+                }
+                return null;
+              };
+              for (const el of document.body.querySelectorAll('*')) {
+                const box = el.getBoundingClientRect();
+                if (box.width === 0 || box.right <= width + 1) continue;
+                const clip = clipped(el);
+                if (clip && clip.getBoundingClientRect().right <= width + 1) continue;
+                const cls = (el.getAttribute('class') || '').split(' ')[0];
+                found.push(`${el.tagName.toLowerCase()}.${cls} ${Math.round(box.width)}px`);
+              }
+              return found;
+            }"""
+        )
+
     def set_slider(self, value: float, *, selector: str = "input[type=range]") -> str:
         """Move the first range input matching ``selector`` to ``value``; return its value.
 
@@ -118,11 +151,11 @@ class BrowserPage:
         self.page.wait_for_timeout(300)  # let Vega re-run its dataflow and redraw
         return slider.input_value()
 
-    def screenshot(self, name: str) -> Path:
-        """Save a full-page PNG screenshot as ``tests/artifacts/<name>.png``."""
+    def screenshot(self, name: str, *, full_page: bool = True) -> Path:
+        """Save a PNG screenshot (the whole page by default) as ``tests/artifacts/<name>.png``."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
 

@@ -142,7 +142,11 @@ def test_report_notebook_opens_offline_and_draws_its_svg_chart(chromium, tmp_pat
     with open_page(path) as page:
         page.wait_for(".jp-RenderedSVG svg g.role-mark")
         assert page.count(".jp-RenderedSVG svg") == 1
-        assert page.svg_mark_count(".jp-RenderedSVG svg g.status_marks > path") == 10
+        # one piece of line per run of days with one status: could be chance, watch, good
+        assert page.svg_mark_count(".jp-RenderedSVG svg g.rate_marks > path") == 3
+        assert page.svg_mark_count(".jp-RenderedSVG svg g.last_marks > path") == 1
+        legend = page.text(".jp-RenderedSVG svg g.role-legend")
+        assert "Over, could be chance" in legend and "Watch" in legend and "Good" in legend
         assert "ODR of seller S2" in page.text(".jp-RenderedSVG svg")
         assert "target < 1.0%" in page.text(".jp-RenderedSVG svg")
         body = page.text("body")
@@ -179,7 +183,7 @@ def test_window_explorer_slider_redraws_offline(chromium, tmp_path):
         page.wait_for(headline)
         page.wait_for("div[id^=altair-viz] svg g.role-mark")  # altair's own renderer
         assert page.text(headline) == (
-            "as of 2025-03-20: 5 orders in the window, 0 defects counting, 2 dropped out"
+            "As of 20 Mar 2025: 5 orders in the window, 0 defects counting, 2 dropped out"
         )
         assert page.fills(orders).count(IN_WINDOW) == 5
         before = page.svg_markup(".sh-vega-chart svg")
@@ -187,13 +191,13 @@ def test_window_explorer_slider_redraws_offline(chromium, tmp_path):
 
         assert page.set_slider(4) == "4"
         assert page.text(headline) == (
-            "as of 2025-03-05: 1 order in the window, 0 defects counting, 0 dropped out"
+            "As of 5 Mar 2025: 1 order in the window, 0 defects counting, 0 dropped out"
         )
         assert page.fills(orders).count(IN_WINDOW) == 1
 
         assert page.set_slider(30) == "30"
         assert page.text(headline) == (
-            "as of 2025-03-31: 5 orders in the window, 1 defect counting, 2 dropped out"
+            "As of 31 Mar 2025: 5 orders in the window, 1 defect counting, 2 dropped out"
         )
         assert page.svg_markup(".sh-vega-chart svg") != before
         strokes = page.page.eval_on_selector_all(

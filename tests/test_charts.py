@@ -80,20 +80,59 @@ class TestMetricHistory:
         spec = metric_history_spec()
         assert [(item["name"], item["mark"]["type"]) for item in spec["layer"]] == [
             ("rate", "line"),
-            ("status", "point"),
             ("target", "rule"),
             ("target_label", "text"),
+            ("last", "point"),
             ("last_label", "text"),
         ]
-        points = layer(spec, "status")["encoding"]
-        assert points["x"]["field"] == "as_of" and points["x"]["type"] == "temporal"
-        assert points["color"]["scale"]["range"] == list(charts.STATUS_COLORS.values())
-        assert points["color"]["legend"]["values"] == ["bad_low_volume", "no_data"]
+        line = layer(spec, "rate")["encoding"]
+        assert line["x"]["field"] == "as_of" and line["x"]["type"] == "temporal"
+        assert line["color"]["scale"]["range"] == list(charts.STATUS_COLORS.values())
+        assert line["color"]["legend"]["values"] == ["Over, could be chance", "No orders in window"]
+        assert line["detail"]["field"] == "run"
+        assert line["y"]["title"] == "orders with a defect"
         assert layer(spec, "target")["encoding"]["y"]["field"] == "target"
+
+    def test_the_line_changes_colour_where_the_status_changes(self):
+        """One piece of line per run of days with one status, joined at the next run's start."""
+        frame = metrics_frame().with_columns(
+            status=pl.Series(["bad", "bad", "good"]), rate=pl.Series([0.02, 0.03, 0.005])
+        )
+        pieces = (
+            rows(charts.metric_history(frame).to_dict())
+            .filter(pl.col("layer") == "actual")
+            .sort("run", "as_of")
+            .select("run", "as_of", "status_words", "rate")
+        )
+        assert pieces.rows() == [
+            (1, "2025-03-01T00:00:00", "Over the limit", 0.02),
+            (1, "2025-03-02T00:00:00", "Over the limit", 0.03),
+            (1, "2025-03-03T00:00:00", "Over the limit", 0.005),
+            (2, "2025-03-03T00:00:00", "Good", 0.005),
+        ]
+
+    def test_a_day_with_the_rate_of_the_day_before_adds_no_point(self):
+        """A step line draws it the same: only changes and each run's ends are kept."""
+        frame = pl.concat(
+            [metrics_frame(), metrics_frame().with_columns(pl.col("as_of") + timedelta(days=3))]
+        ).with_columns(
+            rate=pl.Series([0.02, 0.02, 0.02, 0.02, 0.03, 0.03]),
+            status=pl.lit("bad"),
+        )
+        kept = (
+            rows(charts.metric_history(frame).to_dict())
+            .filter(pl.col("layer") == "actual")
+            .sort("as_of")
+        )
+        assert kept.select("as_of", "rate").rows() == [
+            ("2025-03-01T00:00:00", 0.02),
+            ("2025-03-05T00:00:00", 0.03),
+            ("2025-03-06T00:00:00", 0.03),
+        ]
 
     def test_counts_are_worded_next_to_rates(self):
         data = rows(metric_history_spec()).filter(pl.col("layer") != "target")
-        got = data.select("layer", "as_of", "counts", "label").sort("layer", "as_of")
+        got = data.select("layer", "as_of", "counts", "label").unique().sort("layer", "as_of")
         expected = pl.DataFrame(
             {
                 "layer": ["actual", "actual", "actual", "last"],
@@ -104,12 +143,12 @@ class TestMetricHistory:
                     "2025-03-03T00:00:00",
                 ],
                 "counts": [
-                    "3 defects / 212 orders",
-                    "1 defect / 1 order",
-                    "0 defects / 0 orders",
-                    "0 defects / 0 orders",
+                    "3 of 212 orders with a defect",
+                    "1 of 1 order with a defect",
+                    "no orders in the window",
+                    "no orders in the window",
                 ],
-                "label": [None, None, None, "no data · 0 defects / 0 orders"],
+                "label": [None, None, None, "no data · no orders in the window"],
             }
         )
         assert_frame_equal(got, expected)
@@ -121,13 +160,16 @@ class TestMetricHistory:
     def test_a_metric_without_target_has_no_target_row(self):
         spec = charts.metric_history(metrics_frame("odr_claims", target=None)).to_dict()
         assert rows(spec).filter(pl.col("layer") == "target").height == 0
-        assert rows(spec).get_column("counts")[0] == "3 claims / 212 orders"
+        assert rows(spec).get_column("counts")[0] == "3 of 212 orders with an A-to-z claim"
 
     def test_several_metrics_are_faceted_in_policy_order(self):
         frame = pl.concat([metrics_frame("lsr_30d", target=0.04), metrics_frame("odr")])
         spec = charts.metric_history(frame).to_dict()
         assert spec["facet"]["row"]["field"] == "series"
-        assert spec["facet"]["row"]["sort"] == ["odr · mfn", "lsr_30d · mfn"]
+        assert spec["facet"]["row"]["sort"] == [
+            "Order Defect Rate (shipped by you)",
+            "Late shipment rate, 30 days (shipped by you)",
+        ]
         assert spec["resolve"]["scale"]["y"] == "independent"
         assert layer(spec, "target")["mark"]["type"] == "rule"
 
@@ -154,12 +196,12 @@ class TestMetricHistory:
             "2025-03-05T00:00:00",
         ]
         assert line.get_column("counts").to_list()[1:] == [
-            "3 defects / 250 orders (projected)",
-            "2 defects / 250 orders (projected)",
+            "3 of 250 orders with a defect (projected)",
+            "2 of 250 orders with a defect (projected)",
         ]
         recovery = data.filter(pl.col("layer") == "recovery")
         assert recovery.select("as_of", "label").rows() == [
-            ("2025-03-05T00:00:00", "meets target 2025-03-05")
+            ("2025-03-05T00:00:00", "back on target 5 Mar 2025")
         ]
 
     def test_missing_column_is_named(self):
@@ -189,14 +231,20 @@ def test_odr_components_stack_the_components_under_the_odr_line():
         ]
     )
     spec = charts.odr_components(frame).to_dict()
-    bars, line = layer(spec, "components"), layer(spec, "odr")
-    assert bars["mark"]["type"] == "bar" and bars["encoding"]["y"]["stack"] == "zero"
-    assert bars["encoding"]["color"]["field"] == "component"
+    areas, line = layer(spec, "components"), layer(spec, "odr")
+    assert areas["mark"]["type"] == "area" and areas["encoding"]["y"]["stack"] == "zero"
+    assert areas["encoding"]["color"]["field"] == "component"
     assert line["mark"]["type"] == "line"
+    # whole orders: no tick at 0.2 orders
+    assert areas["encoding"]["y"]["axis"] == {
+        "tickMinStep": 1,
+        "format": "d",
+        "values": [0, 2, 4, 6],  # the tallest stack: 3 with negative feedback + 3 with a claim
+    }
     data = rows(spec)
     assert sorted(data.get_column("layer").unique().to_list()) == ["component", "odr"]
     components = data.filter(pl.col("layer") == "component").get_column("component")
-    assert components.unique().sort().to_list() == ["claims", "negative feedback"]
+    assert components.unique().sort().to_list() == ["A-to-z claims", "negative feedback"]
     assert data.height == 9  # lsr_30d rows are left out
 
 
@@ -221,21 +269,24 @@ def test_clearance_calendar_bars_run_from_counts_from_to_clears_on():
         "clears_on",
     )
     assert bars["encoding"]["y"]["sort"] == [
-        "negative_feedback F1 · order O1",
-        "listing_policy V1",
-        "claim C1 · order O2",
+        "A-to-z Guarantee claim C1 · order O2",
+        "Negative feedback F1 · order O1",
+        "Listing policy violation V1",
+    ]
+    assert bars["encoding"]["color"]["legend"]["values"] == [
+        "Negative feedback",
+        "A-to-z Guarantee claim",
+        "Policy violation",
     ]
     assert layer(spec, "as_of")["mark"]["type"] == "rule"
     data = rows(spec)
     records = data.filter(pl.col("layer") == "record").sort("record_id")
-    assert records.select("record_id", "group", "never_counted", "label").rows() == [
-        ("C1", "claim", True, "clears 2025-03-05 (denied)"),
-        ("F1", "negative feedback", False, "clears 2025-03-21 (window)"),
-        ("V1", "policy violation", False, "clears 2025-08-23 (expired)"),
+    assert records.select("record_id", "kind", "never_counted", "label").rows() == [
+        ("C1", "A-to-z Guarantee claim", True, "clears 5 Mar 2025 (claim denied)"),
+        ("F1", "Negative feedback", False, "clears 21 Mar 2025 (leaves the window)"),
+        ("V1", "Policy violation", False, "clears 23 Aug 2025 (display ends)"),
     ]
-    assert data.filter(pl.col("layer") == "as_of").get_column("label").to_list() == [
-        "as of 2025-03-01"
-    ]
+    assert data.filter(pl.col("layer") == "as_of").get_column("label").to_list() == ["1 Mar 2025"]
 
 
 VIOLATIONS = pl.DataFrame(
@@ -264,9 +315,14 @@ def test_violations_timeline_draws_the_latest_row_of_each_violation():
     ]
     data = rows(spec).filter(pl.col("layer") == "violation").sort("violation_id")
     # inclusive *_until dates end their bars one day later
-    assert data.select("violation_id", "status", "display_end", "cost_end").rows() == [
-        ("V1", "addressed", "2025-07-29T00:00:00", "2025-03-02T00:00:00"),
-        ("V2", "removed_as_error", None, None),
+    assert data.select("violation", "status", "display_end", "cost_end").rows() == [
+        (
+            "Listing policy violation (V1)",
+            "addressed",
+            "2025-07-29T00:00:00",
+            "2025-03-02T00:00:00",
+        ),
+        ("Product safety complaint (V2)", "removed (dispute upheld)", None, None),
     ]
     displayed = layer(spec, "displayed")["encoding"]
     assert displayed["x2"]["field"] == "display_end"
@@ -295,10 +351,12 @@ def test_ahr_chart_draws_the_policy_band_thresholds():
     thresholds = rows(spec, layer(spec, "thresholds"))
     assert thresholds.get_column("threshold").to_list() == [150, 300]
     bands = rows(spec, layer(spec, "bands")).select("band", "low", "high").rows()
-    assert bands == [("healthy", 300, 400), ("at_risk", 150, 300), ("critical", 0, 150)]
-    assert layer(spec, "ahr_points")["encoding"]["color"]["scale"]["domain"] == list(
-        charts.BAND_COLORS
-    )
+    assert bands == [("Healthy", 300, 400), ("At risk", 150, 300), ("Critical", 0, 150)]
+    assert layer(spec, "ahr_points")["encoding"]["color"]["scale"]["domain"] == [
+        "Healthy",
+        "At risk",
+        "Critical",
+    ]
     assert "estimate" in spec["title"]
 
 
@@ -419,7 +477,7 @@ def test_window_explorer_headline_counts_the_day():
     svg = svg_chart(
         charts.window_explorer(RECORDS, window_days=W, lag_days=L, start=D, value=day(5))
     )
-    assert "as of 2025-03-06: 2 orders in the window, 1 defect counting, 0 dropped out" in svg
+    assert "As of 6 Mar 2025: 2 orders in the window, 1 defect counting, 0 dropped out" in svg
 
 
 def test_window_explorer_binds_a_slider_and_shades_the_window():
@@ -432,7 +490,7 @@ def test_window_explorer_binds_a_slider_and_shades_the_window():
         "min": 0,
         "max": 13,
         "step": 1,
-        "name": "as-of date (days after 2025-03-01) ",
+        "name": "as-of date (shown above the chart) ",
     }
     window = layer(spec, "window")
     assert window["mark"]["type"] == "rect"
@@ -455,3 +513,93 @@ def test_window_explorer_rejects_bad_options(options, message):
     arguments = {"window_days": W, "lag_days": L} | options
     with pytest.raises(ValueError, match=message):
         charts.window_explorer(RECORDS, **arguments)
+
+
+# ----------------------------------------------------------------------------------------
+# What a reader sees: words, never codes, and one date format.
+
+CODES = re.compile(
+    r"\b(?:odr(?:_\w+)?|lsr_\d+d|cancel_rate_7d|vtr_30d|otdr_14d|idr_7d|mfn|afn"
+    r"|bad_low_volume|no_data|at_risk|negative_feedback|late_shipment|listing_policy"
+    r"|product_safety|removed_as_error|clear_reason|defect_type)\b"
+)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DAY = re.compile(r"^\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}$")
+
+
+def svg_texts(chart) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg_chart(chart))
+
+
+def _history_with_forecast():
+    forecast = pl.DataFrame(
+        {
+            "seller_id": ["S1"] * 2,
+            "as_of": [day(3), day(4)],
+            "metric": ["odr"] * 2,
+            "channel": ["mfn"] * 2,
+            "projected_rate": [0.012, 0.008],
+            "projected_numerator": [3, 2],
+            "projected_denominator": [250.4, 250.4],
+            "recovery_date": [day(4), day(4)],
+        }
+    )
+    return charts.metric_history(metrics_frame(), forecast=forecast, title="ODR")
+
+
+READER_CHARTS = [
+    pytest.param(_history_with_forecast, id="the ODR history with its forecast"),
+    pytest.param(
+        lambda: charts.metric_history(
+            pl.concat(
+                [metrics_frame("lsr_10d", target=0.04), metrics_frame("idr_7d", channel="all")]
+            )
+        ),
+        id="two shipping metrics in panels",
+    ),
+    pytest.param(
+        lambda: charts.odr_components(
+            pl.concat([metrics_frame("odr"), metrics_frame("odr_claims", target=None)])
+        ),
+        id="the ODR components",
+    ),
+    pytest.param(
+        lambda: charts.clearance_calendar(
+            pl.DataFrame(
+                {
+                    "order_id": ["O1", None],
+                    "defect_type": ["late_shipment", "listing_policy"],
+                    "record_id": ["O1", "V1"],
+                    "attribution_date": [day(-5), day(-5)],
+                    "counts_from": [day(-5), day(-5)],
+                    "clears_on": [day(25), day(175)],
+                    "counting": [True, True],
+                    "clear_reason": ["window", "expired"],
+                }
+            ),
+            as_of=D,
+        ),
+        id="the clearance calendar",
+    ),
+    pytest.param(
+        lambda: charts.violations_timeline(
+            VIOLATIONS,
+            ahr=pl.DataFrame(
+                {"as_of": [day(0), day(1)], "ahr_estimate": [196, 204]}
+                | {"band": ["at_risk", "healthy"]}
+            ),
+        ),
+        id="violations over the AHR estimate",
+    ),
+]
+
+
+@pytest.mark.parametrize("build", READER_CHARTS)
+def test_charts_say_words_not_codes_and_dates_one_way(build):
+    texts = svg_texts(build())
+    assert texts, "the chart drew no text"
+    assert [t for t in texts if CODES.search(t)] == []
+    assert [t for t in texts if ISO_DATE.search(t)] == []
+    # every axis label that is a date reads like "1 Mar 2025"
+    dates = [t for t in texts if re.search(r"\b(?:Jan|Feb|Mar|Apr|Aug|Sep)\b", t)]
+    assert dates and all(DAY.match(t) or re.search(r"\d{1,2} \w{3} \d{4}", t) for t in dates)

@@ -56,21 +56,25 @@ def test_teaching_page_window_explorer_responds_to_the_slider_offline(page_path)
         assert page.count("input[type=range]") == 2
         assert "Error loading script" not in page.text("body")
         assert page.text(headline) == (
-            "as of 2026-11-15: 10 orders in the window, 1 defect counting, 0 dropped out"
+            "As of 15 Nov 2026: 10 orders in the window, 1 defect counting, 0 dropped out"
         )
         assert page.fills(orders).count(IN_WINDOW) == 10
+        # the notebook's own text shows, and the slider says no day number (the chart
+        # says the date)
+        assert page.page.get_by_role("heading", name="Why a lag?").is_visible()
+        assert page.page.locator(".vega-bind input[type=range] + span").first.is_hidden()
         before = page.svg_markup(f"{CHART} >> nth=0")
         chart_screenshot(page, "teaching-02-as-of-2026-11-15")
 
         # the slider counts days after the first purchase date, 2025-10-17
         assert page.set_slider(393) == "393"
         assert page.text(headline) == (
-            "as of 2026-11-14: 10 orders in the window, 0 defects counting, 0 dropped out"
+            "As of 14 Nov 2026: 10 orders in the window, 0 defects counting, 0 dropped out"
         )
 
         assert page.set_slider(408) == "408"
         assert page.text(headline) == (
-            "as of 2026-11-29: 9 orders in the window, 0 defects counting, 1 dropped out"
+            "As of 29 Nov 2026: 9 orders in the window, 0 defects counting, 1 dropped out"
         )
         assert page.fills(orders).count(IN_WINDOW) == 9
         strokes = page.page.eval_on_selector_all(

@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 from tests.reports_data import AS_OF, EMAIL, write_tiny
 from toolkit.model.data import dataset_from_frames, read_data
 from toolkit.model.policy import load_policy
-from toolkit.reports.index import index_page
+from toolkit.reports.index import INDEX_COLUMNS, index_page, index_table
 from toolkit.reports.names import file_names, safe_name
 from toolkit.reports.results import (
     data_freshness,
@@ -183,7 +183,7 @@ def test_summary_puts_the_sellers_that_need_attention_first(frames):
             "worst_numerator": [0, 2, 1, 0],
             "ahr_estimate": [0, 200, 200, 200],
             "band": ["critical", "healthy", "healthy", "healthy"],
-            "attention": [0, 1, 3, 5],
+            "attention": ["critical", "bad", "bad_low_volume", "good"],
         }
     )
     assert_frame_equal(summary, expected)
@@ -212,7 +212,8 @@ def test_results_written_once_load_back_equal_to_a_fresh_computation(tiny, frame
         "low_volume-80cea0c0",
         "ok",
     ]
-    assert sorted(p.name for p in (tmp_path / "ok").iterdir())[:3] == [
+    assert sorted(p.name for p in (tmp_path / "ok").iterdir())[:4] == [
+        "actions.parquet",
         "ahr.parquet",
         "clearance.parquet",
         "forecast.parquet",
@@ -220,7 +221,7 @@ def test_results_written_once_load_back_equal_to_a_fresh_computation(tiny, frame
     stored = load_report("low volume", results=tmp_path / "low_volume-80cea0c0")
     fresh = load_report("low volume", data=tiny, as_of="2025-06-30")
     assert stored.as_of == fresh.as_of == AS_OF
-    for table in ("metrics", "forecast", "clearance", "ahr", "violations", "freshness"):
+    for table in ("metrics", "forecast", "clearance", "actions", "ahr", "violations", "freshness"):
         assert_frame_equal(stored.tables[table], fresh.tables[table], check_row_order=False)
     with pytest.raises(ValueError, match="not 2025-07-01"):
         load_report("low volume", results=tmp_path / "low_volume-80cea0c0", as_of="2025-07-01")
@@ -233,7 +234,7 @@ def test_results_written_once_load_back_equal_to_a_fresh_computation(tiny, frame
 
 def test_a_comment_with_markup_is_shown_as_text(tiny):
     report = load_report("low volume", data=tiny, as_of="2025-06-30")
-    html = report.clearance()._repr_html_()
+    html = report.customer_service()._repr_html_()
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "<script" not in html
     low = report.low_volume()._repr_html_()
@@ -244,11 +245,14 @@ def test_a_comment_with_markup_is_shown_as_text(tiny):
 def test_sections_say_what_applies_to_the_seller(tiny):
     report = load_report("critical", data=tiny, as_of="2025-06-30")
     assert "None of your metrics is in this situation today" in report.low_volume().html
-    assert "No negative feedback, claim or chargeback" in report.clearance().html
-    assert "V1" in report.violations().html
+    assert "No record of your Order Defect Rate is in a window today" in (
+        report.customer_service().html
+    )
+    assert "V1" in report.policy_compliance().html
     assert "No Amazon report supplied" in report.reconciliation_table().html
     headline = report.headline().html
-    assert "estimate: 0</b>" in headline and "Critical" in headline
+    assert "Account Health Rating estimate 0</b>" in headline and "Critical" in headline
+    assert "estimate: 0</b>" in report.policy_compliance().html
 
 
 def test_a_supplied_reconciliation_shows_the_sellers_rows_as_text(tiny, tmp_path):
@@ -299,8 +303,18 @@ def test_index_lists_failures_first_with_their_error_escaped(frames):
     }
     page = index_page(frames["summary"], reports, run=run)
     assert "ValueError: &lt;b&gt;bad&lt;/b&gt; parquet" in page
-    order = [page.index(s) for s in ["low volume", "critical", "acme/../bad", ">ok<"]]
+    order = [page.index(s) for s in [">low volume<", ">critical<", ">acme/../bad<", ">ok<"]]
     assert order == sorted(order)
+    # index.csv: the same rows in the same order, the failure first with its error
+    rows = index_table(frames["summary"], reports)
+    assert rows.select("seller_id", "report", "status", "report_error").rows() == [
+        ("low volume", None, "Over, could be chance", "ValueError: <b>bad</b> parquet"),
+        ("critical", "critical.html", "AHR critical", None),
+        ("acme/../bad", "acme_bad-de3f174a.html", "Over the limit", None),
+        ("ok", "ok.html", "Good", None),
+    ]
+    assert rows.columns == INDEX_COLUMNS
+    assert "<td></td>" not in page  # no always-empty column
     assert 'href="acme_bad-de3f174a.html"' in page
     assert "<script" not in page and "http" not in page
 
@@ -321,9 +335,12 @@ def test_reports_reconcile_the_sample_report_files_and_skip_when_there_are_none(
         "S10-disputes",
     ]
     assert set(table["Result"]) == {"match"}
-    assert set(table["Amazon report of"]) == {"2026-11-02"}  # each seller's latest snapshot
-    odr = table.filter(table["Metric"] == "odr · mfn", table["seller_id"] == "S02-claims-burst")
+    assert set(table["Amazon report of"]) == {"2 Nov 2026"}  # each seller's latest snapshot
+    odr = table.filter(
+        table["Metric"] == "Order Defect Rate (shipped by you)",
+        table["seller_id"] == "S02-claims-burst",
+    )
     assert odr.select("Amazon", "Recomputed here").row(0) == ("12 / 227", "12 / 227")
     earlier = reconcile_reports("data/sample", data, as_of=date(2026, 10, 28), policy=policy)
-    assert set(earlier["Amazon report of"]) == {"2026-10-28"}
+    assert set(earlier["Amazon report of"]) == {"28 Oct 2026"}
     assert reconcile_reports(tmp_path, data, as_of=date(2026, 11, 15), policy=policy) is None

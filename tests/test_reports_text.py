@@ -105,7 +105,7 @@ def _policy_file(directory: Path) -> Path:
             None,
             [
                 "on target, but within 80% of the limit",
-                "if that chance is 5% or more",
+                "if that happens 5% of the time or more",
                 "The 95% Wilson interval of your rate is",
                 "(z = 1.96)",
                 "displayed on your account for 180 days from the day it is detected",
@@ -118,7 +118,7 @@ def _policy_file(directory: Path) -> Path:
             "other",
             [
                 "on target, but within 75% of the limit",
-                "if that chance is 9% or more",
+                "if that happens 9% of the time or more",
                 "The 99% Wilson interval of your rate is",
                 "(z = 2.58)",
                 "displayed on your account until 90 days after it is resolved",
@@ -138,7 +138,7 @@ def test_the_words_of_a_report_follow_its_policy(policy, says, tmp_path):
     assert today.select("metric", "channel").rows() == [("odr", "mfn")]
     pages = " ".join(
         [
-            low.scorecard().html,
+            low.shipping().html,
             low.low_volume().html,
             critical.violations().html,
             critical.freshness().html,

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from toolkit.charts.tables import seller_ranking, status_table
+from toolkit.charts.tables import attention_level, rank_sellers, seller_ranking, status_table
 
 D = date(2025, 3, 1)
 
@@ -61,39 +61,96 @@ ROWS = [
 def test_seller_ranking_orders_sellers_worst_first():
     got = seller_ranking(metric_rows(ROWS)).collect()
     assert_frame_equal(
-        got.select("rank", "seller_id", "overall", "channel", "numerator", "status"),
+        got.select("rank", "seller_id", "overall", "attention", "numerator", "status"),
         pl.DataFrame(
             {
                 "rank": [1, 2, 3, 4, 5],
                 "seller_id": ["B", "A", "C", "D", "E"],
                 "overall": ["bad", "bad_low_volume", "watch", "watch", "no_data"],
-                "channel": ["mfn"] * 5,
+                "attention": ["bad", "bad_low_volume", "watch", "watch", "no_data"],
                 "numerator": [5, 0, 1, 1, None],
                 "status": ["bad", "good", "watch", "watch", None],
             },
             schema_overrides={"rank": pl.UInt32},
         ),
     )
-    attention = dict(zip(got["seller_id"], got["attention"].to_list(), strict=True))
-    assert attention == {
-        "A": [{"label": "lsr_30d mfn", "status": "bad_low_volume"}],
-        "B": [
-            {"label": "odr mfn", "status": "bad"},
-            {"label": "vtr_30d mfn", "status": "watch"},
+    flagged = dict(zip(got["seller_id"], got["flagged"].to_list(), strict=True))
+    assert flagged == {
+        "A": [
+            {"label": "Late shipment rate, 30 days (shipped by you)", "status": "bad_low_volume"}
         ],
-        "C": [{"label": "odr mfn", "status": "watch"}],
-        "D": [{"label": "odr mfn", "status": "watch"}],
+        "B": [
+            {"label": "Order Defect Rate (shipped by you)", "status": "bad"},
+            {"label": "Valid tracking rate, 30 days (shipped by you)", "status": "watch"},
+        ],
+        "C": [{"label": "Order Defect Rate (shipped by you)", "status": "watch"}],
+        "D": [{"label": "Order Defect Rate (shipped by you)", "status": "watch"}],
         "E": [],
     }
 
 
-def test_seller_ranking_of_a_greater_than_metric_puts_the_lowest_rate_first():
-    rows = [
-        ("A", "mfn", "vtr_30d", False, 90, 100, 0.90, ">", "bad"),
-        ("B", "mfn", "vtr_30d", False, 80, 100, 0.80, ">", "bad"),
+def test_seller_ranking_counts_the_ahr_band_and_overdue_actions_as_the_index_does():
+    """C's AHR at risk puts it before A (over, could be chance); D's missed deadline too."""
+    ahr = pl.LazyFrame(
+        {
+            "seller_id": ["A", "B", "C", "D", "E"],
+            "marketplace": "US",
+            "as_of": D,
+            "ahr_estimate": [220, 230, 192, 250, 200],
+            "band": ["healthy", "healthy", "at_risk", "healthy", "healthy"],
+        }
+    )
+    actions = pl.LazyFrame(
+        {"seller_id": ["D", "D", "C"], "marketplace": "US", "overdue": [True, True, False]}
+    )
+    got = seller_ranking(metric_rows(ROWS), ahr=ahr, actions=actions).collect()
+    assert got.select("seller_id", "attention", "overdue_actions", "ahr_estimate").rows() == [
+        ("B", "bad", 0, 230),
+        ("C", "at_risk", 0, 192),
+        ("D", "overdue", 2, 250),
+        ("A", "bad_low_volume", 0, 220),
+        ("E", "healthy", 0, 200),
     ]
-    got = seller_ranking(metric_rows(rows), metric="vtr_30d").collect()
-    assert got["seller_id"].to_list() == ["B", "A"]
+
+
+@pytest.mark.parametrize(
+    ("status", "band", "overdue", "attention"),
+    [
+        pytest.param("good", "critical", 0, "critical", id="a critical AHR beats everything"),
+        pytest.param("bad", "at_risk", 3, "bad", id="a metric over the limit beats an AHR at risk"),
+        pytest.param("watch", "at_risk", 1, "at_risk", id="an AHR at risk beats a missed deadline"),
+        pytest.param(
+            "bad_low_volume", "healthy", 1, "overdue", id="a missed deadline beats could be chance"
+        ),
+        pytest.param("good", None, None, "good", id="no AHR and no actions leave the status"),
+        pytest.param("no_data", "healthy", 0, "healthy", id="a healthy AHR beats no data"),
+    ],
+)
+def test_attention_is_the_worst_of_status_band_and_deadlines(status, band, overdue, attention):
+    frame = pl.DataFrame(
+        {"status": [status], "band": [band], "overdue": [overdue]},
+        schema={"status": pl.String, "band": pl.String, "overdue": pl.Int64},
+    )
+    got = frame.select(attention_level(pl.col("status"), pl.col("band"), pl.col("overdue")))
+    assert got.item() == attention
+
+
+def test_rank_sellers_ranks_within_each_date():
+    sellers = pl.LazyFrame(
+        {
+            "seller_id": ["A", "B", "A", "B"],
+            "marketplace": "US",
+            "as_of": [D, D, date(2025, 3, 2), date(2025, 3, 2)],
+            "status": ["bad", "good", "good", "bad"],
+        }
+    )
+    got = rank_sellers(sellers, by=("as_of",)).collect()
+    assert got.select("as_of", "rank", "seller_id").rows() == [
+        (D, 1, "A"),
+        (D, 2, "B"),
+        (date(2025, 3, 2), 1, "B"),
+        (date(2025, 3, 2), 2, "A"),
+    ]
 
 
 def chips(html: str) -> int:
@@ -126,6 +183,7 @@ def test_status_table_escapes_every_text_and_draws_chips():
     assert "S&amp;2" in html
     assert "&lt;seller&gt;" in html and "Ranked &amp; &lt;checked&gt;" in html
     assert ">odr &lt;mfn&gt;</span>" in html
+    assert ">Over the limit</span>" in html and 'title="bad"' in html
     assert ">3.86%</td>" in html
     assert ">0.000644</td>" in html and ">1.0</td>" in html
     assert chips(html) == 6  # bad, no_data, two attention chips, good and watch
@@ -152,9 +210,25 @@ def test_status_table_percent_formatting(value, digits, shown):
 
 def test_status_table_names_missing_columns():
     with pytest.raises(ValueError, match=r"\['status'\]"):
-        status_table(pl.DataFrame({"seller_id": ["S1"]}))
+        status_table(pl.DataFrame({"seller_id": ["S1"]}), chips=["status"])
 
 
 def test_status_table_without_rows_has_a_header_only():
     html = status_table(pl.DataFrame(schema={"seller_id": pl.String, "status": pl.String})).html
     assert html.count("<th style") == 2 and "<tbody></tbody>" in html
+
+
+def test_status_table_shows_dates_times_and_booleans_as_people_read_them():
+    from datetime import datetime
+
+    frame = pl.DataFrame(
+        {
+            "clears_on": [date(2026, 12, 1)],
+            "visible_at": [datetime(2026, 11, 15, 18, 15)],
+            "counting": [True],
+        }
+    ).with_columns(pl.col("visible_at").dt.replace_time_zone("UTC"))
+    html = status_table(frame).html
+    assert ">1 Dec 2026</td>" in html
+    assert ">15 Nov 2026 18:15 UTC</td>" in html
+    assert ">yes</td>" in html

@@ -30,13 +30,20 @@ BAND_COLORS: dict[str, str] = {
     "critical": STATUS_COLORS["bad"],
 }
 
-#: Kinds of defect record (the ODR components) and policy violations -> colour: shades of
-#: blue from light to dark, violations purple; no status hue, so no status is implied.
+#: Kinds of record (a clearance row's ``defect_type``; violations are one kind) -> colour.
+#: The ODR components are shades of blue from light to dark, violations purple, the
+#: shipping records colours of Paul Tol's muted scheme (also colour-blind safe); no status
+#: hue, so no status is implied.
 RECORD_COLORS: dict[str, str] = {
-    "negative feedback": "#56B4E9",
+    "negative_feedback": "#56B4E9",
     "claim": "#0072B2",
     "chargeback": "#1B2F5B",
-    "policy violation": "#8C6BB1",
+    "late_shipment": "#44AA99",
+    "cancellation": "#882255",
+    "invalid_tracking": "#999933",
+    "late_delivery": "#332288",
+    "late_invoice": "#AA4499",
+    "policy_violation": "#8C6BB1",
 }
 
 #: Categorical palette (Okabe-Ito order, black last) for anything that is not a status.

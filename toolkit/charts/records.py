@@ -18,14 +18,25 @@ from toolkit.charts.theme import (
     MUTED,
     RECORD_COLORS,
     band_scale,
+    count_axis,
     date_tooltip,
     date_x,
+    day_words,
     frame_with,
     one_seller,
 )
 from toolkit.engine.clearance import CLEARANCE_COLUMNS
 from toolkit.model.policy import load_policy
 from toolkit.model.text import visible_expr
+from toolkit.model.vocabulary import (
+    BAND_WORDS,
+    CATEGORY_WORDS,
+    DEFECT_WORDS,
+    REASON_WORDS,
+    SEVERITY_WORDS,
+    VIOLATION_STATUS_WORDS,
+    day_text,
+)
 
 __all__ = ["SEVERITY_COLORS", "ahr_chart", "clearance_calendar", "violations_timeline"]
 
@@ -49,21 +60,12 @@ _VIOLATION_COLUMNS = [
     "status",
 ]
 _ONE_DAY = pl.duration(days=1)
-#: Clearance rows by kind: the ODR components (colours as in ``odr_components``) and
-#: policy violations (whatever their category).
-_GROUPS = {
-    "negative_feedback": "negative feedback",
-    "claim": "claim",
-    "chargeback": "chargeback",
-}
-_GROUP_SCALE = alt.Scale(domain=list(RECORD_COLORS), range=list(RECORD_COLORS.values()))
-
-
-def _as_of_row(as_of: date) -> pl.DataFrame:
-    """The data row of :func:`_as_of_layers`: ``layer == 'as_of'``, the date and its label."""
-    return pl.DataFrame(
-        {"layer": ["as_of"], "as_of": [as_of], "label": [f"as of {as_of.isoformat()}"]}
-    )
+#: Every kind of record in words (a clearance row's ``defect_type``); violations are one
+#: kind on the calendar, whatever their category.
+_KIND_WORDS = {code: DEFECT_WORDS.get(code, "Policy violation") for code in RECORD_COLORS}
+_KIND_SCALE = alt.Scale(
+    domain=list(_KIND_WORDS.values()), range=[RECORD_COLORS[code] for code in _KIND_WORDS]
+)
 
 
 def _as_of_layers(label_y: float) -> list[alt.Chart]:
@@ -79,10 +81,28 @@ def _as_of_layers(label_y: float) -> list[alt.Chart]:
     ]
 
 
+def _as_of_row(as_of: date) -> pl.DataFrame:
+    """The data row of :func:`_as_of_layers`: ``layer == 'as_of'``, the date and its label."""
+    return pl.DataFrame({"layer": ["as_of"], "as_of": [as_of], "label": [day_text(as_of)]})
+
+
+def _kind(defect_type: pl.Expr) -> pl.Expr:
+    """A clearance row's ``defect_type`` as its kind in words (every category: violation)."""
+    return defect_type.replace_strict(_KIND_WORDS, default="Policy violation")
+
+
+def _what(defect_type: pl.Expr) -> pl.Expr:
+    """A defect type or a violation's category in words."""
+    words = {**CATEGORY_WORDS, **DEFECT_WORDS}
+    return defect_type.replace_strict(
+        words, default=defect_type.str.replace_all("_", " "), return_dtype=pl.String
+    )
+
+
 def clearance_calendar(
     clearance: pl.DataFrame | pl.LazyFrame, *, as_of: date, title: str | None = None
 ) -> alt.LayerChart:
-    """One bar per defect record from ``counts_from`` to ``clears_on``, with today's rule.
+    """One bar per record from ``counts_from`` to ``clears_on``, with today's rule.
 
     Parameters
     ----------
@@ -98,10 +118,11 @@ def clearance_calendar(
     Returns
     -------
     alt.LayerChart
-        Layers ``records`` (bars coloured by defect type, faded when not counting on D),
-        ``never_counted`` (a cross for records stopped before they ever counted),
+        Layers ``records`` (bars coloured by the kind of record, faded when not counting
+        on D), ``never_counted`` (a cross for records stopped before they ever counted),
         ``attribution`` (an open circle at the attribution date), ``clears`` (the label
-        "clears 2025-05-02 (window)") and ``as_of`` / ``as_of_label``.
+        "clears 2 May 2025 (leaves the window)") and ``as_of`` / ``as_of_label``. Rows
+        are named in words (``Negative feedback F1 · order O1``).
 
     Examples
     --------
@@ -109,71 +130,83 @@ def clearance_calendar(
     >>> import polars as pl
     >>> clearance = pl.DataFrame({
     ...     "order_id": ["O1", "O2", "O3"],
-    ...     "defect_type": ["negative_feedback", "claim", "chargeback"],
-    ...     "record_id": ["F1", "C1", "B1"],
+    ...     "defect_type": ["negative_feedback", "claim", "late_shipment"],
+    ...     "record_id": ["F1", "C1", "O3"],
     ...     "attribution_date": [date(2025, 1, 5), date(2025, 2, 1), date(2025, 2, 10)],
-    ...     "counts_from": [date(2025, 1, 19), date(2025, 2, 15), date(2025, 2, 24)],
-    ...     "clears_on": [date(2025, 3, 20), date(2025, 4, 16), date(2025, 2, 20)],
-    ...     "counting": [True, True, False],
-    ...     "clear_reason": ["window", "window", "seller_won"],
+    ...     "counts_from": [date(2025, 1, 19), date(2025, 2, 15), date(2025, 2, 10)],
+    ...     "clears_on": [date(2025, 3, 20), date(2025, 4, 16), date(2025, 3, 12)],
+    ...     "counting": [True, True, True],
+    ...     "clear_reason": ["window", "window", "window"],
     ... })
     >>> spec = clearance_calendar(clearance, as_of=date(2025, 3, 1)).to_dict()
     >>> [layer["name"] for layer in spec["layer"]]
     ['records', 'never_counted', 'attribution', 'clears', 'as_of', 'as_of_label']
     >>> spec["layer"][0]["encoding"]["x2"]["field"], spec["layer"][0]["encoding"]["y"]["sort"]
-    ('clears_on', ['negative_feedback F1 · order O1', 'claim C1 · order O2', 'chargeback B1 · order O3'])
+    ('clears_on', ['Late shipment · order O3', 'Negative feedback F1 · order O1', 'A-to-z Guarantee claim C1 · order O2'])
     """
     where = "clearance_calendar"
     frame = frame_with(clearance, _CLEARANCE_COLUMNS, where)
     one_seller(frame, where)
-    records = frame.sort("counts_from", "record_id").select(
+    what = _what(pl.col("defect_type"))
+    own_id = pl.col("order_id").is_not_null() & (pl.col("record_id") == pl.col("order_id"))
+    records = frame.sort("clears_on", "counts_from", "record_id").select(
         pl.lit("record").alias("layer"),
         visible_expr(
-            pl.format("{} {}", "defect_type", "record_id").add(
-                pl.format(" · order {}", "order_id").fill_null("")
-            )
+            pl.when(own_id)
+            .then(pl.format("{} · order {}", what, "order_id"))
+            .when(pl.col("order_id").is_not_null())
+            .then(pl.format("{} {} · order {}", what, "record_id", "order_id"))
+            .otherwise(pl.format("{} {}", what, "record_id"))
         ).alias("record"),
         visible_expr(pl.col("order_id")),
-        "defect_type",
-        pl.col("defect_type").replace_strict(_GROUPS, default="policy violation").alias("group"),
+        what.alias("defect_type"),
+        _kind(pl.col("defect_type")).alias("kind"),
         visible_expr(pl.col("record_id")),
         "attribution_date",
         "counts_from",
         "clears_on",
         "counting",
-        "clear_reason",
+        pl.col("clear_reason")
+        .replace_strict(REASON_WORDS, default=pl.col("clear_reason"))
+        .alias("clear_reason"),
         (pl.col("counts_from") >= pl.col("clears_on")).alias("never_counted"),
         pl.format(
             "{} {} ({})",
             pl.when(pl.col("clears_on") > as_of)
             .then(pl.lit("clears"))
             .otherwise(pl.lit("cleared")),
-            pl.col("clears_on").dt.to_string("%Y-%m-%d"),
-            "clear_reason",
+            day_words(pl.col("clears_on")),
+            pl.col("clear_reason").replace_strict(REASON_WORDS, default=pl.col("clear_reason")),
         ).alias("label"),
     )
     data = pl.concat([records, _as_of_row(as_of)], how="diagonal_relaxed")
     rows = records.get_column("record").to_list()
-    y = alt.Y("record:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260))
+    present = records.get_column("kind").unique().to_list()
+    y = alt.Y("record:N", title=None, sort=rows, axis=alt.Axis(labelLimit=220))
     tooltip = [
         "record_id:N",
         "order_id:N",
-        "defect_type:N",
-        date_tooltip("attribution_date", "attribution date"),
+        alt.Tooltip("defect_type:N", title="record"),
+        date_tooltip("attribution_date", "order date"),
         date_tooltip("counts_from", "counts from"),
         date_tooltip("clears_on", "clears on"),
         "counting:N",
-        "clear_reason:N",
+        alt.Tooltip("clear_reason:N", title="why it clears"),
     ]
     record_rows = alt.Chart().transform_filter("datum.layer === 'record'")
     layers = [
         record_rows.transform_filter("!datum.never_counted")
         .mark_bar(height={"band": 0.6}, cornerRadius=2)
         .encode(
-            x=date_x("counts_from", title="as-of dates on which the record counts"),
+            x=date_x("counts_from", title="days on which the record counts"),
             x2="clears_on:T",
             y=y,
-            color=alt.Color("group:N", title="record", scale=_GROUP_SCALE),
+            color=alt.Color(
+                "kind:N",
+                title="record",
+                scale=_KIND_SCALE,
+                legend=alt.Legend(values=[w for w in _KIND_WORDS.values() if w in present]),
+            ),
             opacity=alt.when("datum.counting").then(alt.value(1.0)).otherwise(alt.value(0.35)),
             tooltip=tooltip,
         )
@@ -185,7 +218,7 @@ def clearance_calendar(
         record_rows.mark_point(shape="circle", size=30, color=MUTED, filled=False)
         .encode(x="attribution_date:T", y=y, tooltip=tooltip)
         .properties(name="attribution"),
-        record_rows.mark_text(align="left", dx=4, fontSize=10, color="#333333")
+        record_rows.mark_text(align="left", dx=4, fontSize=11, color="#333333")
         .encode(x="clears_on:T", y=y, text="label:N")
         .properties(name="clears"),
         *_as_of_layers(label_y=0),
@@ -225,7 +258,7 @@ def violations_timeline(
         Layers ``displayed`` (wide faded bar, colour by severity), ``costs_points``
         (narrow bar), ``removed`` (a cross for violations whose display period is empty)
         and, with ``as_of``, the as-of rule; stacked above the AHR chart when ``ahr`` is
-        given.
+        given. Rows are named in words (``Listing policy violation (V1)``).
 
     Examples
     --------
@@ -244,6 +277,8 @@ def violations_timeline(
     [('displayed', 'bar'), ('costs_points', 'bar'), ('removed', 'point')]
     >>> spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
     ['low', 'medium', 'high', 'critical']
+    >>> spec["layer"][0]["encoding"]["y"]["sort"]
+    ['Listing policy violation (V1)', 'Product safety complaint (V2)']
     """
     where = "violations_timeline"
     frame = frame_with(violations, _VIOLATION_COLUMNS, where)
@@ -254,11 +289,13 @@ def violations_timeline(
         as_of = frame.get_column("as_of").max()
     rows = frame.sort("displayed_from", "violation_id").select(
         pl.lit("violation").alias("layer"),
-        visible_expr(pl.format("{} {}", "category", "violation_id")).alias("violation"),
+        visible_expr(pl.format("{} ({})", _what(pl.col("category")), "violation_id")).alias(
+            "violation"
+        ),
         visible_expr(pl.col("violation_id")),
-        "category",
-        "severity",
-        "status",
+        _what(pl.col("category")).alias("category"),
+        pl.col("severity").replace_strict(SEVERITY_WORDS, default=pl.col("severity")),
+        pl.col("status").replace_strict(VIOLATION_STATUS_WORDS, default=pl.col("status")),
         "displayed_from",
         "displayed_until",
         "costs_points_until",
@@ -273,7 +310,7 @@ def violations_timeline(
         "violation:N",
         title=None,
         sort=rows.get_column("violation").to_list(),
-        axis=alt.Axis(labelLimit=260),
+        axis=alt.Axis(labelLimit=220),
     )
     color = alt.Color(
         "severity:N",
@@ -294,7 +331,7 @@ def violations_timeline(
         base.transform_filter("datum.display_end != null")
         .mark_bar(height={"band": 0.7}, opacity=0.3)
         .encode(
-            x=date_x("displayed_from", title="as-of date"),
+            x=date_x("displayed_from"),
             x2="display_end:T",
             y=y,
             color=color,
@@ -343,21 +380,26 @@ def ahr_chart(
     -------
     alt.LayerChart
         Layers ``bands`` (faint rectangles), ``thresholds`` and ``threshold_labels``,
-        ``ahr`` (line) and ``ahr_points`` (coloured by band).
+        ``ahr`` (a step line through the days the estimate changes) and ``ahr_points``
+        (a point, coloured by band, on each of those days and on the last day; not one
+        per day). Bands are named in words.
 
     Examples
     --------
     >>> from datetime import date
     >>> import polars as pl
     >>> ahr = pl.DataFrame({
-    ...     "as_of": [date(2025, 3, 1), date(2025, 3, 2), date(2025, 3, 3)],
-    ...     "ahr_estimate": [204, 196, 196], "band": ["healthy", "at_risk", "at_risk"],
+    ...     "as_of": [date(2025, 3, 1), date(2025, 3, 2), date(2025, 3, 3), date(2025, 3, 4)],
+    ...     "ahr_estimate": [204, 196, 196, 196],
+    ...     "band": ["healthy", "at_risk", "at_risk", "at_risk"],
     ... })
     >>> spec = ahr_chart(ahr).to_dict()
     >>> [layer["name"] for layer in spec["layer"]]
     ['bands', 'thresholds', 'threshold_labels', 'ahr', 'ahr_points']
     >>> [row["threshold"] for row in spec["datasets"][spec["layer"][1]["data"]["name"]]]
     [100, 200]
+    >>> [row["ahr_estimate"] for row in spec["datasets"][spec["layer"][4]["data"]["name"]]]
+    [204, 196, 196]
     """
     where = "ahr_chart"
     frame = frame_with(ahr, ["as_of", "ahr_estimate", "band"], where)
@@ -366,9 +408,10 @@ def ahr_chart(
     healthy, at_risk, maximum = limits["healthy_from"], limits["at_risk_from"], limits["maximum"]
     highest = frame.get_column("ahr_estimate").max()
     top = min(maximum, max(healthy + 100, (highest or 0) + 50))
+    band_words = pl.col("band").replace_strict(BAND_WORDS, default=pl.col("band"))
     bands = pl.DataFrame(
         {
-            "band": list(BAND_COLORS),
+            "band": [BAND_WORDS[b] for b in BAND_COLORS],
             "low": [healthy, at_risk, 0],
             "high": [top, healthy, at_risk],
         }
@@ -380,8 +423,17 @@ def ahr_chart(
         }
     )
     extra = [name for name in ("points", "active_violations") if name in frame.columns]
-    points = frame.select("as_of", "ahr_estimate", "band", *extra).sort("as_of")
-    y = alt.Y("ahr_estimate:Q", title="AHR (estimate)", scale=alt.Scale(domain=[0, top]))
+    points = frame.select("as_of", "ahr_estimate", band_words.alias("band"), *extra).sort("as_of")
+    changes = points.filter(
+        (pl.col("ahr_estimate") != pl.col("ahr_estimate").shift(1)).fill_null(True)
+        | (pl.col("as_of") == pl.col("as_of").max())
+    )
+    y = alt.Y(
+        "ahr_estimate:Q",
+        title="AHR (estimate)",
+        scale=alt.Scale(domain=[0, top]),
+        axis=count_axis(),
+    )
     tooltip = [date_tooltip("as_of", "as of"), "ahr_estimate:Q", "band:N", *extra]
     chart = alt.layer(
         alt.Chart(bands)
@@ -389,7 +441,9 @@ def ahr_chart(
         .encode(
             y=alt.Y("low:Q", title="AHR (estimate)"),
             y2="high:Q",
-            color=alt.Color("band:N", scale=band_scale(), legend=alt.Legend(symbolOpacity=1)),
+            color=alt.Color(
+                "band:N", title="AHR band", scale=band_scale(), legend=alt.Legend(symbolOpacity=1)
+            ),
         )
         .properties(name="bands"),
         alt.Chart(thresholds)
@@ -400,12 +454,12 @@ def ahr_chart(
         .mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=MUTED)
         .encode(x=alt.value(0), y="threshold:Q", text="label:N")
         .properties(name="threshold_labels"),
-        alt.Chart(points)
+        alt.Chart(changes)
         .mark_line(color="#4D4D4D", strokeWidth=1.5, interpolate="step-after")
         .encode(x=date_x(), y=y)
         .properties(name="ahr"),
-        alt.Chart(points)
-        .mark_point(filled=True, size=40)
+        alt.Chart(changes)
+        .mark_point(filled=True, size=40, opacity=1)
         .encode(x=date_x(), y=y, color=alt.Color("band:N", scale=band_scale()), tooltip=tooltip)
         .properties(name="ahr_points"),
     )

@@ -11,12 +11,14 @@ import polars as pl
 
 from toolkit.charts.theme import (
     MUTED,
+    RATE_FORMAT,
     STATUS_COLORS,
     date_tooltip,
     date_x,
     frame_with,
     one_seller,
     status_color,
+    status_words,
 )
 
 __all__ = ["funnel_plot", "p_chart"]
@@ -29,6 +31,7 @@ def funnel_plot(
     target: float | None = None,
     condition: str | None = None,
     log_x: bool = False,
+    rate_title: str = "rate",
     title: str | None = None,
 ) -> alt.LayerChart:
     """Rate against volume for many sellers, inside funnel limits around a reference rate.
@@ -47,6 +50,8 @@ def funnel_plot(
         ``"<"`` or ``">"``, used in the target label.
     log_x
         Log scale for the denominator axis (sellers of very different sizes).
+    rate_title
+        What the rate measures (the y axis title), for example ``"orders with a defect"``.
     title
         Chart title.
 
@@ -83,6 +88,7 @@ def funnel_plot(
         "denominator",
         "rate",
         "status",
+        status_words(pl.col("status")).alias("status_words"),
         (
             pl.format("{} / {} orders", numerator, pl.col("denominator"))
             if numerator is not None
@@ -97,8 +103,8 @@ def funnel_plot(
         alt.Chart(lines)
         .mark_line(color=MUTED, strokeWidth=1)
         .encode(
-            x=alt.X("n:Q", title="orders (denominator)", scale=x_scale),
-            y=alt.Y("limit:Q", title="rate", axis=alt.Axis(format="%")),
+            x=alt.X("n:Q", title="orders in the window", scale=x_scale),
+            y=alt.Y("limit:Q", title=rate_title, axis=alt.Axis(format=RATE_FORMAT)),
             detail=["level:N", "bound:N"],
             strokeDash=alt.StrokeDash("level:N", title="limits"),
         )
@@ -117,7 +123,7 @@ def funnel_plot(
                 "seller_id:N",
                 alt.Tooltip("rate:Q", format=".2%"),
                 "counts:N",
-                "status:N",
+                alt.Tooltip("status_words:N", title="status"),
             ],
         )
         .properties(name="sellers")
@@ -140,7 +146,9 @@ def _target_rule(target: float, condition: str | None) -> list[alt.Chart]:
     ]
 
 
-def p_chart(weeks: pl.DataFrame | pl.LazyFrame, *, title: str | None = None) -> alt.LayerChart:
+def p_chart(
+    weeks: pl.DataFrame | pl.LazyFrame, *, rate_title: str = "rate", title: str | None = None
+) -> alt.LayerChart:
     """Weekly proportion with its centre line and control limits (a p-chart).
 
     Parameters
@@ -148,6 +156,8 @@ def p_chart(weeks: pl.DataFrame | pl.LazyFrame, *, title: str | None = None) -> 
     weeks
         One row per week: ``week`` (a date), ``rate``, ``centre``, ``lower``, ``upper``;
         ``numerator`` and ``denominator`` are shown in the tooltip when present.
+    rate_title
+        What the rate measures (the y axis title).
     title
         Chart title.
 
@@ -196,15 +206,15 @@ def p_chart(weeks: pl.DataFrame | pl.LazyFrame, *, title: str | None = None) -> 
         on=["lower", "upper"], index=["week"], variable_name="bound", value_name="limit"
     ).sort("bound", "week")
     x_week = date_x("week", title="week")
-    y = alt.Y("rate:Q", title="rate", axis=alt.Axis(format="%"))
+    y = alt.Y("rate:Q", title=rate_title, axis=alt.Axis(format=RATE_FORMAT))
     chart = alt.layer(
         alt.Chart(limits)
         .mark_line(interpolate="step", strokeDash=[5, 3], color=MUTED, strokeWidth=1)
-        .encode(x=x_week, y=alt.Y("limit:Q", title="rate"), detail="bound:N")
+        .encode(x=x_week, y=alt.Y("limit:Q", title=rate_title), detail="bound:N")
         .properties(name="limits"),
         alt.Chart(points)
         .mark_line(color=MUTED, strokeWidth=1)
-        .encode(x=x_week, y=alt.Y("centre:Q", title="rate"))
+        .encode(x=x_week, y=alt.Y("centre:Q", title=rate_title))
         .properties(name="centre"),
         alt.Chart(points)
         .mark_line(color="#4D4D4D", strokeWidth=1.5)

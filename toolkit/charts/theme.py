@@ -19,6 +19,8 @@ Examples
 '#D55E00'
 >>> status_scale().to_dict()["domain"]
 ['good', 'watch', 'bad', 'bad_low_volume', 'info', 'no_data']
+>>> status_word_scale().to_dict()["domain"][3]
+'Over, could be chance'
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from toolkit.charts.palette import (
     RECORD_COLORS,
     STATUS_COLORS,
 )
+from toolkit.model.vocabulary import BAND_WORDS, CHART_DATE_FORMAT, STATUS_WORDS
 
 __all__ = [
     "BAND_COLORS",
@@ -58,16 +61,40 @@ def status_scale() -> alt.Scale:
     return alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values()))
 
 
-def status_color(frame: pl.DataFrame, field: str = "status") -> alt.Color:
-    """Colour by status with the fixed scale; the legend lists only the statuses present."""
-    present = set(frame.get_column(field).drop_nulls().to_list())
-    values = [status for status in STATUS_COLORS if status in present]
-    return alt.Color(f"{field}:N", scale=status_scale(), legend=alt.Legend(values=values))
+def status_words(status: pl.Expr) -> pl.Expr:
+    """A status code as the words people read (:data:`~toolkit.model.vocabulary.STATUS_WORDS`)."""
+    return status.replace_strict(STATUS_WORDS, default=status, return_dtype=pl.String)
+
+
+def status_word_scale() -> alt.Scale:
+    """The colour scale for status *words* (legends show words, never codes)."""
+    return alt.Scale(
+        domain=[STATUS_WORDS[s] for s in STATUS_COLORS], range=list(STATUS_COLORS.values())
+    )
+
+
+def status_color(
+    frame: pl.DataFrame, field: str = "status_words", *, codes: str = "status", **legend: Any
+) -> alt.Color:
+    """Colour by status words with the fixed colours; the legend lists the statuses present.
+
+    ``field`` holds the words (:func:`status_words` of the ``codes`` column).
+    """
+    present = set(frame.get_column(codes).drop_nulls().to_list())
+    values = [STATUS_WORDS[status] for status in STATUS_COLORS if status in present]
+    return alt.Color(
+        f"{field}:N",
+        title="status",
+        scale=status_word_scale(),
+        legend=alt.Legend(values=values, **legend),
+    )
 
 
 def band_scale() -> alt.Scale:
-    """The colour scale for the AHR ``band`` column."""
-    return alt.Scale(domain=list(BAND_COLORS), range=list(BAND_COLORS.values()))
+    """The colour scale for AHR bands in words (``Healthy``, ``At risk``, ``Critical``)."""
+    return alt.Scale(
+        domain=[BAND_WORDS[band] for band in BAND_COLORS], range=list(BAND_COLORS.values())
+    )
 
 
 @alt.theme.register(THEME_NAME, enable=True)
@@ -80,20 +107,20 @@ def _seller_health_theme() -> alt.theme.ThemeConfig:
             "range": {"category": CATEGORY_COLORS},
             "mark": {"color": CATEGORY_COLORS[0]},
             "axis": {
-                "labelFontSize": 11,
+                "labelFontSize": 12,
                 "titleFontSize": 12,
                 "titleFontWeight": "normal",
                 "gridColor": "#E6E6E6",
                 "domainColor": "#888888",
                 "tickColor": "#888888",
             },
-            "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
             "title": {"fontSize": 14, "anchor": "start", "fontWeight": "bold"},
             "header": {"labelFontSize": 12, "titleFontSize": 12},
             "line": {"strokeWidth": 2},
             "point": {"size": 40, "filled": True},
             "rule": {"color": MUTED},
-            "text": {"fontSize": 11},
+            "text": {"fontSize": 12},
         }
     }
 
@@ -129,11 +156,47 @@ def percent(rate: pl.Expr) -> pl.Expr:
     return pl.format("{}%", (rate * 100).round(2))
 
 
-def date_x(field: str = "as_of", title: str | None = "as-of date", **kwds: Any) -> alt.X:
+def day_words(value: pl.Expr) -> pl.Expr:
+    """A date column as people read it: ``1 Dec 2026`` (:func:`~toolkit.model.vocabulary.day_text`)."""
+    return pl.concat_str(value.dt.day().cast(pl.String), pl.lit(" "), value.dt.strftime("%b %Y"))
+
+
+def date_axis(**kwds: Any) -> alt.Axis:
+    """A date axis in the one date format (``1 Dec 2026``), labels level, few ticks."""
+    options = {"format": CHART_DATE_FORMAT, "labelAngle": 0, "tickCount": 4, "labelOverlap": True}
+    return alt.Axis(**{**options, **kwds})
+
+
+def date_x(field: str = "as_of", title: str | None = None, **kwds: Any) -> alt.X:
     """A temporal x encoding for a ``pl.Date`` column (calendar days, local time)."""
-    return alt.X(f"{field}:T", title=title, axis=alt.Axis(format="%d %b %Y", labelAngle=0), **kwds)
+    return alt.X(f"{field}:T", title=title, axis=date_axis(), **kwds)
 
 
 def date_tooltip(field: str, title: str) -> alt.Tooltip:
-    """A tooltip that shows a date as ``2025-03-01``."""
-    return alt.Tooltip(f"{field}:T", title=title, format="%Y-%m-%d")
+    """A tooltip that shows a date as ``1 Mar 2025``."""
+    return alt.Tooltip(f"{field}:T", title=title, format=CHART_DATE_FORMAT)
+
+
+def count_axis(maximum: int | None = None, **kwds: Any) -> alt.Axis:
+    """An axis of whole counts: integer ticks only (never a tick at 0.2 orders).
+
+    Vega picks fractional steps for a small domain and ignores ``tickMinStep`` when it
+    draws SVG, so up to a ``maximum`` of 10 the ticks are given: every whole number, or
+    every second one above 5.
+
+    Examples
+    --------
+    >>> count_axis(1).to_dict()["values"], count_axis(8).to_dict()["values"]
+    ([0, 1], [0, 2, 4, 6, 8])
+    >>> "values" in count_axis(40).to_dict()
+    False
+    """
+    options: dict[str, Any] = {"tickMinStep": 1, "format": "d"}
+    if maximum is not None and maximum <= 10:
+        step = 1 if maximum <= 5 else 2
+        options["values"] = list(range(0, max(int(maximum), 1) + 1, step))
+    return alt.Axis(**{**options, **kwds})
+
+
+#: The d3 format of a rate axis: ``0.5%``, ``1%``, ``12.5%`` (no trailing zeros).
+RATE_FORMAT = ".1~%"

@@ -16,10 +16,16 @@ from datetime import date, timedelta
 import altair as alt
 import polars as pl
 
-from toolkit.charts.theme import STATUS_COLORS, date_tooltip, frame_with, one_seller
+from toolkit.charts.theme import STATUS_COLORS, date_axis, date_tooltip, frame_with, one_seller
+from toolkit.model.vocabulary import CHART_DATE_FORMAT
 from toolkit.time.windows import Window
 
-__all__ = ["STATE_COLORS", "window_explorer"]
+__all__ = ["SLIDER_NAME", "STATE_COLORS", "window_explorer"]
+
+#: The slider's label. Vega writes the slider's raw value (a day number) after it; the
+#: offline pages hide that number (:func:`toolkit.charts.html.inline_vega_bundle`'s
+#: style) and the chart's first line says the date in words.
+SLIDER_NAME = "as-of date (shown above the chart) "
 
 #: State of a record on the slider's as-of date -> colour.
 STATE_COLORS: dict[str, str] = {
@@ -146,14 +152,12 @@ def window_explorer(
     slider = alt.param(
         name=_PARAM,
         value=initial,
-        bind=alt.binding_range(
-            min=0, max=span, step=1, name=f"as-of date (days after {first.isoformat()}) "
-        ),
+        bind=alt.binding_range(min=0, max=span, step=1, name=SLIDER_NAME),
     )
     x = alt.X(
         "attribution_date:T",
-        title="attribution date (purchase date)",
-        axis=alt.Axis(format="%d %b", labelAngle=0),
+        title="purchase date",
+        axis=date_axis(),
         scale=alt.Scale(domain=[_vl_date(first - timedelta(days=1)), _vl_date(last)]),
     )
     y = alt.Y("order_id:N", title="order", sort=orders.to_list())
@@ -207,7 +211,7 @@ def _vl_date(day: date) -> alt.DateTime:
 
 
 def _headline(first: date) -> alt.Chart:
-    """Text above the plot: ``as of 2025-04-12: 41 orders in the window, ...``."""
+    """Text above the plot: ``As of 12 Apr 2025: 41 orders in the window, ...``."""
     live = f"datum.from_day <= {_PARAM} && {_PARAM} < datum.clear_day"
     return (
         alt.Chart()
@@ -222,7 +226,7 @@ def _headline(first: date) -> alt.Chart:
         )
         .transform_calculate(
             text=(
-                f"'as of ' + timeFormat({_date_expr(first, _PARAM)}, '%Y-%m-%d') + ': ' + "
+                f"'As of ' + timeFormat({_date_expr(first, _PARAM)}, '{CHART_DATE_FORMAT}') + ': ' + "
                 "datum.in_window + (datum.in_window === 1 ? ' order' : ' orders') + "
                 "' in the window, ' + datum.counting + "
                 "(datum.counting === 1 ? ' defect' : ' defects') + ' counting, ' + "

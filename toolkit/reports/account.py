@@ -1,8 +1,9 @@
-"""The sections of a seller report about the account beyond its metrics (private).
+"""The sections of a seller report about the account beyond its rates (private).
 
-Policy violations and the AHR estimate, the low-volume explanation, data freshness and
-the reconciliation with Amazon's report; :mod:`toolkit.reports.sections` has the metric
-sections. Each function takes a :class:`~toolkit.reports.content.ReportContent`; every
+The Policy Compliance panel (the AHR estimate, every violation with its points, what the
+seller can do and what addressing it would restore, and the timeline), the "could be
+chance" explanation, data freshness and the reconciliation with Amazon's report;
+:mod:`toolkit.reports.sections` has the Customer Service and Shipping panels. Each function takes a :class:`~toolkit.reports.content.ReportContent`; every
 number of a rule is the report's policy's.
 """
 
@@ -12,12 +13,25 @@ import altair as alt
 import polars as pl
 
 from toolkit import charts
-from toolkit.model.policy import Policy
-from toolkit.model.vocabulary import VIOLATION_STATUS_WORDS
-from toolkit.reports.content import ReportContent, today, wide
+from toolkit.charts.html import inline_chart
+from toolkit.model.policy import MEAN_METRICS, NOT_FOR_HEALTH, Policy
+from toolkit.model.vocabulary import (
+    ACTION_WORDS,
+    BAND_WORDS,
+    CATEGORY_WORDS,
+    METRIC_NAMES,
+    SOURCE_WORDS,
+    STATUS_WORDS,
+    VIOLATION_STATUS_WORDS,
+    word,
+)
+from toolkit.reports.content import ReportContent, actions, sized, today
 from toolkit.reports.settings import RECONCILIATION_ROWS, SMALL_CHART_HEIGHT
 from toolkit.reports.text import (
     Fragment,
+    band_chip,
+    chance,
+    counts,
     coverage,
     day,
     esc,
@@ -31,6 +45,7 @@ from toolkit.reports.text import (
     table,
     target_text,
     times,
+    when,
 )
 
 
@@ -67,22 +82,79 @@ def _late_event(cadence: int) -> str:
     )
 
 
+def _ahr_text(report: ReportContent) -> str:
+    s, cfg = report.summary, report.policy.ahr
+    if s["ahr_estimate"] is None:
+        return "No Account Health Rating estimate (no orders or violations)."
+    return (
+        f"Account Health Rating <b>estimate: {s['ahr_estimate']}</b> {band_chip(s['band'])} "
+        f"(healthy from {cfg['healthy_from']}, at risk from {cfg['at_risk_from']}, critical "
+        "below). <span class='sh-note'>This is an estimate: Amazon publishes no formula. It "
+        f"starts at {cfg['start']}, adds {cfg['points_per_step']} per "
+        f"{cfg['orders_per_step']} orders shipped in the last {cfg['fulfilled_window_days']} "
+        "days and subtracts points for policy violations.</span>"
+    )
+
+
+def _band_words(report: ReportContent, score: int | None) -> str:
+    if score is None:
+        return "–"
+    cfg = report.policy.ahr
+    band = (
+        "healthy"
+        if score >= cfg["healthy_from"]
+        else "at_risk"
+        if score >= cfg["at_risk_from"]
+        else "critical"
+    )
+    return f"{score} ({BAND_WORDS[band].lower()})"
+
+
+def _violation_action(row: dict) -> str:
+    action = row["action"]
+    if action is None:
+        return "–"
+    if action == "wait":
+        return "nothing: it stops showing by itself"
+    text = f"<b>{esc(word(ACTION_WORDS, action))}</b>"
+    if row["deadline"] is not None:
+        passed = " (passed)" if row["overdue"] else ""
+        text += f" by {esc(when(row['deadline']))}{passed}"
+    if row["where"]:
+        text += f"<span class='sh-note'> · {esc(row['where'])}</span>"
+    return text
+
+
 def violations(report: ReportContent) -> Fragment:
-    """Policy violations: what is displayed, what costs AHR points, until when."""
-    v = report.tables["violations"].sort("displayed_from", "violation_id")
-    if v.height == 0:
-        return fragment(paragraphs("No policy violation is on your record."))
+    """Policy violations: displayed until, points, what to do and what addressing restores."""
+    v = report.tables["violations"]
     policy = report.policy
+    if v.height == 0:
+        return fragment(paragraphs(_ahr_text(report), "No policy violation is on your record."))
+    todo = (
+        actions(report)
+        .filter(pl.col("metric") == "policy_violation")
+        .select(
+            pl.col("record_id").alias("violation_id"),
+            "action",
+            "deadline",
+            "overdue",
+            "where",
+            "ahr_if_addressed",
+        )
+    )
+    v = v.join(todo, on="violation_id", how="left").sort("displayed_from", "violation_id")
     rows = [
         [
-            esc(r["violation_id"]),
-            esc(r["category"].replace("_", " ")),
+            esc(f"{word(CATEGORY_WORDS, r['category'])} ({r['violation_id']})"),
             esc(r["severity"]),
             day(r["displayed_from"]),
             day(r["displayed_until"]),
             day(r["costs_points_until"]),
             f"{r['points_at_as_of']}",
-            esc(VIOLATION_STATUS_WORDS.get(r["status"], r["status"])),
+            esc(word(VIOLATION_STATUS_WORDS, r["status"])),
+            _violation_action(r),
+            esc(_band_words(report, r["ahr_if_addressed"])) if r["points_at_as_of"] else "–",
         ]
         for r in v.iter_rows(named=True)
     ]
@@ -94,20 +166,24 @@ def violations(report: ReportContent) -> Fragment:
         "accepted, action taken or acknowledged) or its display ends; a second one in the "
         f"same category costs {times(policy.ahr['repeat_multiplier'])}. "
         f"Today {plural(active, 'violation')} cost{'s' if active == 1 else ''} "
-        f"{plural(points, 'point')} of your AHR estimate."
+        f"{plural(points, 'point')} of your AHR estimate; the last column is the estimate "
+        "if you addressed that violation alone today."
     )
     headers = [
         "Violation",
-        "Category",
         "Severity",
         "Displayed from",
         "Displayed until",
         "Costs points until",
         "Points today",
         "Status",
+        "What you can do",
+        "AHR estimate if addressed",
     ]
-    faded = [r == "expired" or r == "removed_as_error" for r in v["status"].to_list()]
-    return fragment(paragraphs(lead) + table(headers, rows, numeric=[6], faded=faded))
+    faded = [r in ("expired", "removed_as_error") for r in v["status"].to_list()]
+    return fragment(
+        paragraphs(_ahr_text(report), lead) + table(headers, rows, numeric=[5], faded=faded)
+    )
 
 
 def violations_chart(report: ReportContent) -> alt.TopLevelMixin:
@@ -115,23 +191,34 @@ def violations_chart(report: ReportContent) -> alt.TopLevelMixin:
     ahr = report.tables["ahr"]
     v = report.tables["violations"]
     if v.height == 0:
-        return wide(charts.ahr_chart(ahr, policy=report.policy, title="AHR estimate"))
+        chart = charts.ahr_chart(ahr, policy=report.policy, title="AHR estimate")
+        return sized(chart, height=SMALL_CHART_HEIGHT)
     chart = charts.violations_timeline(
         v, ahr=ahr, policy=report.policy, title="Policy violations and the AHR estimate"
     )
-    return wide(chart, height=SMALL_CHART_HEIGHT)
+    return sized(chart, height=SMALL_CHART_HEIGHT)
+
+
+def policy_compliance(report: ReportContent) -> Fragment:
+    """Policy Compliance: the AHR estimate, every violation and its chart."""
+    chart = inline_chart(violations_chart(report))
+    return fragment(
+        violations(report).html + f'<div class="sh-charts"><div class="sh-chart sh-wide">'
+        f"{chart}</div></div>"
+    )
 
 
 def low_volume(report: ReportContent) -> Fragment:
-    """Why a rate over its target can still be 'low volume', with the Wilson interval."""
+    """Why a rate over its target can 'could be chance', with the Wilson interval."""
     rows = today(report).filter(pl.col("status") == "bad_low_volume")
     z = report.policy.wilson_z
     general = (
         "With few orders one bad order moves a rate a lot. When a rate misses its target we "
-        "ask how likely that many bad orders would be for a seller exactly at the limit; "
-        f"if that chance is {share(report.policy.alpha)} or more, the status is "
-        "<b>Over, low volume</b>: too few orders to say you are really over the limit "
-        "(Amazon may still act on it)."
+        "ask how often a seller exactly at the limit would get that many bad orders; if "
+        f"that happens {share(report.policy.alpha)} of the time or more, the status is "
+        f"<b>{esc(STATUS_WORDS['bad_low_volume'])}</b>: over the target, but with too few "
+        "orders to say you are really over the limit. It does not mean you can ignore it: "
+        "Amazon may still act on the rate, and every bad order counts."
     )
     if rows.height == 0:
         return fragment(paragraphs(general, "None of your metrics is in this situation today."))
@@ -139,13 +226,47 @@ def low_volume(report: ReportContent) -> Fragment:
     for r in rows.iter_rows(named=True):
         texts.append(
             f"<b>{esc(metric_label(r['metric'], r['channel']))}</b>: {pct(r['rate'])} "
-            f"({r['numerator']:,} of {plural(r['denominator'], 'order')}), target "
+            f"({esc(counts(r['numerator'], r['denominator'], r['metric']))}), target "
             f"{target_text(r['condition'], r['target'])}. A seller exactly at the limit gets "
-            f"this result {pct(r['p_value'], 1)} of the time. The {share(coverage(z))} Wilson "
+            f"this result {chance(r['p_value'])}. The {share(coverage(z))} Wilson "
             f"interval of your rate is {pct(r['ci_low'], 1)} to {pct(r['ci_high'], 1)} "
             f"(z = {z:.2f}): your true rate could be anywhere in it."
         )
     return fragment(paragraphs(*texts))
+
+
+def not_for_health(report: ReportContent) -> Fragment:
+    """The metrics Amazon no longer uses for account health (SPEC 12), for information."""
+    now = report.tables["metrics"].filter(
+        pl.col("as_of") == report.as_of, pl.col("metric").is_in(NOT_FOR_HEALTH)
+    )
+    shown = now.filter(pl.col("denominator") > 0).sort("metric")
+    lead = (
+        "Amazon removed these from Account Health and takes no action on them; they never "
+        "change your status or the AHR estimate. They are here for information, with the "
+        "target Amazon used to publish."
+    )
+    if shown.height == 0:
+        return fragment(paragraphs(lead, "No returns, buyer messages or reviews in their windows."))
+    rows = []
+    for r in shown.iter_rows(named=True):
+        if r["metric"] in MEAN_METRICS:
+            value = f"{r['rate']:.2f} of 5 stars"
+            days = report.policy.metric(r["metric"]).window_days
+            what = f"{plural(r['denominator'], 'verified review')} in the last {days} days"
+        else:
+            value = pct(r["rate"])
+            what = counts(r["numerator"], r["denominator"], r["metric"])
+        rows.append(
+            [
+                esc(word(METRIC_NAMES, r["metric"])),
+                value,
+                esc(what),
+                esc(target_text(r["condition"], r["target"])),
+            ]
+        )
+    headers = ["Metric", "Value", "Counts", "Amazon's former target"]
+    return fragment(paragraphs(lead) + table(headers, rows, numeric=[1]))
 
 
 def freshness(report: ReportContent) -> Fragment:
@@ -153,7 +274,7 @@ def freshness(report: ReportContent) -> Fragment:
     f = report.tables["freshness"]
     rows = [
         [
-            esc(r["source"]),
+            esc(word(SOURCE_WORDS, r["source"])),
             stamp(r["last_event_at"]) if r["last_event_at"] else "no events",
             stamp(r["visible_at"]),
             f"every {r['cadence_minutes']} min" if r["cadence_minutes"] else "at once",

@@ -21,8 +21,10 @@ import polars as pl
 
 from toolkit.amazon.ingest import read_seller_performance
 from toolkit.amazon.reconcile import reconcile_table
+from toolkit.charts.tables import rank_sellers
 from toolkit.compliance.ahr import ahr_table
 from toolkit.compliance.tables import violations_table
+from toolkit.engine.actions import actions_table
 from toolkit.engine.clearance import clearance_table
 from toolkit.engine.forecast import forecast_table
 from toolkit.engine.metrics import metrics_table
@@ -33,6 +35,7 @@ from toolkit.model.resources import AMAZON_REPORTS_DIR
 from toolkit.model.vocabulary import ATTENTION_RANK, TARGET_MISSED
 from toolkit.reports.names import file_names
 from toolkit.reports.settings import CHANGE_DAYS, HISTORY_DAYS
+from toolkit.reports.slices import RESULT_TABLES
 from toolkit.time.visibility import visible_time
 
 __all__ = [
@@ -47,8 +50,6 @@ __all__ = [
     "seller_summary",
 ]
 
-#: The tables of a seller's results, one Parquet file each.
-RESULT_TABLES = ("metrics", "forecast", "clearance", "ahr", "violations", "freshness", "summary")
 #: Worst first: the order in which statuses sort (the AHR band ``critical`` ranks with
 #: ``bad``, ``at_risk`` just after it: Amazon warns of deactivation in that band).
 STATUS_RANK = ATTENTION_RANK
@@ -213,8 +214,9 @@ def report_tables(
     -------
     dict[str, pl.LazyFrame]
         ``metrics`` (SPEC 4.2 over the history), ``forecast`` (SPEC 5, from D),
-        ``clearance`` (SPEC 5 plus ``rating`` and ``comment`` of feedback records; without
-        the records of the SPEC 12 metrics, which never affect account health),
+        ``clearance`` (SPEC 5, every metric of account health, plus ``rating`` and
+        ``comment`` of feedback records; without the records of the SPEC 12 metrics, which
+        never affect account health), ``actions`` (SPEC 10, for those records),
         ``ahr`` (SPEC 6, over the history), ``violations`` (SPEC 6, at D),
         ``freshness`` (:func:`data_freshness`) and ``summary`` (:func:`seller_summary`).
         Collect them together with ``pl.collect_all``.
@@ -231,6 +233,9 @@ def report_tables(
             clearance_table(data, as_of=as_of, policy=policy).filter(
                 ~pl.col("metric").is_in(NOT_FOR_HEALTH)
             ),
+        ),
+        "actions": actions_table(data, as_of=as_of, policy=policy).filter(
+            ~pl.col("metric").is_in(NOT_FOR_HEALTH)
         ),
         "ahr": ahr_table(data, as_of=start, to=as_of, policy=policy),
         "violations": violations_table(data, as_of=as_of, policy=policy),
@@ -258,9 +263,12 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         (when the last of them is back on target in the clean forecast; null when none
         misses or one does not recover within the horizon), ``recovers`` (false when a
         miss does not recover within the horizon), ``next_clearance`` (the next date a
-        counting defect or displayed violation clears), ``counting_records`` and
-        ``attention`` (sort key: the worse of the status and the AHR band, see
-        :data:`STATUS_RANK`), sorted by ``attention``, status, AHR, seller.
+        counting record or displayed violation clears), ``counting_records``,
+        ``overdue_actions`` and ``open_actions`` (actions whose deadline has passed, and
+        actions with something to do, SPEC 10), ``next_deadline`` (the earliest deadline
+        not yet passed), ``attention`` (what needs attention most: the worst of the
+        status, the AHR band and a passed deadline) and ``rank``, sorted by
+        :func:`toolkit.charts.tables.rank_sellers`: the one ranking of sellers.
     """
     metrics, forecast = tables["metrics"], tables["forecast"]
     today = metrics.filter(pl.col("as_of") == as_of)
@@ -305,42 +313,58 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         .agg(next_clearance=pl.col("clears_on").min(), counting_records=pl.len().cast(pl.Int64))
     )
     ahr = tables["ahr"].filter(pl.col("as_of") == as_of).select(*_SELLER, "ahr_estimate", "band")
-    return (
+    parts = (
         worst.join(odr, on=_SELLER, how="left")
         .join(ahr, on=_SELLER, how="full", coalesce=True)
         .join(recovery, on=_SELLER, how="left")
         .join(counting, on=_SELLER, how="left")
-        .with_columns(
-            as_of=pl.lit(as_of, pl.Date),
-            status=pl.col("status").fill_null("no_data"),
-            missing_targets=pl.col("missing_targets").fill_null(0),
-            recovers=pl.col("recovers").fill_null(True),
-            counting_records=pl.col("counting_records").fill_null(0),
-        )
-        .with_columns(
-            recovery_date=pl.when(pl.col("recovers")).then("recovery_date"),
-            attention=pl.min_horizontal(_rank(pl.col("status")), _rank(pl.col("band"))),
-        )
-        .sort("attention", _rank(pl.col("status")), "ahr_estimate", *_SELLER, nulls_last=True)
-        .select(
-            *_SELLER,
-            "as_of",
-            "status",
-            "worst_metric",
-            "worst_channel",
-            "worst_numerator",
-            "worst_denominator",
-            "worst_rate",
-            "odr",
-            "ahr_estimate",
-            "band",
-            "missing_targets",
-            "recovery_date",
-            "recovers",
-            "next_clearance",
-            "counting_records",
-            "attention",
-        )
+    )
+    parts = parts.join(_deadlines(tables["actions"], as_of=as_of), on=_SELLER, how="left")
+    summary = parts.with_columns(
+        as_of=pl.lit(as_of, pl.Date),
+        status=pl.col("status").fill_null("no_data"),
+        missing_targets=pl.col("missing_targets").fill_null(0),
+        recovers=pl.col("recovers").fill_null(True),
+        counting_records=pl.col("counting_records").fill_null(0),
+        overdue_actions=pl.col("overdue_actions").fill_null(0),
+        open_actions=pl.col("open_actions").fill_null(0),
+    ).with_columns(recovery_date=pl.when(pl.col("recovers")).then("recovery_date"))
+    return rank_sellers(summary).select(
+        *_SELLER,
+        "as_of",
+        "status",
+        "worst_metric",
+        "worst_channel",
+        "worst_numerator",
+        "worst_denominator",
+        "worst_rate",
+        "odr",
+        "ahr_estimate",
+        "band",
+        "missing_targets",
+        "recovery_date",
+        "recovers",
+        "next_clearance",
+        "counting_records",
+        "overdue_actions",
+        "open_actions",
+        "next_deadline",
+        "attention",
+        "rank",
+    )
+
+
+def _deadlines(actions: pl.LazyFrame, *, as_of: date) -> pl.LazyFrame:
+    """Per seller: actions whose deadline has passed, open actions, and the next deadline.
+
+    ``open_actions`` counts the actions with something to do (not ``wait``);
+    ``next_deadline`` is the earliest deadline (a date) not yet passed.
+    """
+    deadline = pl.col("deadline").cast(pl.Date)
+    return actions.group_by(_SELLER).agg(
+        overdue_actions=pl.col("overdue").sum().cast(pl.Int64),
+        open_actions=(pl.col("action") != "wait").sum().cast(pl.Int64),
+        next_deadline=deadline.filter(~pl.col("overdue") & (deadline >= as_of)).min(),
     )
 
 

@@ -16,6 +16,8 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "ACTIONS_LISTED",
+    "CALENDAR_ROWS",
     "CELL_TIMEOUT",
     "CHANGE_DAYS",
     "CHART_HEIGHT",
@@ -25,6 +27,7 @@ __all__ = [
     "KERNEL_NAME",
     "NOTEBOOK_TIMEOUT",
     "RECONCILIATION_ROWS",
+    "RECORDS_SHOWN",
     "RESTART_EVERY",
     "SHIPPING_METRICS",
     "SMALL_CHART_HEIGHT",
@@ -40,19 +43,29 @@ HISTORY_DAYS = 180
 CHANGE_DAYS = 7
 #: The ODR chart shows the clean forecast until this many days after the last recovery.
 FORECAST_TAIL_DAYS = 14
-#: The metrics of the "Shipping, cancellations, tracking and invoices" chart, in order.
+#: The metrics of the Shipping Performance panel, in order.
 SHIPPING_METRICS = ("lsr_10d", "lsr_30d", "cancel_rate_7d", "vtr_30d", "otdr_14d", "idr_7d")
 #: Rows of Amazon's reconciliation shown at most (the rest is counted in a note).
 RECONCILIATION_ROWS = 200
+#: Records of a panel's table shown open; the rest are one click away (``<details>``).
+RECORDS_SHOWN = 12
+#: Actions with a deadline listed one by one on the first screen; the rest are counted
+#: (every one is in the panels' tables, the CSV and the calendar file).
+ACTIONS_LISTED = 8
+#: Records drawn at most on a clearance calendar (the ones that clear first); a panel
+#: with more draws none (its table lists them all).
+CALENDAR_ROWS = 25
 
 # --------------------------------------------------------------------------- layout
 
-#: Width of every chart in pixels: the page's text width (the theme's default is 300).
-CHART_WIDTH = 760
-#: Height of the ODR history and the clearance calendar.
-CHART_HEIGHT = 220
-#: Height of the smaller charts (ODR components, shipping, violations timeline).
-SMALL_CHART_HEIGHT = 160
+#: Width of a chart's plot area in pixels. With its axes a chart is about 440 pixels
+#: wide: two sit side by side on a desktop page, and on a 400-pixel phone one scales down
+#: to about 85% (its 12-pixel text stays readable).
+CHART_WIDTH = 360
+#: Height of the ODR history and the clearance calendar's rows.
+CHART_HEIGHT = 180
+#: Height of the smaller charts (ODR components, shipping metrics, AHR estimate).
+SMALL_CHART_HEIGHT = 140
 
 # ----------------------------------------------------------------- running notebooks
 

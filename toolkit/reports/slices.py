@@ -49,7 +49,16 @@ __all__ = [
 ]
 
 #: The tables of a seller's results, one Parquet file each.
-RESULT_TABLES = ("metrics", "forecast", "clearance", "ahr", "violations", "freshness", "summary")
+RESULT_TABLES = (
+    "metrics",
+    "forecast",
+    "clearance",
+    "actions",
+    "ahr",
+    "violations",
+    "freshness",
+    "summary",
+)
 #: The optional table of a slice: the reconciliation with Amazon's reports.
 RECONCILIATION = "reconciliation"
 _META = "meta.json"
@@ -92,21 +101,30 @@ def write_results(
     return written
 
 
-def write_meta(directories: dict[str, Path], *, source: str, run: str) -> None:
-    """Write ``meta.json`` (where the numbers came from, and the run) into each slice."""
-    text = json.dumps({"source": source, "run": run})
-    for directory in directories.values():
+def write_meta(
+    directories: dict[str, Path],
+    *,
+    source: str,
+    run: str,
+    files: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """Write ``meta.json`` into each slice: where the numbers came from, the run, and the
+    files written beside the seller's page (``files[name]``, for the page's links)."""
+    for name, directory in directories.items():
+        text = json.dumps({"source": source, "run": run, "files": (files or {}).get(name, {})})
         with atomic_path(directory / _META) as path:
             path.write_text(text, encoding="utf-8")
 
 
 @dataclass(frozen=True)
 class StoredResults:
-    """One seller's slice as read back: its tables, their source and its reconciliation."""
+    """One seller's slice as read back: its tables, their source, its reconciliation, and
+    the files beside its page (``actions``, ``calendar``: names relative to the page)."""
 
     tables: dict[str, pl.DataFrame]
     source: str
     reconciliation: pl.DataFrame | None
+    files: dict[str, str]
 
 
 def read_results(directory: str | Path, *, seller_id: str, marketplace: str) -> StoredResults:
@@ -121,10 +139,11 @@ def read_results(directory: str | Path, *, seller_id: str, marketplace: str) -> 
         table: pl.read_parquet(directory / f"{table}.parquet").filter(mine)
         for table in RESULT_TABLES
     }
-    source = f"results {directory}"
+    source, files = f"results {directory}", {}
     meta = directory / _META
     if meta.exists():
-        source = json.loads(meta.read_text(encoding="utf-8")).get("source", source)
+        stored = json.loads(meta.read_text(encoding="utf-8"))
+        source, files = stored.get("source", source), stored.get("files", {})
     recon = directory / f"{RECONCILIATION}.parquet"
     reconciliation = pl.read_parquet(recon) if recon.exists() else None
-    return StoredResults(tables=tables, source=source, reconciliation=reconciliation)
+    return StoredResults(tables=tables, source=source, reconciliation=reconciliation, files=files)

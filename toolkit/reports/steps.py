@@ -10,10 +10,11 @@
    and the reconciliation with Amazon's reports;
 2. :func:`write`: create ``<run>.partial/`` (and take its lock,
    :class:`~toolkit.reports.runs.RunLock`), write each seller's slice of the results and
-   its ``meta.json``, and list the render tasks;
+   its ``meta.json``, the files beside each page (``<name>-actions.csv``, ``<name>.ics``),
+   and list the render tasks;
 3. render (:func:`toolkit.reports.runner.render`): one notebook per seller;
-4. :func:`finish`: write ``index.html`` and ``run.json``, rename ``<run>.partial`` to
-   ``<run>`` and point ``<out>/latest`` at it.
+4. :func:`finish`: write ``index.html``, ``index.csv`` and ``run.json`` (with each page's
+   size), rename ``<run>.partial`` to ``<run>`` and point ``<out>/latest`` at it.
 
 Nothing is written before :func:`compute` has succeeded; every file is written
 atomically; the run directory gets its final name only when it is complete.
@@ -35,11 +36,13 @@ import polars as pl
 from toolkit.engine.clearance import clearance_reach
 from toolkit.model.data import DataError, Dataset, InputError, read_data
 from toolkit.model.errors import OptionError
-from toolkit.model.output import atomic_path
+from toolkit.model.output import atomic_path, write_table
 from toolkit.model.policy import METRICS, Policy, load_policy
 from toolkit.model.schema import TABLES
+from toolkit.model.vocabulary import day_text
 from toolkit.reports import slices
-from toolkit.reports.index import index_page
+from toolkit.reports.exports import write_exports
+from toolkit.reports.index import index_page, index_table
 from toolkit.reports.results import (
     amazon_reconciliation,
     last_data_date,
@@ -60,6 +63,7 @@ __all__ = [
     "compute",
     "finish",
     "load",
+    "page_sizes",
     "reconcile_reports",
     "write",
 ]
@@ -291,9 +295,10 @@ def write(
     written = slices.write_results(frames, partial / "results", labels=computed.labels)
     source = (
         f"computed for all sellers by seller-health reports from {computed.data} "
-        f"(policy {computed.policy.name}) at {started:%Y-%m-%d %H:%M} UTC"
+        f"(policy {computed.policy.name}) at {day_text(started)} {started:%H:%M} UTC"
     )
-    slices.write_meta(written, source=source, run=name)
+    files = write_exports(computed.frames, partial, labels=computed.labels, as_of=computed.as_of)
+    slices.write_meta(written, source=source, run=name, files=files)
     tasks = [
         {
             "seller_id": seller_id,
@@ -303,7 +308,7 @@ def write(
             "results": str(written[stem].resolve()),
             "policy": str(Path(policy).resolve()) if policy else "",
             "html": str((partial / f"{stem}.html").resolve()),
-            "title": f"{label}: account health as of {computed.as_of.isoformat()}",
+            "title": f"{label}: account health as of {day_text(computed.as_of)}",
         }
         for seller_id, marketplace, label, stem in computed.labels.iter_rows()
     ]
@@ -339,8 +344,12 @@ def _point_latest(out: Path, name: str) -> None:
 
 
 def _report_entry(rendered: dict[str, Any]) -> dict[str, Any]:
-    """One seller's entry of ``run.json`` and the index, from its render result."""
+    """One seller's entry of ``run.json`` and the index, from its render result.
+
+    ``bytes`` is the size of the written page (null for a failed report).
+    """
     ok = rendered["status"] == "ok"
+    page = Path(rendered["html"]) if ok and rendered.get("html") else None
     return {
         "seller_id": rendered["seller_id"],
         "marketplace": rendered["marketplace"],
@@ -349,6 +358,7 @@ def _report_entry(rendered: dict[str, Any]) -> dict[str, Any]:
         "status": rendered["status"],
         "error": rendered.get("error"),
         "seconds": rendered.get("seconds"),
+        "bytes": page.stat().st_size if page is not None and page.exists() else None,
     }
 
 
@@ -396,6 +406,7 @@ def finish(
         "reports": reports,
     }
     page = index_page(computed.frames["summary"], reports, run=run)
+    write_table(index_table(computed.frames["summary"], reports), written.partial / "index.csv")
     with atomic_path(written.partial / "index.html") as path:
         path.write_text(page, encoding="utf-8")
     with atomic_path(written.partial / "run.json") as path:
@@ -405,3 +416,24 @@ def finish(
     written.lock.release(moved_to=final)
     _point_latest(out, written.name)
     return final, run
+
+
+def page_sizes(reports: list[dict[str, Any]]) -> str:
+    """How much the pages of a run weigh, in one line (what ``seller-health reports`` prints).
+
+    Examples
+    --------
+    >>> page_sizes([{"file": "A.html", "bytes": 300_000}, {"file": "B.html", "bytes": 120_500},
+    ...             {"file": None, "bytes": None}])
+    'page sizes: 2 pages, 118 KB to 293 KB, 411 KB in all; largest A.html (293 KB)'
+    """
+    sized = sorted((r["bytes"], r["file"]) for r in reports if r.get("bytes") is not None)
+    if not sized:
+        return "page sizes: no page written"
+    total = sum(size for size, _ in sized)
+    (small, _), (large, name) = sized[0], sized[-1]
+    return (
+        f"page sizes: {len(sized)} page{'s' if len(sized) != 1 else ''}, {small / 1024:.0f} KB to "
+        f"{large / 1024:.0f} KB, {total / 1024:.0f} KB in all; largest {name} "
+        f"({large / 1024:.0f} KB)"
+    )

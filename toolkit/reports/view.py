@@ -33,7 +33,7 @@ from toolkit.model.data import read_data
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
 from toolkit.model.resources import DEFAULT_DATA
-from toolkit.reports import account, sections
+from toolkit.reports import account, first_screen, sections
 from toolkit.reports.content import ReportContent
 from toolkit.reports.results import last_data_date, read_reconciliation, report_tables
 from toolkit.reports.slices import read_results
@@ -61,24 +61,31 @@ class SellerReport(ReportContent):
     """Everything one seller's report shows. Build it with :func:`load_report`.
 
     The data of a :class:`~toolkit.reports.content.ReportContent`, and each section as a
-    method, in the order the report notebook shows them: each returns an escaped HTML
-    :class:`~toolkit.reports.text.Fragment` or an altair chart.
+    method, in the order the report notebook shows them: the first screen
+    (``headline``), Amazon's three Account Health panels (``customer_service``,
+    ``policy_compliance``, ``shipping``), then ``low_volume``, ``freshness`` and
+    ``reconciliation_table``. Each returns an escaped HTML
+    :class:`~toolkit.reports.text.Fragment` (with its charts inside as SVG); the pieces
+    of the panels (a metrics table, one chart) are methods too.
     """
 
     style = sections.style
-    headline = sections.headline
-    scorecard = sections.scorecard
-    odr_text = sections.odr_text
-    odr_history = sections.odr_history
-    odr_components = sections.odr_components
-    clearance = sections.clearance
-    clearance_chart = sections.clearance_chart
+    headline = first_screen.headline
+    customer_service = sections.customer_service
+    policy_compliance = account.policy_compliance
     shipping = sections.shipping
-    violations = account.violations
-    violations_chart = account.violations_chart
     low_volume = account.low_volume
+    not_for_health = account.not_for_health
     freshness = account.freshness
     reconciliation_table = account.reconciliation_table
+    # the pieces of the panels, for a notebook that wants one of them
+    metrics_table = sections.metrics_table
+    history_chart = sections.history_chart
+    odr_history = sections.odr_history
+    odr_components = sections.odr_components
+    clearance_chart = sections.clearance_chart
+    violations = account.violations
+    violations_chart = account.violations_chart
 
 
 def _computed(
@@ -123,10 +130,11 @@ def load_report(
     """
     loaded = load_policy(find_path(policy) if policy else None)
     wanted = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
-    recon = None
+    recon, files = None, {}
     if results:
         stored = read_results(results, seller_id=seller_id, marketplace=marketplace)
         tables, source, recon = stored.tables, stored.source, stored.reconciliation
+        files = stored.files
         dates = tables["summary"]["as_of"].unique().to_list()
         day = dates[0] if dates else wanted or date.min
         if wanted and dates and wanted != day:
@@ -149,4 +157,5 @@ def load_report(
         tables=tables,
         reconciliation=recon,
         source=source,
+        files=files,
     )
