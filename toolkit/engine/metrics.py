@@ -246,15 +246,26 @@ def _near(policy: Policy, day: date, last: date | None = None) -> pl.Expr:
         first, final = window.start(d), window.end(e)
         low, high = spans.get(column, (first, final))
         spans[column] = (min(low, first), max(high, final))
-    tests = [
-        (pl.col(column) >= _midnight(first)) & (pl.col(column) < _midnight(last + 1))
-        for column, (first, last) in spans.items()
-    ]
+    tests = []
+    for column, (first, final) in spans.items():
+        # bounds outside the calendar (years 1 to 9999) hold for every instant: left out
+        if final < _FIRST_DAY or first > _LAST_DAY:  # a window wholly outside it: no order
+            tests.append(pl.lit(False))
+            continue
+        bounds = []
+        if first > _FIRST_DAY:
+            bounds.append(pl.col(column) >= _midnight(first))
+        if final < _LAST_DAY:
+            bounds.append(pl.col(column) < _midnight(final + 1))
+        tests.append(functools.reduce(operator.and_, bounds) if bounds else pl.lit(True))
     return functools.reduce(operator.or_, tests)
 
 
+_FIRST_DAY, _LAST_DAY = day_number(date.min), day_number(date.max)
+
+
 def _midnight(day: int) -> datetime:
-    """Midnight UTC starting day number ``day``."""
+    """Midnight UTC starting day number ``day`` (inside the calendar)."""
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)
 
 
