@@ -65,10 +65,8 @@ data_dir, first, last, out = sys.argv[1:5]
 duckdb_metrics(data_dir, as_of=date.fromisoformat(first), to=date.fromisoformat(last)).write_parquet(out)
 """
 
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the repository's packages
-from tests.oracles.duckdb_metrics import OUTPUT_COLUMNS  # noqa: E402
 
-SHARED = list(OUTPUT_COLUMNS)  # what both sides produce
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the repository's packages
 
 
 @dataclass
@@ -121,18 +119,35 @@ def child(command: list[str]) -> Run:
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def check(toolkit_out: Path, duckdb_out: Path) -> int:
-    """Both outputs hold the same rows (SPEC 4 metrics); the number of rows."""
-    import polars as pl
-    from polars.testing import assert_frame_equal
+CHECK_CHILD = """
+import sys
+import polars as pl
+from polars.testing import assert_frame_equal
+from tests.oracles.duckdb_metrics import OUTPUT_COLUMNS
+toolkit_out, duckdb_out, orders = sys.argv[1:4]
+shared = list(OUTPUT_COLUMNS)
+keys = ["seller_id", "marketplace", "channel", "metric", "as_of"]
+theirs = pl.read_parquet(duckdb_out).select(shared).sort(keys)
+# the SQL baseline computes the metrics of SPEC 4 (not the three of SPEC 12)
+known = theirs["metric"].unique().to_list()
+ours = pl.read_parquet(toolkit_out).select(shared).filter(pl.col("metric").is_in(known))
+assert_frame_equal(ours.sort(keys), theirs)
+scan = pl.scan_parquet if orders.endswith(".parquet") else pl.scan_csv
+print(ours.height, scan(orders).select(pl.len()).collect().item())
+"""
 
-    keys = ["seller_id", "marketplace", "channel", "metric", "as_of"]
-    theirs = pl.read_parquet(duckdb_out).select(SHARED).sort(keys)
-    # the SQL baseline computes the metrics of SPEC 4 (not the three of SPEC 12)
-    known = theirs["metric"].unique().to_list()
-    ours = pl.read_parquet(toolkit_out).select(SHARED).filter(pl.col("metric").is_in(known))
-    assert_frame_equal(ours.sort(keys), theirs)
-    return ours.height
+
+def check(toolkit_out: Path, duckdb_out: Path, orders: Path) -> tuple[int, int]:
+    """Both outputs hold the same rows (SPEC 4 metrics): (their rows, orders in the data).
+
+    In a child process: the parent stays small, since Linux counts the parent's memory
+    at fork in a child's peak (``ru_maxrss``) and every measured run is its child.
+    """
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [PYTHON, "-c", CHECK_CHILD, str(toolkit_out), str(duckdb_out), str(orders)]
+    done = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    rows, count = done.stdout.split()
+    return int(rows), int(count)
 
 
 def _stats(values: list[float]) -> tuple[float, float, float]:
@@ -173,12 +188,7 @@ def bench(name: str, file_format: str, *, repeat: int, scale: float, data_root: 
                 file=sys.stderr,
                 flush=True,
             )
-    rows = check(targets["toolkit"], targets["duckdb"])
-    import polars as pl
-
-    suffix = f"orders.{file_format}"
-    scan = pl.scan_parquet if file_format == "parquet" else pl.scan_csv
-    orders = scan(directory / suffix).select(pl.len()).collect().item()
+    rows, orders = check(targets["toolkit"], targets["duckdb"], directory / f"orders.{file_format}")
     return {
         "workload": name,
         "format": file_format,
