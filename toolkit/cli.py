@@ -115,20 +115,28 @@ def _default_data() -> Path:
     return DEFAULT_DATA
 
 
-def _load(args: argparse.Namespace):
-    """The policy and the validated dataset named by ``--policy`` and ``--data``."""
+def _load(args: argparse.Namespace, *, collect: bool = True):
+    """The policy and the validated dataset named by ``--policy`` and ``--data``.
+
+    ``collect=False`` keeps the tables as scans of the files (validated in one streaming
+    pass each), for a command that reads them once: its filters and column choices then
+    reach the file readers instead of a copy of every table in memory.
+    """
     from toolkit.model.data import read_data
 
     policy = load_policy(args.policy)
-    return policy, read_data(args.data).collect()
+    data = read_data(args.data)
+    return policy, data.collect() if collect else data
 
 
-def _table(args: argparse.Namespace, build: Callable, **options):
+def _table(args: argparse.Namespace, build: Callable, *, collect: bool = True, **options):
     """``build(data, policy=..., **options)`` on ``--data`` and ``--policy`` (restricted to
-    ``--sellers`` when given), collected."""
-    policy, data = _load(args)
+    ``--sellers`` when given), collected (``collect``: see :func:`_load`)."""
+    policy, data = _load(args, collect=collect)
     data = data.for_sellers(getattr(args, "sellers", None))
-    return build(data, policy=policy, **options).collect()
+    # on scans of the files, polars' streaming engine reads them in batches: memory stays
+    # that of the rows a step keeps, not of whole tables (100 million orders in a few GiB)
+    return build(data, policy=policy, **options).collect(engine="auto" if collect else "streaming")
 
 
 def _sellers_option(parser: argparse.ArgumentParser) -> None:
@@ -169,7 +177,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from toolkit.model.summary import data_summary
 
-    policy, data = _load(args)
+    policy, data = _load(args, collect=False)  # the summary reads a few columns once
     print(f"{args.data}: valid (policy {policy.name})")
     print(data_summary(data))
     return 0
@@ -193,7 +201,14 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 
     from toolkit.engine.metrics import metrics_table
 
-    table = _table(args, metrics_table, as_of=args.as_of, to=args.to, known_at=args.known_at)
+    table = _table(
+        args,
+        metrics_table,
+        collect=args.to is not None,  # one date: read once, only what the date needs
+        as_of=args.as_of,
+        to=args.to,
+        known_at=args.known_at,
+    )
     span = f"{args.as_of}" if args.to is None else f"{args.as_of} .. {args.to}"
     known = f", known at {args.known_at}" if args.known_at else ""
     latest = table.filter(pl.col("as_of") == table["as_of"].max(), ~pl.col("informational"))

@@ -2,12 +2,17 @@
 
 :func:`generate_sample` builds the input tables of SPEC section 3 (the five event tables,
 the optional ``inventory`` and ``ipi_observed`` of SPEC section 11 for four FBA personas,
-and the ``returns``, ``messages`` and ``reviews`` of SPEC section 12 for every persona) and :func:`write_sample` writes them (``seller-health sample``). The default is the committed
+and the ``returns``, ``messages`` and ``reviews`` of SPEC section 12 for every persona)
+and :func:`write_sample` writes them (``seller-health sample``). The default is the committed
 ``data/sample/``: twelve seller personas whose stories ``data/sample/README.md`` tells,
 over the 395 days that end on :data:`SAMPLE_END`. With ``sellers`` above twelve, generated
 sellers (ids ``G000001`` ..) are added, each drawn from a persona's parameters, with about
-``daily_orders`` orders per seller per day: ``sellers=50_000, days=120, daily_orders=1.67``
+``daily_orders`` orders per seller per day: ``sellers=50_000, days=400, daily_orders=0.5``
 makes about ten million orders.
+
+Rows come as exports come: orders in purchase-time order with the sellers interleaved,
+every other table in the order of its event's time (:data:`TIME_ORDER`), Parquet with
+polars' default writer settings. Nothing about the files is tuned to the toolkit's reader.
 
 Same arguments, same bytes: every draw comes from ``numpy.random.Generator(PCG64(...))``
 seeded from ``seed`` (one stream per block of sellers), and nothing depends on the clock
@@ -29,15 +34,17 @@ True
 
 from __future__ import annotations
 
+import itertools
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from toolkit.model.errors import OptionError
 from toolkit.model.output import atomic_path
@@ -54,6 +61,7 @@ __all__ = [
     "DEFAULT_DAYS",
     "PERSONA_IDS",
     "SAMPLE_END",
+    "TIME_ORDER",
     "generate_sample",
     "write_sample",
 ]
@@ -67,7 +75,24 @@ DEFAULT_DAILY_ORDERS = 5.0
 #: The persona seller ids, in order; ``sellers=N`` (N <= 12) keeps the first N.
 PERSONA_IDS = tuple(p.seller_id for p in PERSONAS)
 
+#: The time column each table's rows are ordered by (orders by purchase time, sellers
+#: interleaved, as Amazon's exports come; the other tables by the time of their event).
+TIME_ORDER = {
+    "orders": "purchased_at",
+    "feedback": "left_at",
+    "claims": "filed_at",
+    "chargebacks": "filed_at",
+    "violations": "detected_at",
+    "inventory": "date",
+    "ipi_observed": "date",
+    "returns": "requested_at",
+    "messages": "received_at",
+    "reviews": "reviewed_at",
+}
+
 _BLOCK_SELLERS = 2_500
+#: Orders of generated sellers per span of days put in time order at once when writing.
+_SPAN_ORDERS = 1_500_000
 _EPOCH = date(1970, 1, 1)
 
 
@@ -120,12 +145,21 @@ def generate_sample(
         ``Datetime("us", "UTC")``. Only the personas ``S05-fba``, ``S06-violations``,
         ``S08-business-invoices`` and ``S11-cancellations`` have inventory; only the
         personas have returns, messages and reviews (generated sellers have none).
-        Rows are sorted by seller (personas first, then ``G000001`` ..) and time. A
-        generated seller with no order and no violation in the period (a very small one,
-        or one that starts late) appears in no table.
+        Rows are in the order of the files :func:`write_sample` writes: by the time
+        column of :data:`TIME_ORDER` (orders by purchase time, sellers interleaved, as
+        order exports come), ties in the order of generation. A generated seller with no
+        order and no violation in the period (a very small one, or one that starts late)
+        appears in no table.
     """
     blocks = list(_blocks(seed, sellers, days, daily_orders, progress))
-    return {name: pl.concat([block[name] for block in blocks]) for name in TABLES}
+    return {
+        name: _in_time_order(pl.concat([block[name] for block in blocks]), name) for name in TABLES
+    }
+
+
+def _in_time_order(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Rows by the table's time column; a stable sort, so ties keep their order."""
+    return frame.sort(TIME_ORDER[name], maintain_order=True)
 
 
 def write_sample(
@@ -140,30 +174,49 @@ def write_sample(
 ) -> dict[str, int]:
     """Write a synthetic data directory to ``out``; return the rows written per table.
 
-    Each table goes to ``out/<table>.csv`` (or ``.parquet``). Blocks of sellers are
-    generated and appended one after the other, so memory stays that of one block
-    (2,500 sellers) however many sellers there are (about 0.6 GB peak for ten million
-    orders); each file is written under a temporary name and renamed when complete. A file of the same table in the other
-    format is removed so that the directory stays readable. Other files in ``out``
-    (such as its README) are left alone. The arguments are those of
-    :func:`generate_sample`; ``file_format`` is ``"csv"`` or ``"parquet"``.
+    Each table goes to ``out/<table>.csv`` (or ``.parquet``), its rows in the order of
+    :func:`generate_sample` (by time, sellers interleaved), written with polars' default
+    writer settings (Parquet: polars' row groups and compression; nothing tuned to the
+    engine). Memory stays bounded however many orders there are: blocks of 2,500 sellers
+    are generated one after the other and spilled, split into spans of days, into a
+    temporary directory inside ``out``; each table is then written span by span, each
+    span put in time order on its own (about 1.5 million orders at a time), so a hundred
+    million orders are written in a few GiB. Each file is written under a temporary name
+    and renamed when complete. A file of the same table in the other format is removed
+    so that the directory stays readable. Other files in ``out`` (such as its README) are
+    left alone. The arguments are those of :func:`generate_sample`; ``file_format`` is
+    ``"csv"`` or ``"parquet"``.
 
     CSV files follow :func:`toolkit.model.output.write_table`: timestamps
     ``2026-11-15T23:50:00Z``, booleans ``true``/``false``, nulls empty.
     """
     if file_format not in ("csv", "parquet"):
         raise OptionError(f"file_format must be 'csv' or 'parquet', got {file_format!r}")
-    _check(seed, sellers, days, daily_orders)  # before any file is opened
+    sellers, days, daily = _check(seed, sellers, days, daily_orders)  # before any file
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    first_day = (SAMPLE_END - _EPOCH).days - days + 1
+    generated = max(sellers - len(PERSONAS), 0) * daily
+    span = max(1, min(days, int(_SPAN_ORDERS // max(generated, 1.0))))
     counts = dict.fromkeys(TABLES, 0)
-    with ExitStack() as stack:
-        writers = {
-            name: stack.enter_context(_writer(out / f"{name}.{file_format}")) for name in TABLES
-        }
-        for block in _blocks(seed, sellers, days, daily_orders, progress):
+    clock = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=".sample-", dir=out) as spill:
+        schemas: dict[str, pl.Schema] = {}
+        for number, block in enumerate(_blocks(seed, sellers, days, daily_orders, progress)):
             for name, frame in block.items():
-                writers[name](frame)
+                schemas.setdefault(name, frame.schema)
                 counts[name] += frame.height
+                _spill(frame, name, Path(spill), number, first_day=first_day, span=span)
+        for name in TABLES:
+            path = out / f"{name}.{file_format}"
+            _write(_spilled(Path(spill) / name, name, schemas[name]), path)
+            if progress:
+                print(
+                    f"sample: wrote {path.name} ({counts[name]:,} rows), "
+                    f"{time.perf_counter() - clock:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     other = "parquet" if file_format == "csv" else "csv"
     for name in TABLES:
         (out / f"{name}.{other}").unlink(missing_ok=True)
@@ -172,43 +225,49 @@ def write_sample(
     return counts
 
 
-@contextmanager
-def _writer(path: Path) -> Iterator[Callable[[pl.DataFrame], None]]:
-    """A function that appends frames to ``path``; the file appears when the block exits."""
+def _day(name: str) -> pl.Expr:
+    """The UTC day number of each row's time (:data:`TIME_ORDER`)."""
+    column = pl.col(TIME_ORDER[name])
+    if name in ("inventory", "ipi_observed"):  # dates
+        return column.cast(pl.Int32)
+    return column.dt.epoch("d").cast(pl.Int32)
+
+
+def _spill(frame: pl.DataFrame, name: str, spill: Path, number: int, *, first_day: int, span: int):
+    """Write a block's rows of one table into one file per span of days (``SPAN-BLOCK``)."""
+    if frame.is_empty():
+        return
+    directory = spill / name
+    directory.mkdir(exist_ok=True)
+    part = pl.max_horizontal((_day(name) - first_day) // span, 0).alias("_span")
+    for (index,), rows in frame.with_columns(part).partition_by("_span", as_dict=True).items():
+        rows.drop("_span").write_parquet(directory / f"{index:06d}-{number:06d}.parquet")
+
+
+def _spilled(directory: Path, name: str, schema: pl.Schema) -> pl.LazyFrame:
+    """The spilled rows of one table in time order, read one span of days at a time."""
+    files = sorted(directory.glob("*.parquet")) if directory.is_dir() else []
+    spans = [list(group) for _, group in itertools.groupby(files, key=lambda f: f.name[:6])]
+
+    def source(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
+        for span in spans:  # spans in time order; blocks in generation order within each
+            rows = _in_time_order(pl.read_parquet(span), name)
+            if with_columns is not None:
+                rows = rows.select(with_columns)
+            if predicate is not None:
+                rows = rows.filter(predicate)
+            yield rows
+
+    return register_io_source(source, schema=schema)
+
+
+def _write(rows: pl.LazyFrame, path: Path) -> None:
+    """Stream ``rows`` into ``path`` with polars' default writer settings, atomically."""
     with atomic_path(path) as tmp:
         if path.suffix == ".csv":
-            with tmp.open("wb") as handle:
-                header = True
-
-                def append(frame: pl.DataFrame) -> None:
-                    nonlocal header
-                    frame.write_csv(
-                        handle,
-                        include_header=header,
-                        date_format="%Y-%m-%d",
-                        datetime_format="%Y-%m-%dT%H:%M:%S%.fZ",
-                    )
-                    header = False
-
-                yield append
+            rows.sink_csv(tmp, date_format="%Y-%m-%d", datetime_format="%Y-%m-%dT%H:%M:%S%.fZ")
         else:
-            import pyarrow.parquet as pq
-
-            parquet: list = []
-
-            def append(frame: pl.DataFrame) -> None:
-                table = frame.to_arrow()
-                if not parquet:
-                    parquet.append(pq.ParquetWriter(tmp, table.schema, compression="zstd"))
-                # row groups of 100,000 rows: readers that hold a whole row group in memory
-                # (polars' streaming engine does) stay small on millions of orders
-                parquet[0].write_table(table, row_group_size=100_000)
-
-            try:
-                yield append
-            finally:
-                for writer in parquet:
-                    writer.close()
+            rows.sink_parquet(tmp)
 
 
 # ------------------------------------------------------------------------------ blocks
