@@ -49,6 +49,7 @@ def test_the_notebooks_are_the_expected_ones():
         "teaching/03_low_volume.ipynb",
         "teaching/04_policy_violations.ipynb",
         "teaching/05_data_freshness.ipynb",
+        "teaching/06_inventory_performance.ipynb",
         "teaching/07_not_used_for_account_health.ipynb",
         "explore/portfolio.ipynb",
     ]
@@ -237,6 +238,13 @@ STORIES = {
         "as of 14 Nov 2026 is still 0 of 10 (`good`); as of 15 Nov 2026 it is 1 of 10 "
         "(`bad_low_volume`)",
         "S10-disputes was `bad` on 3 days; restated, on 0",
+    ],
+    "teaching/06_inventory_performance.ipynb": [
+        "As of 15 Nov 2026 the IPI estimate (unofficial) of S06-violations is **808**",
+        "39 of 97 units are stranded (**40.2%**)",
+        "The period starting **1 Jul 2026** was decided on 15 Jun 2026 at **842**",
+        "starting 1 Aug 2026, on 13 Jul 2026 at **992**: nothing carried over",
+        "S08-business-invoices: **1,050 of 1,203** units are excess (**87.3%**)",
     ],
     "teaching/07_not_used_for_account_health.ipynb": [
         "**1 of 2** requests of S10-disputes are bad by hand; the metrics table says **1 of 2** "

@@ -1,4 +1,4 @@
-"""The exported teaching notebook 2 in headless Chromium: offline, and the slider works.
+"""The exported teaching notebooks 2 and 6 in headless Chromium: offline, sliders work.
 
 ``export_teaching_html`` (what ``make teaching-html`` runs) writes the page of
 ``02_rolling_windows.ipynb``; Chromium opens it with every network request aborted
@@ -87,3 +87,47 @@ def test_teaching_page_window_explorer_responds_to_the_slider_offline(page_path)
     assert page.console_errors == []
     assert page.page_errors == []
     assert page.dialogs == []
+
+
+@pytest.fixture(scope="module")
+def inventory_page(tmp_path_factory) -> Path:
+    require_chromium()
+    root = tmp_path_factory.mktemp("notebooks")
+    (root / "teaching").mkdir()
+    shutil.copy(
+        ROOT / "notebooks" / "teaching" / "06_inventory_performance.ipynb", root / "teaching"
+    )
+    out = tmp_path_factory.mktemp("pages")
+    written, failed = export_teaching_html(out, root=root, parameters={"data": str(SAMPLE)})
+    assert failed == {}
+    assert [p.name for p in written] == ["06_inventory_performance.html", "index.html"]
+    return out / "06_inventory_performance.html"
+
+
+@pytest.mark.slow
+def test_inventory_page_ipi_explorer_says_the_date_in_words_as_the_slider_moves(inventory_page):
+    """S06-violations: 808 on 15 November 2026; on 15 June, its listing closed, 34.8 %
+    of its units were stranded and the estimate (842) decided July's limits."""
+    headline = f"{CHART} >> nth=0 >> css=svg g.headline_marks text"
+    with open_page(inventory_page, width=1200, height=1000) as page:
+        page.wait_for(f"{CHART} svg g.headline_marks text")
+        assert page.count("input[type=range]") == 1
+        assert "Error loading script" not in page.text("body")
+        assert page.text(headline) == (
+            "As of 15 Nov 2026: IPI estimate (unofficial) 808 · sell-through 2.88 · "
+            "excess 0.0% · stranded 40.2% · in stock 81.4%"
+        )
+        assert page.page.get_by_role("heading", name="Slide the as-of date").is_visible()
+        assert page.page.locator(".vega-bind input[type=range] + span").first.is_hidden()
+        before = page.svg_markup(f"{CHART} >> nth=0")
+        page.screenshot("teaching-06-as-of-2026-11-15")
+        # the slider counts days after 20 March 2026 (240 days before the as-of date)
+        assert page.set_slider(87) == "87"
+        assert page.text(headline) == (
+            "As of 15 Jun 2026: IPI estimate (unofficial) 842 · sell-through 3.23 · "
+            "excess 0.0% · stranded 34.8% · in stock 94.7%"
+        )
+        assert page.svg_markup(f"{CHART} >> nth=0") != before
+        page.screenshot("teaching-06-as-of-2026-06-15")
+    assert page.blocked_requests == [], "the page tried to reach the network"
+    assert page.console_errors == [] and page.page_errors == [] and page.dialogs == []

@@ -13,7 +13,7 @@ import pytest
 
 import toolkit.reports.runner
 import toolkit.reports.slices
-from tests.browser import open_page
+from tests.browser import ARTIFACTS, open_page
 from tests.conftest import SAMPLE
 from tests.reports_data import EMAIL, SCRIPT, write_tiny
 from toolkit.cli import main
@@ -228,6 +228,8 @@ def test_beside_each_page_its_actions_csv_and_a_calendar_file(sample_run):
 CODES = re.compile(
     r"bad_low_volume|no_data|at_risk|\bodr · |lsr_10d|lsr_30d|cancel_rate_7d|vtr_30d"
     r"|otdr_14d|idr_7d|negative_feedback|late_shipment|product_condition PV"
+    r"|sell_through_90d|in_stock_rate_30d|excess_pct|stranded_pct|fix_listing"
+    r"|create_removal_order|\breprice\b|not_used|ipi_proxy"
 )
 
 
@@ -277,6 +279,55 @@ def test_pages_draw_offline_and_fit_the_width_in_chromium(sample_run, width):
             page.screenshot(f"{'reports-index' if name == 'index' else 'report-' + name}-{width}")
         assert page.blocked_requests == [], name
         assert page.console_errors == [] and page.page_errors == [] and page.dialogs == []
+
+
+#: The FBA personas of the sample (they have inventory data) and one seller without any.
+FBA = {
+    "S05-fba": ("986", None),
+    "S06-violations": ("808", "VLT-5521"),
+    "S08-business-invoices": ("320", "NOTEBOOK-A5"),
+    "S11-cancellations": ("960", None),
+}
+
+
+@pytest.mark.slow
+def test_the_index_lists_the_ipi_estimate_of_the_fba_sellers_only(sample_run):
+    rows = pl.read_csv(sample_run / "index.csv")
+    estimates = dict(rows.select("seller_id", "ipi_estimate_unofficial").rows())
+    assert {s: e for s, e in estimates.items() if e is not None} == {
+        s: int(v) for s, (v, _) in FBA.items()
+    }
+    index = (sample_run / "index.html").read_text()
+    assert "<th>IPI estimate (unofficial)</th>" in index
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1400, 400], ids=["desktop 1400 px", "phone 400 px"])
+def test_fba_sellers_see_their_inventory_section_and_others_no_inventory_number(sample_run, width):
+    heading = {"name": "Inventory performance", "exact": True}
+    for name, (estimate, sku) in FBA.items():
+        with open_page(sample_run / f"{name}.html", width=width, height=900) as page:
+            section = page.page.get_by_role("heading", **heading)
+            section.scroll_into_view_if_needed()
+            assert section.is_visible(), name
+            label = page.page.get_by_text(f"IPI estimate (unofficial): {estimate} of 1000")
+            assert label.is_visible(), name
+            component = page.page.get_by_text("FBA sell-through rate, 90 days", exact=True)
+            assert component.is_visible(), name
+            assert page.page.get_by_text("Amazon recomputes the IPI every week").is_visible()
+            if sku:
+                cell = page.page.locator("td[data-label='SKU']", has_text=sku)
+                assert cell.is_visible(), name
+                assert page.page.locator("td[data-label='What to do']").first.is_visible()
+            assert page.wider_than_viewport() == [], f"{name} at {width} px"
+            section.screenshot(path=str(ARTIFACTS / f"report-{name}-inventory-{width}.png"))
+        assert page.blocked_requests == [] and page.page_errors == [], name
+    with open_page(sample_run / "S01-steady.html", width=width, height=900) as page:
+        assert page.page.get_by_role("heading", **heading).is_visible()
+        assert page.page.get_by_text("No FBA inventory data for this seller").is_visible()
+        body = page.text("body")
+        assert "IPI estimate" not in body and "sell-through" not in body
+        assert page.wider_than_viewport() == []
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ _EXPORTS = {
     "ahr_chart": "toolkit.charts.records",
     "clearance_calendar": "toolkit.charts.records",
     "funnel_plot": "toolkit.charts.stats",
+    "ipi_explorer": "toolkit.charts.inventory",
     "metric_history": "toolkit.charts.history",
     "odr_components": "toolkit.charts.history",
     "p_chart": "toolkit.charts.stats",

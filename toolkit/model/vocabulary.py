@@ -37,6 +37,12 @@ __all__ = [
     "COUNT_UNITS",
     "DEFECT_WORDS",
     "ELIGIBILITY_WORDS",
+    "INVENTORY_ACTION_WORDS",
+    "INVENTORY_BAND_WORDS",
+    "INVENTORY_COMPONENT_NAMES",
+    "INVENTORY_WHERE",
+    "IPI_PROXY_LABEL",
+    "LIMIT_RISK_WORDS",
     "METRIC_NAMES",
     "METRIC_SHORT",
     "PANELS",
@@ -289,6 +295,59 @@ SOURCE_WORDS = {
     "claims": "A-to-z claims",
     "chargebacks": "Chargebacks",
     "violations": "Policy violations",
+}
+
+# ------------------------------------------------------------------ inventory (FBA)
+
+#: The four IPI components (SPEC 11), as Amazon's inventory dashboard names them.
+INVENTORY_COMPONENT_NAMES = {
+    "sell_through_90d": "FBA sell-through rate, 90 days",
+    "excess_pct": "Excess inventory",
+    "stranded_pct": "Stranded inventory",
+    "in_stock_rate_30d": "FBA in-stock rate, 30 days",
+}
+#: The band of an IPI component (Amazon's bars), and the codes of a component without one.
+INVENTORY_BAND_WORDS = {
+    "excellent": "Excellent",
+    "good": "Good",
+    "fair": "Fair",
+    "poor": "Poor",
+    "info": "No band published",
+    "no_data": "No data",
+    "not_used": "Not used in this marketplace",
+}
+#: The words that go with the toolkit's IPI proxy every time a reader sees it: Amazon
+#: publishes no formula, so the number is the toolkit's own estimate.
+IPI_PROXY_LABEL = "IPI estimate (unofficial)"
+#: What a seller can do about a SKU that holds excess or stranded units, or runs out.
+INVENTORY_ACTION_WORDS = {
+    "fix_listing": "Fix the listing",
+    "create_removal_order": "Create a removal order",
+    "reprice": "Lower the price",
+    "restock": "Send more units",
+}
+#: Where in Seller Central each inventory action is done (Amazon's page names).
+INVENTORY_WHERE = {
+    "fix_listing": (
+        "Inventory → Fix stranded inventory: relist the SKU, or remove the units before "
+        "Amazon removes them"
+    ),
+    "create_removal_order": (
+        "Inventory → Manage FBA Inventory: create a removal order (Amazon's Recommended "
+        "removal report lists candidates)"
+    ),
+    "reprice": (
+        "Inventory → Manage Inventory: edit the price (the FBA Manage Inventory Health "
+        "report suggests a sales price)"
+    ),
+    "restock": "Inventory → Manage FBA Inventory: send more units to Amazon",
+}
+#: How a storage or capacity limit period came out at its checkpoint (SPEC 11).
+LIMIT_RISK_WORDS = {
+    "at_risk": "below the threshold: limits at risk",
+    "ok": "at or above the threshold",
+    "unknown": "no published threshold",
+    "pending": "not decided yet",
 }
 
 # --------------------------------------------------------------------------- dates

@@ -3,7 +3,9 @@
 "Compute once, render many": :func:`report_tables` builds, as lazy frames over every
 seller, the metrics history, the forecast, the clearance table (with the feedback text of
 each negative rating), the AHR estimate history, the violations table, the data
-freshness and the product rating per ASIN; :func:`seller_summary` reduces them to one row per seller for the index page;
+freshness, the product rating per ASIN and the FBA inventory performance (the IPI
+components, the SKUs to act on and the evaluation periods); :func:`seller_summary`
+reduces them to one row per seller for the index page;
 :func:`amazon_reconciliation` recomputes the Amazon reports found next to the data.
 This module only computes: :mod:`toolkit.reports.slices` writes and reads a seller's
 slice of the results, :mod:`toolkit.reports.text` puts them into words.
@@ -29,6 +31,7 @@ from toolkit.engine.clearance import clearance_table
 from toolkit.engine.forecast import forecast_table
 from toolkit.engine.metrics import metrics_table
 from toolkit.engine.service import rating_by_asin
+from toolkit.inventory import inventory_periods, inventory_sku_table, inventory_table
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import METRICS, NOT_FOR_HEALTH, Policy
@@ -44,6 +47,7 @@ __all__ = [
     "STATUS_RANK",
     "amazon_reconciliation",
     "data_freshness",
+    "inventory_skus",
     "last_data_date",
     "read_reconciliation",
     "report_labels",
@@ -193,6 +197,52 @@ def _clearance_with_feedback(data: Dataset, clearance: pl.LazyFrame) -> pl.LazyF
     return clearance.join(feedback, on=["record_id", "defect_type"], how="left")
 
 
+def inventory_skus(data: Dataset, *, as_of: date, policy: Policy) -> pl.LazyFrame:
+    """The SKUs a seller can act on at ``as_of``: those with an inventory action.
+
+    Returns
+    -------
+    pl.LazyFrame
+        :func:`toolkit.inventory.inventory_sku_table` rows of ``as_of`` whose ``action``
+        is not null (stranded units, excess units, or out of stock and counted in the
+        in-stock rate), the most excess and stranded units first, then by SKU.
+
+    Examples
+    --------
+    >>> from datetime import date, timedelta
+    >>> import polars as pl
+    >>> from toolkit.model.data import dataset_from_frames
+    >>> from toolkit.model.policy import load_policy
+    >>> D = date(2025, 6, 30)
+    >>> days = [D - timedelta(days=n) for n in range(100, -1, -1)]
+    >>> def sku(name, on_hand, stranded):
+    ...     return pl.DataFrame({"date": days, "seller_id": "S1", "sku": name,
+    ...         "on_hand": on_hand, "available": on_hand - stranded, "stranded": stranded,
+    ...         "shipped": 1})
+    >>> inventory = pl.concat([sku("OK", 40, 0), sku("LID", 30, 5), sku("MUG", 50, 20)])
+    >>> orders = pl.DataFrame({"order_id": ["O"], "seller_id": ["S1"], "channel": ["afn"],
+    ...                        "purchased_at": ["2025-06-01"]})
+    >>> data = dataset_from_frames(orders=orders, inventory=inventory)
+    >>> inventory_skus(data, as_of=D, policy=load_policy()).select(
+    ...     "sku", "stranded_units", "action").collect()
+    shape: (2, 3)
+    ┌─────┬────────────────┬─────────────┐
+    │ sku ┆ stranded_units ┆ action      │
+    │ --- ┆ ---            ┆ ---         │
+    │ str ┆ i64            ┆ str         │
+    ╞═════╪════════════════╪═════════════╡
+    │ MUG ┆ 20             ┆ fix_listing │
+    │ LID ┆ 5              ┆ fix_listing │
+    └─────┴────────────────┴─────────────┘
+    """
+    units = pl.col("excess_units") + pl.col("stranded_units")
+    return (
+        inventory_sku_table(data, as_of=as_of, policy=policy)
+        .filter(pl.col("action").is_not_null())
+        .sort(units, "sku", descending=[True, False])
+    )
+
+
 def report_tables(
     data: Dataset, *, as_of: date, policy: Policy, history_days: int = HISTORY_DAYS
 ) -> dict[str, pl.LazyFrame]:
@@ -219,7 +269,11 @@ def report_tables(
         ``comment`` of feedback records; without the records of the SPEC 12 metrics, which
         never affect account health), ``actions`` (SPEC 10, for those records),
         ``ahr`` (SPEC 6, over the history), ``violations`` (SPEC 6, at D),
-        ``freshness`` (:func:`data_freshness`), ``ratings`` (the plain average of each
+        ``freshness`` (:func:`data_freshness`), ``inventory`` (SPEC 11, the IPI
+        components, bands and unofficial proxy at D; no row for a seller without FBA
+        inventory data), ``inventory_skus`` (:func:`inventory_skus`),
+        ``inventory_periods`` (SPEC 11, the evaluation period of D and the next one),
+        ``ratings`` (the plain average of each
         ASIN's verified reviews at D with its share of 1-2 stars,
         :func:`toolkit.engine.service.rating_by_asin`) and ``summary``
         (:func:`seller_summary`).
@@ -244,6 +298,9 @@ def report_tables(
         "ahr": ahr_table(data, as_of=start, to=as_of, policy=policy),
         "violations": violations_table(data, as_of=as_of, policy=policy),
         "freshness": data_freshness(data, as_of=as_of, policy=policy),
+        "inventory": inventory_table(data, as_of=as_of, policy=policy),
+        "inventory_skus": inventory_skus(data, as_of=as_of, policy=policy),
+        "inventory_periods": inventory_periods(data, as_of=as_of, policy=policy),
         "ratings": rating_by_asin(data, as_of=as_of, policy=policy),
     }
     tables["summary"] = seller_summary(tables, as_of=as_of)
@@ -264,7 +321,9 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         non-informational metric on D), ``worst_metric, worst_channel, worst_numerator,
         worst_denominator, worst_rate`` (that metric; the first in policy order among
         equals), ``odr`` (a list of ``channel, numerator, denominator, rate`` structs, mfn first), ``ahr_estimate, band``,
-        ``missing_targets`` (metric rows missing their target on D), ``recovery_date``
+        ``ipi_proxy`` (the unofficial IPI proxy on D, SPEC 11; null without FBA inventory
+        data; it does not change the ranking), ``fba_inventory`` (whether the seller has
+        FBA inventory data on D), ``missing_targets`` (metric rows missing their target on D), ``recovery_date``
         (when the last of them is back on target in the clean forecast; null when none
         misses or one does not recover within the horizon), ``recovers`` (false when a
         miss does not recover within the horizon), ``next_clearance`` (the next date a
@@ -318,11 +377,17 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         .agg(next_clearance=pl.col("clears_on").min(), counting_records=pl.len().cast(pl.Int64))
     )
     ahr = tables["ahr"].filter(pl.col("as_of") == as_of).select(*_SELLER, "ahr_estimate", "band")
+    ipi = (
+        tables["inventory"]
+        .filter(pl.col("as_of") == as_of)
+        .select(*_SELLER, "ipi_proxy", fba_inventory=pl.lit(True))
+    )
     parts = (
         worst.join(odr, on=_SELLER, how="left")
         .join(ahr, on=_SELLER, how="full", coalesce=True)
         .join(recovery, on=_SELLER, how="left")
         .join(counting, on=_SELLER, how="left")
+        .join(ipi, on=_SELLER, how="left")
     )
     parts = parts.join(_deadlines(tables["actions"], as_of=as_of), on=_SELLER, how="left")
     summary = parts.with_columns(
@@ -333,6 +398,7 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         counting_records=pl.col("counting_records").fill_null(0),
         overdue_actions=pl.col("overdue_actions").fill_null(0),
         open_actions=pl.col("open_actions").fill_null(0),
+        fba_inventory=pl.col("fba_inventory").fill_null(False),
     ).with_columns(recovery_date=pl.when(pl.col("recovers")).then("recovery_date"))
     return rank_sellers(summary).select(
         *_SELLER,
@@ -346,6 +412,8 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         "odr",
         "ahr_estimate",
         "band",
+        "ipi_proxy",
+        "fba_inventory",
         "missing_targets",
         "recovery_date",
         "recovers",

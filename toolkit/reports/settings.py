@@ -24,6 +24,7 @@ __all__ = [
     "CHART_WIDTH",
     "FORECAST_TAIL_DAYS",
     "HISTORY_DAYS",
+    "INVENTORY_SKUS_SHOWN",
     "KERNEL_NAME",
     "NOTEBOOK_TIMEOUT",
     "RATING_ASINS",
@@ -56,6 +57,9 @@ RECORDS_SHOWN = 12
 #: Actions with a deadline listed one by one on the first screen; the rest are counted
 #: (every one is in the panels' tables, the CSV and the calendar file).
 ACTIONS_LISTED = 8
+#: SKUs with excess or stranded units listed at most in the Inventory performance section
+#: (most units first; the rest are counted).
+INVENTORY_SKUS_SHOWN = 10
 #: Records drawn at most on a clearance calendar (the ones that clear first); a panel
 #: with more draws none (its table lists them all).
 CALENDAR_ROWS = 25

@@ -57,6 +57,9 @@ RESULT_TABLES = (
     "ahr",
     "violations",
     "freshness",
+    "inventory",
+    "inventory_skus",
+    "inventory_periods",
     "ratings",
     "summary",
 )

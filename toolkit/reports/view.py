@@ -35,6 +35,7 @@ from toolkit.model.policy import Policy, load_policy
 from toolkit.model.resources import DEFAULT_DATA
 from toolkit.reports import account, first_screen, retired, sections
 from toolkit.reports.content import ReportContent
+from toolkit.reports.inventory import inventory_performance
 from toolkit.reports.results import last_data_date, read_reconciliation, report_tables
 from toolkit.reports.slices import read_results
 from toolkit.reports.text import Fragment
@@ -63,8 +64,9 @@ class SellerReport(ReportContent):
     The data of a :class:`~toolkit.reports.content.ReportContent`, and each section as a
     method, in the order the report notebook shows them: the first screen
     (``headline``), Amazon's three Account Health panels (``customer_service``,
-    ``policy_compliance``, ``shipping``), then ``low_volume``, ``not_for_health``,
-    ``freshness`` and ``reconciliation_table``. Each returns an escaped HTML
+    ``policy_compliance``, ``shipping``), then ``inventory`` (FBA inventory performance),
+    ``low_volume``, ``not_for_health``, ``freshness`` and ``reconciliation_table``. Each
+    returns an escaped HTML
     :class:`~toolkit.reports.text.Fragment` (with its charts inside as SVG); the pieces
     of the panels (a metrics table, one chart) are methods too.
     """
@@ -74,6 +76,7 @@ class SellerReport(ReportContent):
     customer_service = sections.customer_service
     policy_compliance = account.policy_compliance
     shipping = sections.shipping
+    inventory = inventory_performance
     low_volume = account.low_volume
     not_for_health = retired.not_for_health
     freshness = account.freshness
