@@ -19,7 +19,7 @@ import pytest
 
 import toolkit.reports.runner
 from tests.builders import dataset, order
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, SAMPLE
 from tests.reports_data import write_tiny
 from toolkit.cli import main
 from toolkit.compliance.ahr import ahr_table
@@ -27,6 +27,7 @@ from toolkit.compliance.tables import violations_table
 from toolkit.engine.clearance import clearance_table
 from toolkit.engine.forecast import forecast_table
 from toolkit.engine.metrics import metrics_table
+from toolkit.inventory import inventory_periods, inventory_sku_table, inventory_table
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import PolicyError, load_policy
 from toolkit.model.resources import policy_text
@@ -86,6 +87,13 @@ def ends() -> object:
             {"violation_id": "V4", "seller_id": "S2", "category": "listing_policy",
              "severity": "low", "detected_at": "9999-07-01T00:00:00Z"},
         ],
+        inventory=[
+            {"date": day, "seller_id": "S1", "sku": sku, "on_hand": "10", "available": "8",
+             "stranded": "2", "shipped": "1"}
+            for sku, days in (("K1", ("0001-01-01", "0001-01-02")),
+                              ("K2", ("9999-12-30", "9999-12-31")))
+            for day in days
+        ],
     )  # fmt: skip
 
 
@@ -99,6 +107,9 @@ TABLES = {
     "ahr": lambda d: ahr_table(DATA, as_of=d),
     "ahr over a week": lambda d: ahr_table(DATA, as_of=shift(d, -6) or d, to=d),
     "violations": lambda d: violations_table(DATA, as_of=d),
+    "inventory": lambda d: inventory_table(DATA, as_of=d),
+    "inventory by SKU": lambda d: inventory_sku_table(DATA, as_of=d),
+    "inventory periods": lambda d: inventory_periods(DATA, as_of=d),
 }
 DATES = [
     date(1, 1, 1),
@@ -289,6 +300,16 @@ def test_forecast_with_a_horizon_of_three_million_days_is_an_input_error(tmp_pat
     assert status([*argv, "--data", str(tiny(tmp_path))]) == 2
     err = capsys.readouterr().err
     assert "3000000" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "view", [[], ["--by-sku"], ["--periods"]], ids=["per seller", "per SKU", "periods"]
+)
+def test_inventory_works_on_the_last_day_and_says_no_evaluation_follows(view, tmp_path, capsys):
+    out = tmp_path / "inventory.csv"
+    argv = ["inventory", "--as-of", "9999-12-31", "--data", str(SAMPLE), "--out", str(out), *view]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "next weekly evaluation: after 9999-12-31" in capsys.readouterr().out
 
 
 def test_ahr_works_on_the_last_day(tmp_path, capsys):

@@ -127,6 +127,22 @@ def test_as_of_range():
         as_of_range(D, D - timedelta(days=1))
 
 
+@pytest.mark.parametrize(
+    ("days", "works"),
+    [
+        pytest.param(36_525, True, id="100 years of dates is the longest range"),
+        pytest.param(36_526, False, id="one date more is an option error"),
+    ],
+)
+def test_a_range_holds_at_most_100_years_of_dates(days, works):
+    end = D + timedelta(days=days - 1)
+    if works:
+        assert as_of_range(D, end) == end
+    else:
+        with pytest.raises(OptionError, match="has 36,526 dates; at most 36,525"):
+            as_of_range(D, end)
+
+
 # ------------------------------------------------------------------------ the grid
 
 START, END = date(2025, 3, 1), date(2025, 3, 5)

@@ -137,6 +137,13 @@ def _sellers_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _dates(parser: argparse.ArgumentParser, *, to: bool = False) -> None:
+    """``--as-of`` (required) and, for a range, ``--to`` (checked by :func:`_check_range`)."""
+    parser.add_argument("--as-of", type=_date, required=True, help="as-of date (YYYY-MM-DD)")
+    if to:
+        parser.add_argument("--to", type=_date, default=None, help="last as-of date of a range")
+
+
 # ---------------------------------------------------------------------------- commands
 
 
@@ -282,8 +289,7 @@ def _add_ahr(sub) -> None:
         "ahr", help="Account Health Rating estimate (and the violations table) per as-of date"
     )
     _common(ahr)
-    ahr.add_argument("--as-of", type=_date, required=True, help="as-of date (YYYY-MM-DD)")
-    ahr.add_argument("--to", type=_date, default=None, help="last as-of date of a range")
+    _dates(ahr, to=True)
     ahr.add_argument("--out", type=_out_path, required=True, help="AHR table (.csv or .parquet)")
     ahr.add_argument(
         "--violations-out", type=_out_path, default=None, help="also write the violations table"
@@ -325,7 +331,7 @@ def _add_actions(sub) -> None:
         "actions", help="what each seller can do about each record, by when, and what it changes"
     )
     _common(actions)
-    actions.add_argument("--as-of", type=_date, required=True, help="as-of date (YYYY-MM-DD)")
+    _dates(actions)
     _sellers_option(actions)
     actions.add_argument("--out", type=_out_path, default=None, help=".csv or .parquet")
     actions.set_defaults(func=_cmd_actions)
@@ -361,7 +367,6 @@ def _inventory_lines(table, limit: int = 10) -> list[str]:
 
 
 def _cmd_inventory(args: argparse.Namespace) -> int:
-    from datetime import timedelta
 
     import polars as pl
 
@@ -372,6 +377,7 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
         inventory_table,
     )
     from toolkit.inventory.periods import evaluation_calendar
+    from toolkit.time.limits import LAST_DATE, shift
     from toolkit.time.windows import as_of_range
 
     to = as_of_range(args.as_of, args.to)
@@ -428,8 +434,13 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
         lines.append(f"{head}: {table.height:,} rows, {table['seller_id'].n_unique()} sellers")
         lines += _inventory_lines(table)
     weekday = policy.inventory.ipi_weekday
-    evaluation = to + timedelta(days=(weekday - to.weekday()) % 7 or 7)
-    lines.append(f"next weekly evaluation: {evaluation:%A} {evaluation}")
+    evaluation = shift(to, (weekday - to.weekday()) % 7 or 7)
+    if evaluation is None:
+        lines.append(
+            f"next weekly evaluation: after {LAST_DATE}, the last date the toolkit handles"
+        )
+    else:
+        lines.append(f"next weekly evaluation: {evaluation:%A} {evaluation}")
     markets = table["marketplace"].unique().sort().to_list()
     calendar = evaluation_calendar(policy.inventory, marketplaces=markets, start=to, end=to)
     for row in calendar.filter(pl.col("period_start") > to).iter_rows(named=True):
@@ -447,8 +458,7 @@ def _add_inventory(sub) -> None:
         "inventory", help="FBA inventory performance: IPI components, bands, unofficial proxy"
     )
     _common(inventory)
-    inventory.add_argument("--as-of", type=_date, required=True, help="as-of date (YYYY-MM-DD)")
-    inventory.add_argument("--to", type=_date, default=None, help="last as-of date of a range")
+    _dates(inventory, to=True)
     table = inventory.add_mutually_exclusive_group()
     table.add_argument("--by-sku", action="store_true", help="one row per SKU (drill-down)")
     table.add_argument(
@@ -975,8 +985,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     metrics = sub.add_parser("metrics", help="the metrics table for one date or a range")
     _common(metrics)
-    metrics.add_argument("--as-of", type=_date, required=True, help="as-of date YYYY-MM-DD")
-    metrics.add_argument("--to", type=_date, default=None, help="last as-of date of a range")
+    _dates(metrics, to=True)
     metrics.add_argument(
         "--known-at", type=_date, default=None, help="judge visibility at this date (restated)"
     )
@@ -986,14 +995,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
     clearance = sub.add_parser("clearance", help="when each counted record clears, and why")
     _common(clearance)
-    clearance.add_argument("--as-of", type=_date, required=True)
+    _dates(clearance)
     _sellers_option(clearance)
     clearance.add_argument("--out", type=_out_path, default=None)
     clearance.set_defaults(func=_cmd_clearance)
 
     forecast = sub.add_parser("forecast", help="recovery forecast under the clean scenario")
     _common(forecast)
-    forecast.add_argument("--as-of", type=_date, required=True)
+    _dates(forecast)
     forecast.add_argument(
         "--horizon", type=_horizon, default=None, help="days, 1 to 3660 (policy default 120)"
     )
@@ -1019,9 +1028,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _check_range(args: argparse.Namespace) -> None:
     """A range ``--as-of .. --to`` runs forwards, in the words of the options."""
+    from toolkit.time.windows import as_of_range
+
     to, as_of = getattr(args, "to", None), getattr(args, "as_of", None)
-    if to is not None and as_of is not None and to < as_of:
-        raise OptionError(f"--to {to} is before --as-of {as_of}")
+    if to is not None and as_of is not None:
+        as_of_range(as_of, to, names=("--as-of", "--to"))
 
 
 def main(argv: list[str] | None = None) -> int:

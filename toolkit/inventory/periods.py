@@ -79,8 +79,9 @@ def _calendar_end(day: date, kind: str) -> date:
     """Last day of the calendar month or quarter that holds ``day``."""
     months = 3 if kind == "quarter" else 1
     last_month = (day.month - 1) // months * months + months
-    year, month = (day.year + 1, 1) if last_month == 12 else (day.year, last_month + 1)
-    return date(year, month, 1) - timedelta(days=1)
+    if last_month == 12:
+        return date(day.year, 12, 31)
+    return date(day.year, last_month + 1, 1) - timedelta(days=1)
 
 
 def _periods(rows: tuple[tuple[date, str], ...]) -> Iterator[tuple[str, date, date]]:

@@ -39,7 +39,7 @@ _COMPONENT_OF = dict(zip(("negative_feedback", "claim", "chargeback"), COMPONENT
 class ReportContent:
     """One seller's result tables, the policy and the report date.
 
-    ``tables`` maps each name of :data:`toolkit.reports.results.RESULT_TABLES` to the
+    ``tables`` maps each name of :data:`toolkit.reports.slices.RESULT_TABLES` to the
     seller's rows; ``summary`` is filled from the one row of ``tables["summary"]``.
     ``files`` names the files written beside the page (``actions``: the CSV,
     ``calendar``: the ``.ics``), for links; empty when there are none.

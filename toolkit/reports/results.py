@@ -35,6 +35,7 @@ from toolkit.model.resources import AMAZON_REPORTS_DIR
 from toolkit.model.vocabulary import ATTENTION_RANK, TARGET_MISSED
 from toolkit.reports.names import file_names
 from toolkit.reports.settings import CHANGE_DAYS, HISTORY_DAYS
+from toolkit.reports.slices import RESULT_TABLES
 from toolkit.time.visibility import visible_time
 
 __all__ = [
@@ -49,17 +50,6 @@ __all__ = [
     "seller_summary",
 ]
 
-#: The tables of a seller's results, one Parquet file each.
-RESULT_TABLES = (
-    "metrics",
-    "forecast",
-    "clearance",
-    "actions",
-    "ahr",
-    "violations",
-    "freshness",
-    "summary",
-)
 #: Worst first: the order in which statuses sort (the AHR band ``critical`` ranks with
 #: ``bad``, ``at_risk`` just after it: Amazon warns of deactivation in that band).
 STATUS_RANK = ATTENTION_RANK

@@ -51,7 +51,11 @@ import polars as pl
 from toolkit.model.errors import OptionError
 from toolkit.time.visibility import day_number
 
+#: The most as-of dates one range may hold: 100 years of days.
+MAX_RANGE_DAYS = 36_525
+
 __all__ = [
+    "MAX_RANGE_DAYS",
     "Window",
     "active_on",
     "as_of_range",
@@ -152,17 +156,41 @@ class Window:
         return (self.end(as_of) - _day_number(day)).clip(0, self.window_days)
 
 
-def as_of_range(as_of: date, to: date | None) -> date:
+def as_of_range(as_of: date, to: date | None, *, names: tuple[str, str] = ("as_of", "to")) -> date:
     """The last as-of date of the range ``as_of .. to`` (``to`` defaults to ``as_of``).
+
+    A range runs forwards and spans at most :data:`MAX_RANGE_DAYS` dates (a history is a
+    dense grid of keys times dates: a mistyped year must not fill the memory). ``names``
+    are the words for the two ends in a message (the command line passes its options).
 
     Raises
     ------
     OptionError
-        When ``to`` is before ``as_of``.
+        When ``to`` is before ``as_of``, or the range is longer than allowed.
+
+    Examples
+    --------
+    >>> as_of_range(date(2026, 1, 1), None)
+    datetime.date(2026, 1, 1)
+    >>> as_of_range(date(2026, 1, 2), date(2026, 1, 1), names=("--as-of", "--to"))
+    Traceback (most recent call last):
+    ...
+    toolkit.model.errors.OptionError: --to 2026-01-01 is before --as-of 2026-01-02
+    >>> as_of_range(date(2000, 1, 1), date(2200, 1, 1))
+    Traceback (most recent call last):
+    ...
+    toolkit.model.errors.OptionError: the range 2000-01-01 .. 2200-01-01 has 73,050 dates; at most 36,525 (100 years) at once: split it
     """
+    first, last = names
     end = as_of if to is None else to
     if end < as_of:
-        raise OptionError(f"to {end} is before as_of {as_of}")
+        raise OptionError(f"{last} {end} is before {first} {as_of}")
+    days = (end - as_of).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise OptionError(
+            f"the range {as_of} .. {end} has {days:,} dates; at most {MAX_RANGE_DAYS:,} "
+            f"(100 years) at once: split it"
+        )
     return end
 
 
