@@ -49,6 +49,7 @@ def test_the_notebooks_are_the_expected_ones():
         "teaching/03_low_volume.ipynb",
         "teaching/04_policy_violations.ipynb",
         "teaching/05_data_freshness.ipynb",
+        "teaching/07_not_used_for_account_health.ipynb",
         "explore/portfolio.ipynb",
     ]
 
@@ -236,6 +237,19 @@ STORIES = {
         "as of 14 Nov 2026 is still 0 of 10 (`good`); as of 15 Nov 2026 it is 1 of 10 "
         "(`bad_low_volume`)",
         "S10-disputes was `bad` on 3 days; restated, on 0",
+    ],
+    "teaching/07_not_used_for_account_health.ipynb": [
+        "**1 of 2** requests of S10-disputes are bad by hand; the metrics table says **1 of 2** "
+        "(50.00%), status `info` (For information). Amazon's former target was below 10%.",
+        "at or above the former target on **307 of 365** days with return requests, and its "
+        "status was `info` every day",
+        "By hand, **10 of 17** messages were answered in time; the metrics table says "
+        "**10 of 17** (58.82%). Amazon's former target was above 90%",
+        "Amazon removed Contact Response Time on **1 Oct 2018**",
+        "are **the same** with and without the returns and messages of S09-new-seller",
+        "S10-disputes: **4.37** stars (plain average) from **35** verified reviews; the "
+        "per-ASIN table adds up to 153 stars from 35 reviews",
+        "is B0000461XJ: 1 of 4 (25%)",
     ],
     "explore/portfolio.ipynb": [
         "As of **15 Nov 2026**: 12 sellers",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -288,3 +289,34 @@ def test_pages_draw_offline_and_fit_the_width_in_chromium(sample_run, width):
             page.screenshot(f"{'reports-index' if name == 'index' else 'report-' + name}-{width}")
         assert page.blocked_requests == [], name
         assert page.console_errors == [] and page.page_errors == [] and page.dialogs == []
+
+
+@pytest.mark.slow
+def test_the_not_for_health_section_reads_on_a_phone(sample_run):
+    """S10's section at 400 px: the heading, the product rating's label and its ASIN cards
+    are on screen, inside the width, and no card's cells overlap."""
+    with open_page(sample_run / "S10-disputes.html", width=400, height=900) as page:
+        heading = page.page.get_by_role("heading", name="Not used by Amazon for account health")
+        heading.scroll_into_view_if_needed()
+        assert heading.is_visible()
+        for name in (
+            "Return dissatisfaction rate, 30 days (retired)",
+            "Messages answered within 24 hours, 30 days (retired)",
+            "Product rating, plain average (not Amazon's star rating)",
+        ):
+            assert page.page.get_by_role("heading", name=name).is_visible()
+        label = page.page.get_by_text("a plain average, not Amazon's star rating (35 verified")
+        assert label.is_visible()
+        table = page.page.locator("table.sh-table", has_text="B0000461XK")
+        table.scroll_into_view_if_needed()
+        cells = table.locator("td")
+        assert cells.count() == 5 * 4
+        boxes = [cells.nth(i).bounding_box() for i in range(cells.count())]
+        assert all(b["x"] >= 0 and b["x"] + b["width"] <= 400 + 1 for b in boxes)
+        # stacked one card per ASIN: each cell below the one before it, none overlapping
+        assert all(b["y"] >= a["y"] + a["height"] - 1 for a, b in itertools.pairwise(boxes))
+        assert cells.nth(0).inner_text() == "B0000461XK" and cells.nth(0).is_visible()
+        assert cells.nth(3).inner_text() == "9.1% (1)" and cells.nth(3).is_visible()
+        page.screenshot("report-S10-disputes-not-for-health-400", full_page=False)
+        assert page.wider_than_viewport() == []
+    assert page.blocked_requests == [] and page.console_errors == []

@@ -355,7 +355,8 @@ def test_a_stopped_batch_leaves_no_process_and_no_connection_file(how, tmp_path)
             name = "SIGTERM" if how.startswith("SIGTERM") else "SIGINT"
             assert proc.returncode == 128 + signal.Signals[name]
             err = (tmp_path / "stderr.txt").read_text()
-            [line] = err.splitlines() or [""]  # one line, no traceback
+            assert len(err.splitlines()) == 1, err  # one line, no traceback
+            [line] = err.splitlines()
             assert err == line + "\n", err
             assert line.startswith(f"seller-health reports: stopped by {name}")
         if runs:  # a stopped run is stale: --clean removes it

@@ -11,7 +11,8 @@ Data and policy
     ``read_data``, ``validate_data``, ``dataset_from_frames``, ``Dataset``, ``DataError``,
     ``load_policy``, ``Policy``, ``write_table``, ``generate_sample``, ``write_sample``
 Metrics, retention windows, forecasts and actions
-    ``metrics_table``, ``clearance_table``, ``forecast_table``, ``what_if``, ``actions_table``
+    ``metrics_table``, ``clearance_table``, ``forecast_table``, ``what_if``, ``actions_table``,
+    ``rating_by_asin`` (the plain product rating per ASIN)
 Policy compliance
     ``violations_table``, ``violation_clearance``, ``ahr_table``, ``ahr_if_addressed``
 Inventory performance (FBA)
@@ -53,6 +54,7 @@ _EXPORTS = {
     "metrics_table": "toolkit.engine.metrics",
     "overdispersion": "toolkit.portfolio",
     "p_chart": "toolkit.portfolio",
+    "rating_by_asin": "toolkit.engine.service",
     "read_data": "toolkit.model.data",
     "read_feedback_report": "toolkit.amazon.ingest",
     "read_inventory_reports": "toolkit.amazon.ingest",

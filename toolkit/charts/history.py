@@ -42,6 +42,7 @@ from toolkit.model.policy import METRICS
 from toolkit.model.vocabulary import (
     CHANNEL_NAMES,
     COUNT_PHRASES,
+    COUNT_UNITS,
     METRIC_NAMES,
     RATE_TITLES,
 )
@@ -62,17 +63,23 @@ def counts_text(numerator: pl.Expr, denominator: pl.Expr, metric: pl.Expr) -> pl
 
     Examples
     --------
-    >>> frame = pl.DataFrame({"n": [3, 1, 0], "d": [212, 1, 0],
-    ...     "metric": ["odr", "lsr_10d", "vtr_30d"]})
+    >>> frame = pl.DataFrame({"n": [3, 1, 0, 1], "d": [212, 1, 0, 2],
+    ...     "metric": ["odr", "lsr_10d", "vtr_30d", "rdr_30d"]})
     >>> frame.select(counts_text(pl.col("n"), pl.col("d"), pl.col("metric"))).to_series().to_list()
-    ['3 of 212 orders with a defect', '1 of 1 order shipped late', 'no orders in the window']
+    ['3 of 212 orders with a defect', '1 of 1 order shipped late', 'no orders in the window', '1 of 2 return requests with a dissatisfied buyer']
     """
     phrase = metric.replace_strict(COUNT_PHRASES, default="counted", return_dtype=pl.String)
-    orders = pl.when(denominator == 1).then(pl.lit("order")).otherwise(pl.lit("orders"))
+    one = metric.replace_strict(
+        {m: u[0] for m, u in COUNT_UNITS.items()}, default="order", return_dtype=pl.String
+    )
+    many = metric.replace_strict(
+        {m: u[1] for m, u in COUNT_UNITS.items()}, default="orders", return_dtype=pl.String
+    )
+    unit = pl.when(denominator == 1).then(one).otherwise(many)
     return (
         pl.when(denominator == 0)
-        .then(pl.lit("no orders in the window"))
-        .otherwise(pl.format("{} of {} {} {}", numerator, denominator, orders, phrase))
+        .then(pl.format("no {} in the window", many))
+        .otherwise(pl.format("{} of {} {} {}", numerator, denominator, unit, phrase))
     )
 
 

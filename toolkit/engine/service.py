@@ -60,6 +60,7 @@ from toolkit.time.windows import Window, active_on, stop_known_at
 __all__ = [
     "SERVICE_RULES",
     "SOURCE_OF",
+    "rating_by_asin",
     "service_clearance",
     "service_frame",
 ]
@@ -70,6 +71,17 @@ SOURCE_OF = {
     "contact_response_24h_30d": "messages",
     "product_rating": "reviews",
 }
+#: The columns of :func:`rating_by_asin`.
+_RATING_COLUMNS = (
+    "seller_id",
+    "marketplace",
+    "asin",
+    "reviews",
+    "stars",
+    "rating",
+    "low_reviews",
+    "low_share",
+)
 #: The defect types of a bad return request, the first that applies (SPEC 5 table).
 _RETURN_DEFECTS = (
     ("_rejected", "invalid_return_rejection"),
@@ -130,17 +142,25 @@ def _messages(data: Dataset, policy: Policy) -> pl.LazyFrame:
     )
 
 
-def _reviews(data: Dataset, policy: Policy) -> pl.LazyFrame:
+def _review_days(policy: Policy) -> dict[str, pl.Expr]:
+    """What the ``product_rating`` rule reads of a review: the day written (``_a``), its
+    visible day (``_seen``), ``_verified`` (empty: true) and ``_stars``."""
     minutes = policy.cadence_minutes["reviews"]
+    return {
+        "_a": utc_day(pl.col("reviewed_at")),
+        "_seen": visible_day(pl.col("reviewed_at"), cadence_minutes=minutes),
+        "_verified": pl.col("verified").fill_null(True),
+        "_stars": pl.col("stars").cast(pl.Int8),
+    }
+
+
+def _reviews(data: Dataset, policy: Policy) -> pl.LazyFrame:
     return data.reviews.select(
         "seller_id",
         "marketplace",
         pl.lit(None, pl.String).alias("order_id"),
         pl.col("review_id").alias("record_id"),
-        _a=utc_day(pl.col("reviewed_at")),
-        _seen=visible_day(pl.col("reviewed_at"), cadence_minutes=minutes),
-        _verified=pl.col("verified").fill_null(True),
-        _stars=pl.col("stars").cast(pl.Int8),
+        **_review_days(policy),
     )
 
 
@@ -266,4 +286,88 @@ def service_clearance(data: Dataset, *, as_of: date, policy: Policy) -> pl.LazyF
         .with_columns(counting=active_on(pl.col("counts_from"), pl.col("clears_on"), d))
         .with_columns(pl.col("attribution_date", "counts_from", "clears_on").cast(pl.Date))
         .select(CLEARANCE_COLUMNS)
+    )
+
+
+def rating_by_asin(data: Dataset, *, as_of: date, policy: Policy) -> pl.LazyFrame:
+    """The plain average of each ASIN's verified reviews at D, and its share of 1-2 stars.
+
+    The reviews ``product_rating`` counts (the same rule: verified, visible by the end of
+    D at the ``reviews`` cadence, written in its window ``D-L-W+1 .. D-L``: by default
+    ``D-364 .. D``), grouped by ASIN. Summed over a seller's ASINs, ``reviews`` and
+    ``stars`` are the ``denominator`` and ``numerator`` of its ``product_rating`` row.
+
+    Parameters
+    ----------
+    data
+        A validated dataset (its ``reviews`` table).
+    as_of
+        D.
+    policy
+        Gives the window of ``product_rating`` and the ``reviews`` cadence.
+
+    Returns
+    -------
+    pl.LazyFrame
+        One row per seller, marketplace and ASIN with at least one such review:
+        ``seller_id, marketplace, asin, reviews`` (how many), ``stars`` (their sum),
+        ``rating`` (``stars / reviews``: the plain mean, 1 to 5, not Amazon's star
+        rating), ``low_reviews`` (those with 1 or 2 stars) and ``low_share``
+        (``low_reviews / reviews``), sorted by seller, marketplace, most reviews first,
+        then ASIN.
+
+    Notes
+    -----
+    An empty ``verified`` is true (SPEC 12). Reviews carry no order, so a review counts
+    for the seller and marketplace it names.
+
+    Examples
+    --------
+    Five reviews: one written 365 days before D (a day too old), one not verified:
+
+    >>> from datetime import date
+    >>> from toolkit.model.data import dataset_from_frames
+    >>> from toolkit.model.policy import load_policy
+    >>> orders = pl.DataFrame({"order_id": ["O1"], "seller_id": "S1", "channel": "mfn",
+    ...     "purchased_at": ["2025-01-01T12:00:00Z"]})
+    >>> reviews = pl.DataFrame({"review_id": ["V1", "V2", "V3", "V4", "V5"],
+    ...     "seller_id": "S1", "asin": ["B0MUG", "B0MUG", "B0CUP", "B0CUP", "B0MUG"],
+    ...     "reviewed_at": ["2025-03-01T09:00:00Z", "2025-03-02T09:00:00Z",
+    ...         "2025-03-03T09:00:00Z", "2024-03-07T09:00:00Z", "2025-03-04T09:00:00Z"],
+    ...     "stars": [5, 2, 4, 1, 1], "verified": [True, True, True, True, False]})
+    >>> data = dataset_from_frames(orders=orders, reviews=reviews)
+    >>> rating_by_asin(data, as_of=date(2025, 3, 7), policy=load_policy()).collect().drop(
+    ...     "seller_id", "marketplace")
+    shape: (2, 6)
+    ┌───────┬─────────┬───────┬────────┬─────────────┬───────────┐
+    │ asin  ┆ reviews ┆ stars ┆ rating ┆ low_reviews ┆ low_share │
+    │ ---   ┆ ---     ┆ ---   ┆ ---    ┆ ---         ┆ ---       │
+    │ str   ┆ i64     ┆ i64   ┆ f64    ┆ i64         ┆ f64       │
+    ╞═══════╪═════════╪═══════╪════════╪═════════════╪═══════════╡
+    │ B0MUG ┆ 2       ┆ 7     ┆ 3.5    ┆ 1           ┆ 0.5       │
+    │ B0CUP ┆ 1       ┆ 4     ┆ 4.0    ┆ 0           ┆ 0.0       │
+    └───────┴─────────┴───────┴────────┴─────────────┴───────────┘
+    """
+    rule = SERVICE_RULES["product_rating"]
+    window = Window.of(policy.metric("product_rating"))
+    d = day_number(as_of)
+    counted = rule.population & (rule.seen <= d) & window.contains(rule.a, d)
+    reviews = data.reviews.select("seller_id", "marketplace", "asin", **_review_days(policy))
+    return (
+        reviews.filter(counted)
+        .group_by("seller_id", "marketplace", "asin")
+        .agg(
+            reviews=pl.len().cast(pl.Int64),
+            stars=pl.col("_stars").cast(pl.Int64).sum(),
+            low_reviews=(pl.col("_stars") <= 2).sum().cast(pl.Int64),
+        )
+        .with_columns(
+            rating=pl.col("stars") / pl.col("reviews"),
+            low_share=pl.col("low_reviews") / pl.col("reviews"),
+        )
+        .sort(
+            ["seller_id", "marketplace", "reviews", "asin"],
+            descending=[False, False, True, False],
+        )
+        .select(*_RATING_COLUMNS)
     )

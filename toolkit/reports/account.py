@@ -3,7 +3,8 @@
 The Policy Compliance panel (the AHR estimate, every violation with its points, what the
 seller can do and what addressing it would restore, and the timeline), the "could be
 chance" explanation, data freshness and the reconciliation with Amazon's report;
-:mod:`toolkit.reports.sections` has the Customer Service and Shipping panels. Each function takes a :class:`~toolkit.reports.content.ReportContent`; every
+:mod:`toolkit.reports.sections` has the Customer Service and Shipping panels,
+:mod:`toolkit.reports.retired` the metrics Amazon does not use for account health. Each function takes a :class:`~toolkit.reports.content.ReportContent`; every
 number of a rule is the report's policy's.
 """
 
@@ -14,12 +15,11 @@ import polars as pl
 
 from toolkit import charts
 from toolkit.charts.html import inline_chart
-from toolkit.model.policy import MEAN_METRICS, NOT_FOR_HEALTH, Policy
+from toolkit.model.policy import Policy
 from toolkit.model.vocabulary import (
     ACTION_WORDS,
     BAND_WORDS,
     CATEGORY_WORDS,
-    METRIC_NAMES,
     SOURCE_WORDS,
     STATUS_WORDS,
     VIOLATION_STATUS_WORDS,
@@ -233,40 +233,6 @@ def low_volume(report: ReportContent) -> Fragment:
             f"(z = {z:.2f}): your true rate could be anywhere in it."
         )
     return fragment(paragraphs(*texts))
-
-
-def not_for_health(report: ReportContent) -> Fragment:
-    """The metrics Amazon no longer uses for account health (SPEC 12), for information."""
-    now = report.tables["metrics"].filter(
-        pl.col("as_of") == report.as_of, pl.col("metric").is_in(NOT_FOR_HEALTH)
-    )
-    shown = now.filter(pl.col("denominator") > 0).sort("metric")
-    lead = (
-        "Amazon removed these from Account Health and takes no action on them; they never "
-        "change your status or the AHR estimate. They are here for information, with the "
-        "target Amazon used to publish."
-    )
-    if shown.height == 0:
-        return fragment(paragraphs(lead, "No returns, buyer messages or reviews in their windows."))
-    rows = []
-    for r in shown.iter_rows(named=True):
-        if r["metric"] in MEAN_METRICS:
-            value = f"{r['rate']:.2f} of 5 stars"
-            days = report.policy.metric(r["metric"]).window_days
-            what = f"{plural(r['denominator'], 'verified review')} in the last {days} days"
-        else:
-            value = pct(r["rate"])
-            what = counts(r["numerator"], r["denominator"], r["metric"])
-        rows.append(
-            [
-                esc(word(METRIC_NAMES, r["metric"])),
-                value,
-                esc(what),
-                esc(target_text(r["condition"], r["target"])),
-            ]
-        )
-    headers = ["Metric", "Value", "Counts", "Amazon's former target"]
-    return fragment(paragraphs(lead) + table(headers, rows, numeric=[1]))
 
 
 def freshness(report: ReportContent) -> Fragment:

@@ -2,8 +2,8 @@
 
 :class:`ReportContent` holds a seller's result tables, the policy they were computed with
 and the report date. The section functions (:mod:`toolkit.reports.first_screen`,
-:mod:`toolkit.reports.sections`, :mod:`toolkit.reports.account`) take one and return a
-fragment or a chart; :class:`toolkit.reports.view.SellerReport` is a ``ReportContent``
+:mod:`toolkit.reports.sections`, :mod:`toolkit.reports.account`,
+:mod:`toolkit.reports.retired`) take one and return a fragment or a chart; :class:`toolkit.reports.view.SellerReport` is a ``ReportContent``
 with those sections as methods. Nothing here computes a table from data or renders a
 page.
 """

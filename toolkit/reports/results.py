@@ -2,8 +2,8 @@
 
 "Compute once, render many": :func:`report_tables` builds, as lazy frames over every
 seller, the metrics history, the forecast, the clearance table (with the feedback text of
-each negative rating), the AHR estimate history, the violations table and the data
-freshness; :func:`seller_summary` reduces them to one row per seller for the index page;
+each negative rating), the AHR estimate history, the violations table, the data
+freshness and the product rating per ASIN; :func:`seller_summary` reduces them to one row per seller for the index page;
 :func:`amazon_reconciliation` recomputes the Amazon reports found next to the data.
 This module only computes: :mod:`toolkit.reports.slices` writes and reads a seller's
 slice of the results, :mod:`toolkit.reports.text` puts them into words.
@@ -28,6 +28,7 @@ from toolkit.engine.actions import actions_table
 from toolkit.engine.clearance import clearance_table
 from toolkit.engine.forecast import forecast_table
 from toolkit.engine.metrics import metrics_table
+from toolkit.engine.service import rating_by_asin
 from toolkit.model.data import Dataset
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import METRICS, NOT_FOR_HEALTH, Policy
@@ -218,7 +219,10 @@ def report_tables(
         ``comment`` of feedback records; without the records of the SPEC 12 metrics, which
         never affect account health), ``actions`` (SPEC 10, for those records),
         ``ahr`` (SPEC 6, over the history), ``violations`` (SPEC 6, at D),
-        ``freshness`` (:func:`data_freshness`) and ``summary`` (:func:`seller_summary`).
+        ``freshness`` (:func:`data_freshness`), ``ratings`` (the plain average of each
+        ASIN's verified reviews at D with its share of 1-2 stars,
+        :func:`toolkit.engine.service.rating_by_asin`) and ``summary``
+        (:func:`seller_summary`).
         Collect them together with ``pl.collect_all``.
     """
     if history_days <= CHANGE_DAYS:
@@ -240,6 +244,7 @@ def report_tables(
         "ahr": ahr_table(data, as_of=start, to=as_of, policy=policy),
         "violations": violations_table(data, as_of=as_of, policy=policy),
         "freshness": data_freshness(data, as_of=as_of, policy=policy),
+        "ratings": rating_by_asin(data, as_of=as_of, policy=policy),
     }
     tables["summary"] = seller_summary(tables, as_of=as_of)
     return tables

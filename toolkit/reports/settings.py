@@ -26,6 +26,7 @@ __all__ = [
     "HISTORY_DAYS",
     "KERNEL_NAME",
     "NOTEBOOK_TIMEOUT",
+    "RATING_ASINS",
     "RECONCILIATION_ROWS",
     "RECORDS_SHOWN",
     "RESTART_EVERY",
@@ -47,6 +48,9 @@ FORECAST_TAIL_DAYS = 14
 SHIPPING_METRICS = ("lsr_10d", "lsr_30d", "cancel_rate_7d", "vtr_30d", "otdr_14d", "idr_7d")
 #: Rows of Amazon's reconciliation shown at most (the rest is counted in a note).
 RECONCILIATION_ROWS = 200
+#: ASINs listed at most in the product rating table (most reviews first; the rest are
+#: counted in a note).
+RATING_ASINS = 10
 #: Records of a panel's table shown open; the rest are one click away (``<details>``).
 RECORDS_SHOWN = 12
 #: Actions with a deadline listed one by one on the first screen; the rest are counted

@@ -57,6 +57,7 @@ RESULT_TABLES = (
     "ahr",
     "violations",
     "freshness",
+    "ratings",
     "summary",
 )
 #: The optional table of a slice: the reconciliation with Amazon's reports.

@@ -33,7 +33,7 @@ from toolkit.model.data import read_data
 from toolkit.model.errors import OptionError
 from toolkit.model.policy import Policy, load_policy
 from toolkit.model.resources import DEFAULT_DATA
-from toolkit.reports import account, first_screen, sections
+from toolkit.reports import account, first_screen, retired, sections
 from toolkit.reports.content import ReportContent
 from toolkit.reports.results import last_data_date, read_reconciliation, report_tables
 from toolkit.reports.slices import read_results
@@ -63,8 +63,8 @@ class SellerReport(ReportContent):
     The data of a :class:`~toolkit.reports.content.ReportContent`, and each section as a
     method, in the order the report notebook shows them: the first screen
     (``headline``), Amazon's three Account Health panels (``customer_service``,
-    ``policy_compliance``, ``shipping``), then ``low_volume``, ``freshness`` and
-    ``reconciliation_table``. Each returns an escaped HTML
+    ``policy_compliance``, ``shipping``), then ``low_volume``, ``not_for_health``,
+    ``freshness`` and ``reconciliation_table``. Each returns an escaped HTML
     :class:`~toolkit.reports.text.Fragment` (with its charts inside as SVG); the pieces
     of the panels (a metrics table, one chart) are methods too.
     """
@@ -75,7 +75,7 @@ class SellerReport(ReportContent):
     policy_compliance = account.policy_compliance
     shipping = sections.shipping
     low_volume = account.low_volume
-    not_for_health = account.not_for_health
+    not_for_health = retired.not_for_health
     freshness = account.freshness
     reconciliation_table = account.reconciliation_table
     # the pieces of the panels, for a notebook that wants one of them
@@ -86,6 +86,7 @@ class SellerReport(ReportContent):
     clearance_chart = sections.clearance_chart
     violations = account.violations
     violations_chart = account.violations_chart
+    rating_table = retired.rating_table
 
 
 def _computed(
