@@ -110,7 +110,9 @@ def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_pa
                 "previous = seller_id\n"
                 'if seller_id == "low volume":\n'
                 "    os._exit(1)\n"
-                'print(f"kernel pid {os.getpid()}")'
+                'print(f"kernel pid {os.getpid()}")\n'
+                "import gc\n"
+                'print(f"frozen {gc.get_freeze_count()}")'
             ),
         ]
     )
@@ -139,6 +141,16 @@ def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_pa
     }
     assert pids["critical"] == pids["acme/../bad"]  # kept
     assert pids["ok"] != pids["acme/../bad"]  # replaced after it died
+    # Every kept kernel, the replacement too, was warmed up: imports done, then frozen
+    # out of the garbage collector's sight (the reset before each report collects).
+    frozen = {
+        r["seller_id"]: int(
+            re.search(r"frozen (\d+)", (result.directory / r["file"]).read_text())[1]
+        )
+        for r in result.reports
+        if r["file"]
+    }
+    assert min(frozen.values()) > 50_000, frozen
 
 
 @pytest.mark.slow

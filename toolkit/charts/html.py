@@ -59,6 +59,7 @@ __all__ = [
     "inline_chart",
     "inline_vega_bundle",
     "interactive_chart_html",
+    "light_altair",
     "notebook_to_html",
     "svg_chart",
 ]
@@ -114,24 +115,82 @@ def _rounded_paths(svg: str) -> str:
     return _PATH.sub(lambda m: ' d="' + _DECIMALS.sub(r"\1", m.group(1)) + '"', svg)
 
 
-def inline_chart(chart: alt.TopLevelMixin | dict) -> str:
+def inline_chart(chart: alt.TopLevelMixin | dict, *, validate: bool = False) -> str:
     """A chart as SVG markup to put into a page: drawn by :func:`svg_chart`, then checked.
 
     Plain drawing is returned as ``<svg ...>`` markup, its path coordinates to a tenth
     of a pixel; SVG that holds a script, an event handler, ``foreignObject`` or a
     ``javascript:`` link (which vl-convert never writes) becomes an ``<img>`` in which
     none of it runs.
+
+    The chart's spec is not checked against the Vega-Lite schema unless ``validate``:
+    the report's charts are built by the toolkit's own code (the tests validate every
+    one of them), and the check costs more CPU than building the spec (about 0.3 s of
+    a report's 12 charts).
     """
-    return _inline_svg(_rounded_paths(svg_chart(chart)))
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=validate)
+    return _inline_svg(_rounded_paths(svg_chart(spec)))
 
 
-def enable_offline_svg() -> Any:
+def enable_offline_svg(*, light: bool = True) -> Any:
     """Make altair display charts as inline SVG (``image/svg+xml`` outputs, no JavaScript).
 
     Returns altair's plugin enabler, so ``with enable_offline_svg(): ...`` restores the
     previous renderer afterwards.
+
+    With ``light`` (the default) altair is also made lighter to build charts with, for
+    the rest of the process (:func:`light_altair`): the reports build a dozen charts
+    each, and most of altair's CPU went into checks and tables it recomputes for every
+    chart part. Charts and their specs are the same either way.
     """
+    if light:
+        light_altair()
     return alt.renderers.enable("svg")
+
+
+@cache
+def light_altair() -> bool:
+    """Make building altair charts cheaper in this process (idempotent); False if it cannot.
+
+    Two things, neither of which changes a chart or its spec:
+
+    - altair's *debug mode* is switched off: in it every chart part (an encoding, a
+      mark, a scale...) is converted to a dict and checked against the Vega-Lite schema
+      as it is created, on top of the check of the whole chart;
+    - the table altair builds for each ``encode()`` argument that maps schemas to its
+      ~600 wrapper classes (a JSON dump and a hash of every class's schema, each time)
+      is built once and kept. This reaches into ``altair.utils.schemapi._FromDict``;
+      when a future altair has no such class nothing is kept and the function returns
+      False.
+
+    Examples
+    --------
+    >>> light_altair() in (True, False)
+    True
+    >>> from altair.utils import schemapi
+    >>> schemapi.DEBUG_MODE
+    False
+    """
+    from altair.utils import schemapi
+
+    schemapi.disable_debug_mode()
+    table = getattr(schemapi, "_FromDict", None)
+    init = getattr(table, "__init__", None)
+    if table is None or init is None or not hasattr(table, "hash_schema"):
+        return False
+    kept: dict[tuple, Any] = {}
+
+    def kept_init(self: Any, wrapper_classes: Any, /) -> None:
+        classes = tuple(wrapper_classes)
+        found = kept.get(classes)
+        if found is None:
+            init(self, classes)
+            kept[classes] = self.class_dict
+        else:
+            self.class_dict = found
+
+    table.__init__ = kept_init
+    return True
 
 
 @cache
@@ -306,25 +365,38 @@ def notebook_to_html(nb: Any, *, title: str) -> str:
         :func:`enable_offline_interactive`).
     """
     import nbformat
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
     if isinstance(nb, str | Path):
         nb = nbformat.read(nb, as_version=4)
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = visible(title)  # the template escapes it
+    body, _ = _exporter(str(template_dir())).from_notebook_node(nb)
+    return body
+
+
+@cache
+def _exporter(templates: str) -> Any:
+    """The page exporter, made once per process (and per template directory).
+
+    Creating an ``HTMLExporter`` finds, reads and compiles the Jinja templates and sets
+    up its preprocessors: about a third of an export's CPU when it was done for every
+    page. The exporter keeps no state from one notebook to the next: each export gets
+    fresh resources.
+    """
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)
     exporter = HTMLExporter(
         config=config,
         template_name="seller_health",
-        extra_template_basedirs=[str(template_dir())],
+        extra_template_basedirs=[templates],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
     exporter.register_filter("inline_svg", _inline_svg)
     exporter.register_filter("markdown2html_escaped", _markdown2html_escaped)
-    body, _ = exporter.from_notebook_node(nb)
-    return body
+    return exporter

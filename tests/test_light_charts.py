@@ -1,0 +1,121 @@
+"""The report's cheaper chart path: no schema check per chart, altair's tables kept, one exporter.
+
+The batch skips altair's per-chart schema checks (``inline_chart(validate=False)``,
+``light_altair``): these tests make sure every chart a report draws is still valid
+Vega-Lite, that the lighter altair builds the same specs, and that the page exporter
+made once gives the same pages as a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import altair as alt
+import nbformat
+import polars as pl
+import pytest
+from altair.utils import schemapi
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from toolkit.charts import html
+from toolkit.model.resources import report_notebook
+from toolkit.reports import account, sections
+from toolkit.reports.view import load_report
+
+
+def _sections() -> list[str]:
+    """The ``report.<section>()`` calls of the report template, in order."""
+    nb = nbformat.read(report_notebook(), as_version=4)
+    calls = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            calls += re.findall(r"^report\.(\w+)\(\)\s*$", cell.source, flags=re.MULTILINE)
+    return calls
+
+
+#: The report template's sections, in order (each may draw charts).
+SECTIONS = _sections()
+
+
+@pytest.mark.parametrize("seller", ["S02-claims-burst", "S03-low-volume", "S10-disputes"])
+def test_every_chart_of_a_report_is_valid_vega_lite(seller, monkeypatch):
+    checked: list[dict] = []
+
+    def checking(chart, *, validate=False):
+        with schemapi.debug_mode(True):
+            checked.append(chart.to_dict(validate=True))  # raises on an invalid spec
+        return html.inline_chart(chart, validate=validate)
+
+    monkeypatch.setattr(sections, "inline_chart", checking)
+    monkeypatch.setattr(account, "inline_chart", checking)
+    with schemapi.debug_mode(True):  # every chart part is checked as it is created too
+        report = load_report(seller)
+        for name in SECTIONS:
+            getattr(report, name)()
+    assert "shipping" in SECTIONS and "headline" in SECTIONS, SECTIONS
+    assert len(checked) >= 5, checked
+    assert all(spec["$schema"].startswith("https://vega.github.io/schema/") for spec in checked)
+
+
+def test_inline_chart_draws_the_same_svg_with_and_without_the_check():
+    frame = pl.DataFrame({"day": ["2026-01-01", "2026-01-02"], "rate": [0.01, 0.02]})
+    chart = alt.Chart(frame).mark_line().encode(x="day:T", y=alt.Y("rate:Q", title="ODR"))
+    assert html.inline_chart(chart) == html.inline_chart(chart, validate=True)
+    invalid = alt.Chart(frame).mark_line().encode(x=alt.X("day:T", bin="yes please"))
+    with pytest.raises(Exception, match="bin"):
+        html.inline_chart(invalid, validate=True)
+
+
+_SPECS = """
+import json, sys
+import altair as alt
+import nbformat
+import polars as pl
+from toolkit.charts import html
+from toolkit.model.resources import report_notebook
+if sys.argv[1] == "light":
+    assert html.light_altair()
+frame = pl.DataFrame({"day": ["2026-01-01", "2026-01-02"], "rate": [0.01, 0.02], "k": ["a", "b"]})
+base = alt.Chart(frame).encode(x=alt.X("day:T", axis=alt.Axis(format="%d %b")), y="rate:Q")
+chart = alt.layer(
+    base.mark_line(interpolate="step-after"),
+    base.mark_point().encode(color=alt.Color("k:N", scale=alt.Scale(range=["#123456", "#abcdef"]))),
+    alt.Chart(frame).mark_rule().encode(y=alt.datum(0.015), tooltip=["k", "rate"]),
+).properties(width=300, height=120, title="t")
+print(json.dumps(chart.to_dict(), sort_keys=True))
+"""
+
+
+def test_light_altair_builds_the_same_specs():
+    def spec(mode: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, "-c", _SPECS, mode], check=True, capture_output=True, text=True
+        )
+        return json.loads(done.stdout)
+
+    light, plain = spec("light"), spec("plain")
+    assert light == plain
+    assert light["layer"][1]["encoding"]["color"]["scale"]["range"] == ["#123456", "#abcdef"]
+
+
+def test_the_kept_exporter_gives_the_pages_a_new_one_gives():
+    first = new_notebook(
+        cells=[
+            new_markdown_cell("# First seller"),
+            new_code_cell(
+                "x", outputs=[new_output("display_data", data={"text/markdown": "*one* <b>"})]
+            ),
+        ]
+    )
+    second = new_notebook(cells=[new_markdown_cell("# Second seller")])
+    kept = [html.notebook_to_html(nb, title=t) for nb, t in ((first, "A"), (second, "B"))]
+    html._exporter.cache_clear()
+    fresh_second = html.notebook_to_html(second, title="B")
+    html._exporter.cache_clear()
+    fresh_first = html.notebook_to_html(first, title="A")
+    assert kept == [fresh_first, fresh_second]
+    assert "First seller" not in kept[1] and "<title>B</title>" in kept[1]
+    assert "&lt;b&gt;" in kept[0]
