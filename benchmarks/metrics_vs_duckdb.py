@@ -10,7 +10,7 @@ polars' default Parquet writer, 400 days of history), each in Parquet and in CSV
   500,000 sellers, Parquet: beyond what the in-memory engine holds.
 
 The toolkit side is the command ``seller-health metrics --data DIR --as-of D [--to E]
---out FILE.parquet`` (reading, validation, the full SPEC 4.2 table, writing); the DuckDB
+--out FILE.parquet`` (reading, validation, the full definitions section 4.2 table, writing); the DuckDB
 side is the SQL reference of ``tests/oracles/duckdb_metrics.py`` reading the same files and
 writing the same counts to Parquet (it validates nothing and computes no status). Each run
 is a fresh process; the parent takes its wall time, CPU time (user + system) and peak
@@ -128,7 +128,7 @@ toolkit_out, duckdb_out, orders = sys.argv[1:4]
 shared = list(OUTPUT_COLUMNS)
 keys = ["seller_id", "marketplace", "channel", "metric", "as_of"]
 theirs = pl.read_parquet(duckdb_out).select(shared).sort(keys)
-# the SQL baseline computes the metrics of SPEC 4 (not the three of SPEC 12)
+# the SQL baseline computes the metrics of definitions section 4 (not the three of definitions section 12)
 known = theirs["metric"].unique().to_list()
 ours = pl.read_parquet(toolkit_out).select(shared).filter(pl.col("metric").is_in(known))
 assert_frame_equal(ours.sort(keys), theirs)
@@ -138,7 +138,7 @@ print(ours.height, scan(orders).select(pl.len()).collect().item())
 
 
 def check(toolkit_out: Path, duckdb_out: Path, orders: Path) -> tuple[int, int]:
-    """Both outputs hold the same rows (SPEC 4 metrics): (their rows, orders in the data).
+    """Both outputs hold the same rows (definitions section 4 metrics): (their rows, orders in the data).
 
     In a child process: the parent stays small, since Linux counts the parent's memory
     at fork in a child's peak (``ru_maxrss``) and every measured run is its child.

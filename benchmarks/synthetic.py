@@ -1,4 +1,4 @@
-"""A fast, vectorised synthetic data directory for the benchmark (SPEC section 3 schema).
+"""A fast, vectorised synthetic data directory for the benchmark (definitions section 3 schema).
 
 This is a stand-in for ``seller-health sample`` at benchmark volumes (millions of orders):
 numpy draws every column at once and polars writes Parquet with ``Datetime("us", "UTC")``

@@ -34,7 +34,7 @@ import pytest
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
-#: Flags that worked on this kind of machine (shared/notes/offline-html.md); the host
+#: Flags that worked on this kind of machine (Debian's chromium, no display); the host
 #: resolver and proxy rules make anything that slips past the request interception fail.
 CHROMIUM_ARGS = [
     "--no-sandbox",

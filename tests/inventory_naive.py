@@ -1,4 +1,4 @@
-"""A deliberately naive reading of SPEC 11, one as-of date, seller and SKU at a time.
+"""A deliberately naive reading of definitions section 11, one as-of date, seller and SKU at a time.
 
 Plain Python over a list of row dicts, with ``datetime.date`` arithmetic and exact
 ``Fraction``s: every window is rescanned for every date, every sum is a loop. It shares no
@@ -33,7 +33,7 @@ def _band(value: Fraction | None, edges) -> str:
 
 
 def _sku_numbers(rows_by_date: dict[date, dict], first: date, day: date, p: InventoryPolicy):
-    """The per-SKU numbers of SPEC 11 at as-of ``day``, by rescanning every window."""
+    """The per-SKU numbers of definitions section 11 at as-of ``day``, by rescanning every window."""
     row = rows_by_date.get(day)
 
     def shipped(days: int) -> int:

@@ -166,7 +166,7 @@ def _answer(rng, start: list[str], p: float) -> list[str | None]:
 
 
 def _service_tables(seed: int, orders: dict, purchase: np.ndarray) -> dict[str, pl.DataFrame]:
-    """Returns, messages and reviews (SPEC 12), from their own random stream (the order
+    """Returns, messages and reviews (definitions section 12), from their own random stream (the order
     tables of a seed stay what they were)."""
     rng = np.random.default_rng([seed, 12])
     n = len(orders["order_id"])

@@ -1,4 +1,4 @@
-"""The actions table (SPEC 10): what the seller can do about each record, by when, and what
+"""The actions table (definitions section 10): what the seller can do about each record, by when, and what
 it would change."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The AHR estimate (SPEC section 6): fulfilled-order bonus, points, critical, clamps, bands."""
+"""The AHR estimate (definitions section 6): fulfilled-order bonus, points, critical, clamps, bands."""
 
 from __future__ import annotations
 

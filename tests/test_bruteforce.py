@@ -1,6 +1,6 @@
-"""The engine against a deliberately naive per-day reading of SPEC 4, on every row.
+"""The engine against a deliberately naive per-day reading of definitions section 4, on every row.
 
-`tests/oracles/bruteforce.py` asks the SPEC's questions in plain Python, one as-of date, key,
+`tests/oracles/bruteforce.py` asks the definitions' questions in plain Python, one as-of date, key,
 metric and order at a time, with datetime arithmetic (no day numbers, no retention
 windows). The engine's one-date scan and its +1/-1 range counts must both agree with it on
 seeded random data full of midnight and cadence edges, point in time and restated.
@@ -49,7 +49,7 @@ def test_engine_agrees_with_brute_force_on_every_row(tmp_path, seed, first, last
         one_day.select(COLUMNS).sort(KEYS), naive.filter(naive["as_of"] == last).sort(KEYS)
     )
     assert naive["numerator"].sum() > 0 and naive["denominator"].sum() > 0
-    # the SPEC 12 metrics are tested too: each has good and bad records on some dates
+    # the definitions section 12 metrics are tested too: each has good and bad records on some dates
     for metric in ("rdr_30d", "contact_response_24h_30d", "product_rating"):
         rows = naive.filter(metric=metric)
         assert (rows["numerator"] > 0).any() and (rows["denominator"] > 0).any(), metric

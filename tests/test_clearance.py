@@ -1,4 +1,4 @@
-"""The clearance table (SPEC 5): every state a defect record can be in on D."""
+"""The clearance table (definitions section 5): every state a defect record can be in on D."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Policy violations (SPEC section 6): display, point cost, statuses and clearance rows."""
+"""Policy violations (definitions section 6): display, point cost, statuses and clearance rows."""
 
 from __future__ import annotations
 

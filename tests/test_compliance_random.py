@@ -1,6 +1,6 @@
 """Range computations agree with per-date single computations and with a brute force.
 
-The brute force reads SPEC section 6 literally, one as-of date at a time, in plain Python:
+The brute force reads definitions section 6 literally, one as-of date at a time, in plain Python:
 what is known at D, what is displayed and active on D, the ranks of D's active violations.
 """
 
@@ -96,7 +96,7 @@ def random_data(seed: int):
 
 
 def brute_force(violations, orders, policy, day: date):
-    """(violations rows, ahr rows, clearance rows) at ``day``, straight from SPEC 6."""
+    """(violations rows, ahr rows, clearance rows) at ``day``, straight from definitions section 6."""
     cadence = policy.cadence_minutes["violations"]
     dd = timedelta(days=policy.display_days)
     one = timedelta(days=1)

@@ -1,4 +1,4 @@
-"""Reading and validating data directories (SPEC sections 3 and 8)."""
+"""Reading and validating data directories (definitions sections 3 and 8)."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ CASES = [
         (),
         id="empty required cell",
     ),
-    # SPEC 12: returns, messages and reviews (one directory, each error once)
+    # definitions section 12: returns, messages and reviews (one directory, each error once)
     *(
         pytest.param("service_bad_rows", *case, id=case_id)
         for case_id, case in {

@@ -29,7 +29,7 @@ KEYS = ["seller_id", "marketplace", "channel", "metric", "as_of"]
 
 
 def bruteforce_metrics(*args, **kwargs) -> pl.DataFrame:
-    """The naive oracle on the metrics the SQL computes (SPEC 4; not those of SPEC 12)."""
+    """The naive oracle on the metrics the SQL computes (definitions section 4; not those of definitions section 12)."""
     return naive_metrics(*args, **kwargs).filter(pl.col("metric").is_in(list(RANK)))
 
 
@@ -356,7 +356,7 @@ def counts(
 
 
 # (seller, metric, as-of, numerator, denominator, what it shows), worked out by hand from
-# SPEC 4 for the edge data above.
+# definitions section 4 for the edge data above.
 # fmt: off
 LITERALS = [
     ("odr_edges", "odr", "2025-05-20", 0, 2, "odr window includes its first and last day only"),

@@ -1,4 +1,4 @@
-"""Forecasts (SPEC 5): recovery date, orders needed, what-if, on hand-built cases."""
+"""Forecasts (definitions section 5): recovery date, orders needed, what-if, on hand-built cases."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ def test_shape_and_metrics_without_target():
     data = dataset(orders=daily_orders(30), claims=[claim("C1", "S1-O20", day(D, -10))])
     fc = forecast_table(data, as_of=D, horizon=4).collect()
     assert fc.columns == FORECAST_COLUMNS
-    # nine mfn metrics; idr and the three of SPEC 12 on channel all; four dates each
+    # nine mfn metrics; idr and the three of definitions section 12 on channel all; four dates each
     assert fc.height == 4 * (9 + 4)
     for metric, channel in (("odr_claims", "mfn"), ("product_rating", "all")):
         rows = one(fc, metric, channel)
@@ -200,7 +200,7 @@ def test_what_if_an_order_record_is_cleared(metric, bad, rate, rate_if_removed):
 )
 def test_an_invoice_whose_deadline_passes_after_d_adds_no_defect(uploaded, expected):
     """As of Saturday 8 March an invoice of an order shipped on Friday 7 March is due on
-    Monday 10 March: SPEC 5's clean scenario adds no defect for it, while the same order
+    Monday 10 March: definitions section 5's clean scenario adds no defect for it, while the same order
     with its deadline already passed counts until its window ends."""
     as_of = date(2025, 3, 8)
     business = {"is_business": "true", "shipped_at": "2025-03-07T10:00:00Z"}

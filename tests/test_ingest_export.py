@@ -149,7 +149,7 @@ def test_round_trip_gives_back_every_metric(tmp_path):
     expected = (
         metrics_table()
         .filter(seller_id="S1", as_of=D)
-        # the report has channels only for ODR; SPEC 7: channel "all" elsewhere
+        # the report has channels only for ODR; definitions section 7: channel "all" elsewhere
         .with_columns(channel=pl.when(family).then("channel").otherwise(pl.lit("all")))
         .select(compared)
     )
@@ -257,7 +257,7 @@ def test_gzip_output_reads_back(tmp_path):
         pytest.param(
             lambda m: m.with_columns(status=pl.lit("excellent")),
             "unknown status 'excellent'",
-            id="a status outside SPEC 4.1",
+            id="a status outside definitions section 4.1",
         ),
     ],
 )
@@ -293,7 +293,7 @@ def test_round_trip_of_the_engine_metrics_table(tmp_path):
     compared = ["metric", "channel", "window_start", "window_end", "numerator", "denominator"]
     compared += ["rate", "target", "condition"]
     family = pl.col("metric").str.starts_with("odr")
-    # the report has no metric Amazon does not use for account health (SPEC 12)
+    # the report has no metric Amazon does not use for account health (definitions section 12)
     expected = (
         metrics.filter(~pl.col("metric").is_in(NOT_FOR_HEALTH))
         .with_columns(channel=pl.when(family).then("channel").otherwise(pl.lit("all")))

@@ -1,4 +1,4 @@
-"""The seller feedback flat file into the SPEC feedback table."""
+"""The seller feedback flat file into docs/definitions.md feedback table."""
 
 from __future__ import annotations
 

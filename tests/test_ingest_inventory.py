@@ -1,4 +1,4 @@
-"""Amazon's FBA inventory reports into the SPEC 11 inventory table."""
+"""Amazon's FBA inventory reports into the definitions section 11 inventory table."""
 
 from __future__ import annotations
 

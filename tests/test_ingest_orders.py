@@ -1,4 +1,4 @@
-"""The all-orders flat file into the SPEC orders table (one row per order)."""
+"""The all-orders flat file into docs/definitions.md orders table (one row per order)."""
 
 from __future__ import annotations
 

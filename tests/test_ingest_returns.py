@@ -1,4 +1,4 @@
-"""Amazon's seller-fulfilled returns report into the SPEC 12 returns table."""
+"""Amazon's seller-fulfilled returns report into the definitions section 12 returns table."""
 
 from __future__ import annotations
 

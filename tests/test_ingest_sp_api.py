@@ -1,4 +1,4 @@
-"""Reading GET_V2_SELLER_PERFORMANCE_REPORT JSON into the snapshot table (SPEC 7)."""
+"""Reading GET_V2_SELLER_PERFORMANCE_REPORT JSON into the snapshot table (definitions section 7)."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def test_official_example_parses_to_its_own_numbers():
 
 
 def test_official_example_numbers_are_copied_not_fixed():
-    """amazon-facts 8.3: 1078 / 539000 is 0.002, yet the report says 0.009; keep 0.009."""
+    """Amazon's own example: 1078 / 539000 is 0.002, yet the report says 0.009; keep 0.009."""
     mfn = only(snap(example()), "odr", "mfn")
     assert (mfn["numerator"], mfn["denominator"], mfn["rate"]) == (1078, 539000, 0.009)
 

@@ -1,4 +1,4 @@
-"""IPI components, bands and the unofficial proxy on hand-built SKUs (SPEC 11).
+"""IPI components, bands and the unofficial proxy on hand-built SKUs (definitions section 11).
 
 Every SKU here is a handful of numbers spread over dates by :func:`sku`; the expected
 values are worked out by hand in the comments.

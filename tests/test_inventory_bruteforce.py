@@ -1,4 +1,4 @@
-"""The inventory tables against a naive per-day reading of SPEC 11, on random data.
+"""The inventory tables against a naive per-day reading of definitions section 11, on random data.
 
 `tests/inventory_naive.py` rescans every window for every as-of date, SKU by SKU, with
 exact fractions; the fast tables use +1/-1 window sums over a date grid. They must agree on

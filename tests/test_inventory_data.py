@@ -1,4 +1,4 @@
-"""The inventory and ipi_observed tables (SPEC 11): reading, defaults, every error kind."""
+"""The inventory and ipi_observed tables (definitions section 11): reading, defaults, every error kind."""
 
 from __future__ import annotations
 

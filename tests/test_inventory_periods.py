@@ -1,4 +1,4 @@
-"""Evaluation periods, checkpoints and thresholds (SPEC 11), and calibrating the proxy."""
+"""Evaluation periods, checkpoints and thresholds (definitions section 11), and calibrating the proxy."""
 
 from __future__ import annotations
 

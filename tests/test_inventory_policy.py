@@ -1,4 +1,4 @@
-"""The [inventory] section of the policy (SPEC 11): defaults, fallback, and errors."""
+"""The [inventory] section of the policy (definitions section 11): defaults, fallback, and errors."""
 
 from __future__ import annotations
 

@@ -115,7 +115,7 @@ def test_offline_renderer_is_enabled_before_any_chart(path):
 
 
 #: Digits a teaching notebook's prose may contain: persona names, star ratings, the
-#: formulas, file names, and the source document's 10-order example (SPEC 4.1).
+#: formulas, file names, and the source document's 10-order example (definitions section 4.1).
 ALLOWED_DIGITS = [
     r"\bS\d\d\b(-[a-z-]+)?",
     r"\b1 or 2 stars\b",

@@ -323,7 +323,7 @@ def test_any_metric_with_a_target_can_be_retired(tmp_path):
     )
 
 
-# ----------------------------------------------------------------- [actions] (SPEC 10)
+# ----------------------------------------------------------------- [actions] (definitions section 10)
 
 
 def test_shipped_action_deadlines():

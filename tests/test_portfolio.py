@@ -683,7 +683,7 @@ def test_p_chart_needs_positive_sigmas(sigmas):
 
 
 def test_the_spec_ten_order_example_on_the_funnel():
-    # SPEC 4.1: 1 defect in 10 orders against the 1 % ODR target. Binomial(10, 0.01):
+    # definitions section 4.1: 1 defect in 10 orders against the 1 % ODR target. Binomial(10, 0.01):
     # P(R=0) = 0.99^10, P(R=1) = 10 * 0.01 * 0.99^9; r = 1 at q = 0.975, so the 95 % upper
     # limit is (1 - (P(R<=1) - 0.975) / P(R=1)) / 10 = 0.0773: the seller's 10 % is above
     # it, although P(X >= 1) = 0.096 (bad_low_volume in the metrics table); the 99.8 %

@@ -1,4 +1,4 @@
-"""The product rating per ASIN (SPEC 12): the reviews ``product_rating`` counts, by ASIN.
+"""The product rating per ASIN (definitions section 12): the reviews ``product_rating`` counts, by ASIN.
 
 Dates: Friday 7 March 2025 is D. Cadence of the shipped policy: reviews every 6 hours.
 """
@@ -149,7 +149,7 @@ def _totals_agree(data, days: list[date]) -> int:
             .collect()
         )
         joined = rating.join(totals, on=SELLER, how="full", coalesce=True).sort(SELLER)
-        # a seller with reviews but no order anywhere has no metric rows (SPEC 4.2)
+        # a seller with reviews but no order anywhere has no metric rows (definitions section 4.2)
         sellers = data.orders.select(SELLER).unique().collect()
         orphans = joined.filter(pl.col("numerator").is_null()).join(sellers, on=SELLER, how="semi")
         assert orphans.height == 0

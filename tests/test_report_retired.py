@@ -1,4 +1,4 @@
-"""The report section "Not used by Amazon for account health" (SPEC 12): what each retired
+"""The report section "Not used by Amazon for account health" (definitions section 12): what each retired
 metric was, its former target, today's value, why it no longer counts, and the product
 rating per ASIN; and that none of it changes what the page says about account health.
 """

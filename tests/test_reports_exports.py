@@ -145,7 +145,7 @@ def test_folding_keeps_every_character_and_never_splits_one(seed):
 
 
 def test_the_actions_csv_is_safe_to_open_in_a_spreadsheet(tmp_path):
-    """Text that would start a formula gets a leading quote (SPEC 8), ids and all."""
+    """Text that would start a formula gets a leading quote (definitions section 8), ids and all."""
     from toolkit.reports.exports import write_actions_csv
 
     actions = ACTIONS.with_columns(

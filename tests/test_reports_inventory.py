@@ -2,7 +2,7 @@
 
 Hand-built: seller S1 sells through FBA with three SKUs of 101 days each (1 unit shipped
 a day), one of them named with markup; S2 has orders and no inventory. As of Monday 30
-June 2025, by hand (SPEC 11):
+June 2025, by hand (definitions section 11):
 
 - sell-through = 3 x 90 shipped / the mean of 120 units on hand at D, D-30, D-60, D-90
   = 2.25 (good);

@@ -161,7 +161,7 @@ def test_command_line_writes_a_directory(tmp_path, capsys):
 
 
 def odr_counts(data: Dataset, seller: str, channel: str, as_of: date) -> tuple[int, int]:
-    """(orders in the ODR window, orders with a counted defect), following SPEC 4 literally."""
+    """(orders in the ODR window, orders with a counted defect), following definitions section 4 literally."""
     policy = load_policy()
     odr = policy.metric("odr")
     cadence = policy.cadence_minutes

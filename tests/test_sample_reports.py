@@ -78,7 +78,7 @@ def test_reports_read_back_equal_to_the_metrics_they_came_from(sample, snapshots
         # Amazon's report has none of the metrics it does not use for account health
         .filter(~pl.col("metric").is_in(NOT_FOR_HEALTH))
         .rename({"as_of": "snapshot_date"})
-        # the report has channels only for the ODR family (SPEC 7)
+        # the report has channels only for the ODR family (definitions section 7)
         .with_columns(channel=pl.when(family).then("channel").otherwise(pl.lit("all")))
         .select(compared)
         .collect()

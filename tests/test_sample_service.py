@@ -1,4 +1,4 @@
-"""The sample's returns, buyer messages and reviews (SPEC 12): the stories of data/sample/README.md."""
+"""The sample's returns, buyer messages and reviews (definitions section 12): the stories of data/sample/README.md."""
 
 from __future__ import annotations
 

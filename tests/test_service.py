@@ -1,4 +1,4 @@
-"""Returns, buyer messages and product reviews (SPEC 12): every edge by hand, and the
+"""Returns, buyer messages and product reviews (definitions section 12): every edge by hand, and the
 retired metrics never changing a seller's status, ranking, AHR or SP-API export.
 
 Dates: Friday 7 March 2025 and the weekend after it. Cadences of the shipped policy:

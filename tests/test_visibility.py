@@ -1,4 +1,4 @@
-"""Visibility (SPEC section 2): cadence rounding on boundaries and around midnight."""
+"""Visibility (definitions section 2): cadence rounding on boundaries and around midnight."""
 
 from __future__ import annotations
 

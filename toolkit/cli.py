@@ -1,4 +1,4 @@
-"""The ``seller-health`` command line (SPEC section 9).
+"""The ``seller-health`` command line (definitions section 9).
 
 Every subcommand takes ``--data DIR`` (default ``data/sample`` in the working directory)
 and ``--policy FILE`` (default: the shipped Amazon US policy), prints a short summary, and
@@ -313,7 +313,7 @@ def _add_ahr(sub) -> None:
     ahr.set_defaults(func=_cmd_ahr)
 
 
-# -------------------------------------------------------------------- actions (SPEC 10)
+# -------------------------------------------------------------------- actions (definitions section 10)
 
 
 def _cmd_actions(args: argparse.Namespace) -> int:
@@ -352,7 +352,7 @@ def _add_actions(sub) -> None:
     actions.set_defaults(func=_cmd_actions)
 
 
-# ----------------------------------------------------------- inventory (SPEC 11)
+# ----------------------------------------------------------- inventory (definitions section 11)
 
 
 def _percent(value: float | None) -> str:
@@ -489,7 +489,7 @@ def _add_inventory(sub) -> None:
     inventory.set_defaults(func=_cmd_inventory)
 
 
-# ------------------------------------------------------------------ ingest (SPEC 7)
+# ------------------------------------------------------------------ ingest (definitions section 7)
 
 
 def _cmd_ingest_sp_api(args: argparse.Namespace) -> int:
@@ -592,7 +592,7 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
     _add_ingest_returns(kinds)
 
 
-# -------------------------------------------------------- ingest returns (SPEC 12)
+# -------------------------------------------------------- ingest returns (definitions section 12)
 
 
 def _cmd_ingest_returns(args: argparse.Namespace) -> int:
@@ -623,7 +623,7 @@ def _add_ingest_returns(kinds) -> None:
     returns.set_defaults(func=_cmd_ingest_returns)
 
 
-# -------------------------------------------------------- ingest inventory (SPEC 11)
+# -------------------------------------------------------- ingest inventory (definitions section 11)
 
 
 def _inventory_written(table, args: argparse.Namespace, read: str) -> int:
@@ -745,7 +745,7 @@ def _add_ingest_inventory(kinds) -> None:
         update.set_defaults(func=_cmd_ingest_inventory_update)
 
 
-# ------------------------------------------------------------------ reconcile (SPEC 7)
+# ------------------------------------------------------------------ reconcile (definitions section 7)
 
 
 def _cmd_reconcile(args: argparse.Namespace) -> int:

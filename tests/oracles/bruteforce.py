@@ -1,17 +1,17 @@
-"""A deliberately naive reading of SPEC section 4, one as-of date at a time, for tiny data.
+"""A deliberately naive reading of definitions section 4, one as-of date at a time, for tiny data.
 
 Nothing here is clever: for every as-of date, every (seller, marketplace, channel) and
-every metric, it walks over the orders of that key and asks the SPEC's questions in
+every metric, it walks over the orders of that key and asks the definitions' questions in
 plain Python (``datetime`` arithmetic, no day numbers, no retention windows): is the
 attribution date in ``D-L-W+1 .. D-L``, is the purchase visible by the end of D, is this
 feedback visible and not removed, ... It is the oracle the SQL baseline is tested against,
-so it is written from the SPEC text, not from the SQL. It reads the data directory with
+so it is written from docs/definitions.md text, not from the SQL. It reads the data directory with
 :func:`toolkit.model.data.read_data`, so DuckDB's own reading of the files is checked too.
 
-The metrics of SPEC 12 are asked the same way, per return request, message and review
+The metrics of definitions section 12 are asked the same way, per return request, message and review
 of the key's seller and marketplace (channel ``all``).
 
-:func:`bruteforce_clearance` reads SPEC section 5 the same way: it judges each order on
+:func:`bruteforce_clearance` reads definitions section 5 the same way: it judges each order on
 every date of its window and reports the run of dates on which it is bad, which must be
 the clearance table's ``counts_from .. clears_on``.
 
@@ -74,7 +74,7 @@ def _invoice_deadline(shipped_at: datetime) -> datetime:
 
 
 class _Judge:
-    """The SPEC questions for one as-of date."""
+    """docs/definitions.md questions for one as-of date."""
 
     def __init__(
         self, policy: Policy, as_of: date, defects: dict, knowledge: date | None = None
@@ -172,7 +172,7 @@ class _Judge:
             return True, deadline.date() <= self.as_of and not on_time
         raise ValueError(metric)
 
-    # ---------------------------------------------------- one SPEC 12 record, one metric
+    # ---------------------------------------------------- one definitions section 12 record, one metric
     def judge_record(self, metric: str, r: dict) -> tuple[bool, int]:
         """(in the denominator, what it adds to the numerator) of a return, message, review."""
         if metric == "rdr_30d":
@@ -229,7 +229,7 @@ def bruteforce_metrics(
     policy: Policy | None = None,
     known_at: date | None = None,
 ) -> pl.DataFrame:
-    """The SPEC 4.2 key and count columns (plus ``rate``), one date at a time, in Python.
+    """The definitions section 4.2 key and count columns (plus ``rate``), one date at a time, in Python.
 
     Same output as :func:`tests.oracles.duckdb_metrics.duckdb_metrics`. ``known_at`` judges
     every "visible by D" at the end of that date instead (restated history); the window and
@@ -309,7 +309,7 @@ def bruteforce_metrics(
     )
 
 
-# ------------------------------------------------------------------ clearance (SPEC 5)
+# ------------------------------------------------------------------ clearance (definitions section 5)
 
 _ORDER_METRICS = {  # metric: (defect type, attribution column)
     "lsr_10d": ("late_shipment", "latest_ship_at"),
@@ -330,7 +330,7 @@ _LEFT_NUMERATOR = {
 
 
 def _decided(metric: str, o: dict, as_of: date) -> bool:
-    """SPEC 5: the fact that makes the order bad is known at D (until then it can still
+    """definitions section 5: the fact that makes the order bad is known at D (until then it can still
     turn out good): the ship-by date, the promised date, the invoice deadline date is on
     or before D. Cancellations and tracking need only be visible (the judge asks that)."""
     if metric in ("lsr_10d", "lsr_30d"):

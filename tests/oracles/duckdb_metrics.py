@@ -1,4 +1,4 @@
-"""The SPEC section 4 metrics in plain DuckDB SQL: the benchmark baseline and a cross-check.
+"""The definitions section 4 metrics in plain DuckDB SQL: the benchmark baseline and a cross-check.
 
 This is the SQL an analyst would write for the same definitions, written with care for
 speed, and sharing nothing with the toolkit's polars engine except the policy numbers
@@ -62,7 +62,7 @@ from toolkit.model.policy import Policy, load_policy
 
 __all__ = ["OUTPUT_COLUMNS", "duckdb_metrics"]
 
-#: The SPEC 4.2 columns this baseline produces (status and statistics are not its job).
+#: The definitions section 4.2 columns this baseline produces (status and statistics are not its job).
 OUTPUT_COLUMNS = (
     "seller_id",
     "marketplace",
@@ -76,7 +76,7 @@ OUTPUT_COLUMNS = (
     "rate",
 )
 
-# Columns read from each table and their kinds (SPEC section 3).
+# Columns read from each table and their kinds (definitions section 3).
 _COLUMNS = {
     "orders": {
         "order_id": "str",
@@ -213,12 +213,12 @@ def duckdb_metrics(
     threads: int | None = None,
     method: str = "auto",
 ) -> pl.DataFrame:
-    """The metrics of SPEC section 4 for as-of ``as_of`` (or every date ``as_of .. to``).
+    """The metrics of definitions section 4 for as-of ``as_of`` (or every date ``as_of .. to``).
 
     Parameters
     ----------
     data_dir
-        A valid data directory (SPEC section 3), Parquet or CSV files.
+        A valid data directory (definitions section 3), Parquet or CSV files.
     as_of, to
         First and last as-of date (``to`` None: one date).
     policy

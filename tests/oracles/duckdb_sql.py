@@ -12,7 +12,7 @@ Day numbers are days since 1970-01-01 (UTC); timestamps are epoch microseconds.
   needed. The defects active on D are reduced to one row per order and joined to the
   orders in the ODR population by ``order_id``.
 - :func:`history_rows` (days d1..d2): every count's retention window
-  ``[counts_from, clears_on)`` in day numbers (SPEC 5), +1 on ``counts_from`` and -1 on
+  ``[counts_from, clears_on)`` in day numbers (definitions section 5), +1 on ``counts_from`` and -1 on
   ``clears_on``, summed per series and day, then a windowed ``SUM ... ORDER BY day`` per
   series; each row with events stands for every day up to the next such row, which
   ``unnest(range(day, next_day))`` spells out (the dense series x date grid). The defect
@@ -50,7 +50,7 @@ def _day(us: str) -> str:
 
 
 def _vday(us: str, cadence_minutes: int) -> str:
-    """Visible day number of epoch microseconds ``us`` (SPEC 2).
+    """Visible day number of epoch microseconds ``us`` (definitions section 2).
 
     The time of day rounds up to the next cadence boundary; past the day's last boundary
     before midnight it rounds to the next day. So the visible day is the UTC day of

@@ -1,1 +1,1 @@
-"""Amazon's files (SPEC 7): reading its reports, writing its shape, reconciliation."""
+"""Amazon's files (definitions section 7): reading its reports, writing its shape, reconciliation."""

@@ -1,7 +1,7 @@
 """Write the toolkit's own numbers as a seller performance report in the SP-API shape.
 
-:func:`seller_performance_report` turns one seller's metrics (SPEC 4.2), and optionally
-its violations (SPEC 6) and AHR estimate, at one as-of date into the JSON document of
+:func:`seller_performance_report` turns one seller's metrics (definitions section 4.2), and optionally
+its violations (definitions section 6) and AHR estimate, at one as-of date into the JSON document of
 ``GET_V2_SELLER_PERFORMANCE_REPORT``, so tools built for Amazon's report can read the
 toolkit's numbers, and :func:`~toolkit.amazon.ingest.sp_api.read_seller_performance` reads them
 back into exactly the metrics they came from.
@@ -178,15 +178,15 @@ def seller_performance_report(
     Parameters
     ----------
     metrics
-        A metrics table (SPEC 4.2 columns); rows of other sellers, marketplaces and dates
+        A metrics table (definitions section 4.2 columns); rows of other sellers, marketplaces and dates
         are ignored.
     seller_id, marketplace, as_of
         Whose numbers, where (country code) and when.
     violations
-        Optional violations table (SPEC 6); the violations displayed at ``as_of`` are
+        Optional violations table (definitions section 6); the violations displayed at ``as_of`` are
         counted per SP-API listing-level key.
     ahr
-        Optional ahr table (SPEC 6); its row at ``as_of`` gives ``accountHealthRating``.
+        Optional ahr table (definitions section 6); its row at ``as_of`` gives ``accountHealthRating``.
     display_days
         Length of the listing-level and AHR windows (the policy's ``display_days``).
 
@@ -199,7 +199,7 @@ def seller_performance_report(
     ------
     ValueError
         No metrics row for the seller, marketplace and date; two rows for one metric and
-        channel; a status outside SPEC 4.1.
+        channel; a status outside definitions section 4.1.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Reconciliation with Amazon's reports (SPEC 7): Amazon's numbers next to ours, and why.
+"""Reconciliation with Amazon's reports (definitions section 7): Amazon's numbers next to ours, and why.
 
 For every row of a snapshot table (:func:`toolkit.amazon.ingest.read_seller_performance`) the
 metric is recomputed from the raw events **over the report's own window**
@@ -231,7 +231,7 @@ def order_reconciliation(
     -----
     We count an order's defect of a type at snapshot date D when a record of that type
     (1-2 star feedback, claim, service chargeback) is visible by D and not stopped by D
-    and the order's purchase date is inside the report's ODR window (SPEC 4 and 5).
+    and the order's purchase date is inside the report's ODR window (definitions section 4 and 5).
     """
     policy = policy or load_policy()
     rows = counts.classified(snapshots)

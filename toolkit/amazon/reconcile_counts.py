@@ -241,7 +241,7 @@ def displayed_counts(data: Dataset, policy: Policy, days: list[date]) -> pl.Lazy
 
 
 def ahr_estimates(data: Dataset, policy: Policy, days: list[date]) -> pl.LazyFrame:
-    """``seller_id, marketplace, as_of, ahr_estimate`` on each date (SPEC 6, an estimate)."""
+    """``seller_id, marketplace, as_of, ahr_estimate`` on each date (definitions section 6, an estimate)."""
     if not days:
         return _empty(as_of=pl.Date(), ahr_estimate=pl.Int64())
     return (

@@ -58,7 +58,7 @@ STOP_WORDS = {
     "seller_won": "chargeback won by the seller",
 }
 #: A record that became visible this many days before the snapshot or less is "recent":
-#: Amazon's own processing takes up to 48-72 hours (reference/amazon-facts.md section 4).
+#: Amazon's own processing takes up to 48-72 hours (Amazon's help pages on the ODR).
 RECENT_DAYS = 2
 _MAX_ROWS = 10
 _KEY = ["seller_id", "marketplace", "snapshot_date", "order_id", "defect_type"]

@@ -76,7 +76,7 @@ ODR_COMPONENTS = {
     "negativeFeedback": "odr_negative_feedback",
 }
 
-#: The listing-level violation keys of the schema, in the order of SPEC section 3. Any
+#: The listing-level violation keys of the schema, in the order of definitions section 3. Any
 #: other key whose block has a ``defectsCount`` is read the same way.
 LISTING_KEYS = tuple(dict.fromkeys(CATEGORY_SPAPI_KEYS.values()))
 #: Other spellings of listing-level keys seen in the schema's own example.

@@ -1,7 +1,7 @@
 """Charts: aggregated long-form polars frames in, ``altair`` charts out.
 
-Every function takes frames that are already aggregated (the metrics table of SPEC 4.2,
-the forecast and clearance tables of SPEC 5, the violations and ahr tables of SPEC 6, or
+Every function takes frames that are already aggregated (the metrics table of definitions section 4.2,
+the forecast and clearance tables of definitions section 5, the violations and ahr tables of definitions section 6, or
 the statistics frames named below), prepares them with polars and returns an altair
 chart value. Nothing is displayed or saved here: layer, concatenate, display or convert
 to SVG (:func:`toolkit.charts.html.svg_chart`) in the caller. Importing this module registers
@@ -138,11 +138,11 @@ def metric_history(
     Parameters
     ----------
     metrics
-        Rows of the metrics table (SPEC 4.2) of one seller: at least ``as_of, metric,
+        Rows of the metrics table (definitions section 4.2) of one seller: at least ``as_of, metric,
         channel, numerator, denominator, rate, target, status`` (``condition`` is used in
         the target label when present).
     forecast
-        Optional rows of the forecast table (SPEC 5): ``as_of, metric, channel,
+        Optional rows of the forecast table (definitions section 5): ``as_of, metric, channel,
         projected_rate, projected_numerator, projected_denominator`` and optionally
         ``recovery_date``. Drawn as a dashed continuation from the last actual point;
         a recovery date inside the horizon gets a labelled marker.
@@ -369,7 +369,7 @@ def odr_components(metrics: pl.DataFrame | pl.LazyFrame) -> alt.LayerChart | alt
     Parameters
     ----------
     metrics
-        Rows of the metrics table (SPEC 4.2) of one seller with ``as_of, metric,
+        Rows of the metrics table (definitions section 4.2) of one seller with ``as_of, metric,
         channel, numerator, denominator``; rows of metrics other than ``odr`` and its
         components are ignored.
 

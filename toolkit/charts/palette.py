@@ -13,7 +13,7 @@ from __future__ import annotations
 
 __all__ = ["BAND_COLORS", "CATEGORY_COLORS", "MUTED", "RECORD_COLORS", "STATUS_COLORS"]
 
-#: Status of a metric row (SPEC 4.1) -> colour. The order is the legend order.
+#: Status of a metric row (definitions section 4.1) -> colour. The order is the legend order.
 STATUS_COLORS: dict[str, str] = {
     "good": "#009E73",
     "watch": "#E69F00",
@@ -23,7 +23,7 @@ STATUS_COLORS: dict[str, str] = {
     "no_data": "#999999",
 }
 
-#: AHR band (SPEC 6) -> colour, the same hues as good / watch / bad.
+#: AHR band (definitions section 6) -> colour, the same hues as good / watch / bad.
 BAND_COLORS: dict[str, str] = {
     "healthy": STATUS_COLORS["good"],
     "at_risk": STATUS_COLORS["watch"],

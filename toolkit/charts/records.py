@@ -1,8 +1,8 @@
 """Charts of single records over time: the clearance calendar, violations and the AHR line.
 
 Public through :mod:`toolkit.charts`. Bars cover the as-of dates on which a record counts:
-a record that ``counts_from`` D1 and ``clears_on`` D2 counts on D1 .. D2 - 1 (SPEC 5), so
-its bar runs from D1 to D2. Inclusive ``*_until`` dates of the violations table (SPEC 6)
+a record that ``counts_from`` D1 and ``clears_on`` D2 counts on D1 .. D2 - 1 (definitions section 5), so
+its bar runs from D1 to D2. Inclusive ``*_until`` dates of the violations table (definitions section 6)
 get one day added for the same picture.
 """
 
@@ -107,7 +107,7 @@ def clearance_calendar(
     Parameters
     ----------
     clearance
-        Rows of the clearance table (SPEC 5) of one seller: ``order_id, defect_type,
+        Rows of the clearance table (definitions section 5) of one seller: ``order_id, defect_type,
         record_id, attribution_date, counts_from, clears_on, counting, clear_reason``.
         Policy-violation rows (null ``order_id``) are drawn like the others.
     as_of
@@ -239,12 +239,12 @@ def violations_timeline(
     Parameters
     ----------
     violations
-        Rows of the violations table (SPEC 6) of one seller: ``violation_id, category,
+        Rows of the violations table (definitions section 6) of one seller: ``violation_id, category,
         severity, displayed_from, displayed_until, costs_points_until, status``. When an
         ``as_of`` column is present only each violation's latest row is drawn and that
         date is drawn as a rule.
     ahr
-        Optional rows of the ahr table (SPEC 6); adds :func:`ahr_chart` below the
+        Optional rows of the ahr table (definitions section 6); adds :func:`ahr_chart` below the
         timeline on a shared date axis.
     policy
         The :class:`~toolkit.model.policy.Policy` whose AHR bands are drawn (default: the
@@ -368,7 +368,7 @@ def ahr_chart(
     Parameters
     ----------
     ahr
-        Rows of the ahr table (SPEC 6) of one seller: ``as_of, ahr_estimate, band``
+        Rows of the ahr table (definitions section 6) of one seller: ``as_of, ahr_estimate, band``
         (``points`` and ``active_violations`` are shown in the tooltip when present).
     policy
         The :class:`~toolkit.model.policy.Policy` whose ``[ahr]`` band thresholds are drawn

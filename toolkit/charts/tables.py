@@ -4,7 +4,7 @@ Two steps, kept apart (compute, then render):
 
 - :func:`rank_sellers` is the one ranking of sellers, "what needs attention first": the
   index page, its CSV, :func:`seller_ranking` and the portfolio notebook all use it.
-- :func:`seller_ranking` turns the metrics table at one as-of date (SPEC 4.2), and
+- :func:`seller_ranking` turns the metrics table at one as-of date (definitions section 4.2), and
   optionally the AHR estimate and the actions, into one row per seller: its overall
   status (the worst status of the metrics that are not informational), what needs its
   attention, the metrics flagged, and one chosen metric's counts, rate, interval,
@@ -95,7 +95,7 @@ def attention_level(status: pl.Expr, band: pl.Expr, overdue: pl.Expr) -> pl.Expr
 
     ``status`` is the worst status of the seller's metrics that are not informational,
     ``band`` its AHR band (null: none), ``overdue`` its number of actions whose deadline
-    has passed (SPEC 10; null: none). The result is a code of
+    has passed (definitions section 10; null: none). The result is a code of
     :data:`~toolkit.model.vocabulary.ATTENTION_RANK` (``overdue`` when a deadline has
     passed and nothing worse holds).
 
@@ -196,14 +196,14 @@ def seller_ranking(
     Parameters
     ----------
     metrics
-        Metrics-table rows (SPEC 4.2), usually of one as-of date.
+        Metrics-table rows (definitions section 4.2), usually of one as-of date.
     metric, channel
         The metric whose numbers fill the row (``idr_7d`` lives on channel ``all``).
     ahr
-        Optional ahr-table rows (SPEC 6) of the same dates: the AHR band counts in the
+        Optional ahr-table rows (definitions section 6) of the same dates: the AHR band counts in the
         ranking, as on the index page.
     actions
-        Optional actions-table rows (SPEC 10) of the last as-of date: actions whose
+        Optional actions-table rows (definitions section 10) of the last as-of date: actions whose
         deadline has passed (``overdue``) count, as on the index page.
 
     Returns

@@ -1,8 +1,8 @@
 """The window explorer: an interactive teaching chart of a rolling metric window.
 
 Public through :mod:`toolkit.charts`. A slider moves the as-of date D; the chart shades the
-attribution dates of D's window (``D-L-W+1 .. D-L``, SPEC 2), colours each order by
-whether it is in the window's population on D (``counts_from <= D < clears_on``, SPEC 5)
+attribution dates of D's window (``D-L-W+1 .. D-L``, definitions section 2), colours each order by
+whether it is in the window's population on D (``counts_from <= D < clears_on``, definitions section 5)
 and each defect by whether it counts, waits out the lag, or has dropped out. A line of
 text above the plot counts them for D. The states are computed in the browser from day
 numbers prepared here, so the chart needs no Python while the slider moves; it needs a
@@ -72,7 +72,7 @@ def window_explorer(
         One row per record of one seller: ``order_id``, ``record_type`` (``"order"`` for
         the order's membership of the population, else the defect type, for example
         ``"negative_feedback"``), ``attribution_date``, ``counts_from`` and ``clears_on``
-        (SPEC 5; a null ``clears_on`` never clears).
+        (definitions section 5; a null ``clears_on`` never clears).
     window_days, lag_days
         W and L of the metric (``policy.metric("odr")``), for the shaded window.
     start, end

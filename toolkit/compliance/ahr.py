@@ -1,8 +1,8 @@
-"""Account Health Rating **estimate** (SPEC section 6).
+"""Account Health Rating **estimate** (definitions section 6).
 
 Amazon does not publish how it computes the Account Health Rating (AHR). This module
 implements the model of the policy file ``[ahr]``, built from what Amazon's help pages and
-staff say (``reference/amazon-facts.md`` section 3), and labels it an **estimate**
+staff say, and labels it an **estimate**
 everywhere. Per seller, marketplace and as-of date D::
 
     ahr_estimate = clamp(start + points_per_step * floor(fulfilled_orders_180d / orders_per_step)
@@ -175,7 +175,7 @@ def ahr_table(
     weighted with :func:`toolkit.time.windows.daily_counts`.
 
     Any active critical violation sets the estimate to the policy ``minimum`` (0 in the
-    shipped policy: SPEC "makes the AHR 0"); ``points`` still shows what the other
+    shipped policy: docs/definitions.md "makes the AHR 0"); ``points`` still shows what the other
     violations cost.
     """
     policy = policy or load_policy()
@@ -244,7 +244,7 @@ def ahr_table(
 
 
 def ahr_if_addressed(data: Dataset, *, as_of: date, policy: Policy | None = None) -> pl.LazyFrame:
-    """The AHR **estimate** at D if each displayed violation were addressed on D (SPEC 10).
+    """The AHR **estimate** at D if each displayed violation were addressed on D (definitions section 10).
 
     Addressing a violation on D ends its point cost on D. The others keep their points,
     but their repeat rank is taken again without it: the k-th active violation of a

@@ -1,4 +1,4 @@
-"""The compliance tables (SPEC sections 5 and 6): violations per as-of date, and clearance.
+"""The compliance tables (definitions sections 5 and 6): violations per as-of date, and clearance.
 
 :func:`violations_table` shows, for each as-of date D, every violation known at D with
 the dates it shows and costs points until (given what is known at D), its points on D and
@@ -179,7 +179,7 @@ def violations_table(
 def violation_clearance(
     data: Dataset, *, as_of: date, policy: Policy | None = None
 ) -> pl.LazyFrame:
-    """Clearance rows for policy violations (SPEC section 5): when each one stops showing.
+    """Clearance rows for policy violations (definitions section 5): when each one stops showing.
 
     A row for each violation detected (visible) by D whose display would end after D
     (``detected_on + display_days > D``; under ``display_anchor = "resolved"``, a

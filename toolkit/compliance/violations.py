@@ -1,6 +1,6 @@
-"""Policy violations (SPEC section 6): when each one shows, when it costs AHR points, and why.
+"""Policy violations (definitions section 6): when each one shows, when it costs AHR points, and why.
 
-Every date here is a *visible* date (SPEC section 2, policy cadence ``violations``): a
+Every date here is a *visible* date (definitions section 2, policy cadence ``violations``): a
 violation is known from the visible date of ``detected_at`` (``detected_on``) and its
 resolution takes effect from the visible date of ``resolved_at`` (``resolved_on``).
 

@@ -1,4 +1,4 @@
-"""The actions table (SPEC 10): what the seller can do about each record, and by when.
+"""The actions table (definitions section 10): what the seller can do about each record, and by when.
 
 Most records clear by themselves (the clearance table says when). Some can be removed or
 won sooner, some deadlines pass if nobody acts, and policy complaints need an appeal or a
@@ -57,7 +57,7 @@ ACTION_COLUMNS = [
     "meets_target_if_cleared",
     "ahr_if_addressed",
 ]
-#: Every action, in the order of the SPEC 10 table; ``wait``: it clears by itself.
+#: Every action, in the order of the definitions section 10 table; ``wait``: it clears by itself.
 ACTIONS = (
     "request_removal",
     "respond",

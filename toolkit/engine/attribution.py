@@ -96,7 +96,7 @@ def daily_attribution_counts(
 
     Notes
     -----
-    - The rules are those of the metrics table (SPEC 4 and 4.3): the ODR and its components
+    - The rules are those of the metrics table (definitions section 4 and 4.3): the ODR and its components
       count orders by purchase date, an order with several defects once; late shipments
       by latest ship date; valid tracking and on-time delivery by promised delivery date;
       invoice defects by purchase date, once the invoice deadline is on or before K.
@@ -200,7 +200,7 @@ def daily_attribution_counts(
 def _service_counts(
     data: Dataset, policy: Policy, metric: str, rule: Rule, *, known_at: date
 ) -> pl.LazyFrame:
-    """:func:`daily_attribution_counts` rows of a SPEC 12 metric (channel ``all``): a
+    """:func:`daily_attribution_counts` rows of a definitions section 12 metric (channel ``all``): a
     return request, message or verified review of the population as known at K, and what
     it adds to the numerator (1, or a review's stars)."""
     k = day_number(known_at)
@@ -272,7 +272,7 @@ def window_records(
         its purchase is visible, ``clears_on`` = the day its purchase date leaves the
         window, ``record_id`` = the order id) and one per defect record with
         ``record_type`` the defect type (``negative_feedback``, ``claim``,
-        ``chargeback``) and the record's point-in-time window (SPEC 5). A record stopped
+        ``chargeback``) and the record's point-in-time window (definitions section 5). A record stopped
         before it ever counted gets ``counts_from = clears_on`` (the stop): it never
         counts and drops out on that day. Dates are ``pl.Date``.
 

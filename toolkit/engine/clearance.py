@@ -1,4 +1,4 @@
-"""The clearance table (SPEC 5): when each bad record counts, when it clears, and why.
+"""The clearance table (definitions section 5): when each bad record counts, when it clears, and why.
 
 This is the direct answer to "how do I clear my performance record": a record cannot be
 deleted, it clears by itself when its order ages out of the window (``window``), when
@@ -15,7 +15,7 @@ cancellation, a late invoice), an order of the population outside the numerator 
 ``>`` metric (no valid tracking, a late delivery). The order metrics' rows come from the
 same rules as the metrics table (:meth:`toolkit.engine.rules.Rule.bad_bounds`), so for
 every metric the orders counting on D are exactly its bad count on D. The retired
-metrics of SPEC 12 keep their old target, so their bad return requests and messages get
+metrics of definitions section 12 keep their old target, so their bad return requests and messages get
 rows too (:func:`toolkit.engine.service.service_clearance`).
 """
 

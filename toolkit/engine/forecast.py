@@ -1,4 +1,4 @@
-"""Recovery forecast (SPEC 5): when will each metric be back under target if all goes well?
+"""Recovery forecast (definitions section 5): when will each metric be back under target if all goes well?
 
 The "clean" scenario as of D: every record with an attribution date up to D is taken as
 known at D (its counted state at D; each defect counts until its ``clears_on``; no new

@@ -1,4 +1,4 @@
-"""The metrics table (SPEC 4.2): every metric, per seller, marketplace, channel and as-of date.
+"""The metrics table (definitions section 4.2): every metric, per seller, marketplace, channel and as-of date.
 
 For one as-of date the orders are read once: a per-order summary of the ODR defects known
 at that date is joined in and every metric's numerator and denominator is summed in a
@@ -11,7 +11,7 @@ By default a date's numbers use what was known at that date (what the dashboard 
 then). ``known_at=K`` recomputes past dates with what is known at K: the window still
 comes from the as-of date, visibility from K (restated history).
 
-The metrics of SPEC 12 (returns, buyer messages, product reviews: :mod:`toolkit.engine.service`)
+The metrics of definitions section 12 (returns, buyer messages, product reviews: :mod:`toolkit.engine.service`)
 are rules over their own tables, counted the same two ways, on channel ``all`` of every
 seller and marketplace with orders.
 """
@@ -124,7 +124,7 @@ def _snapshot_counts(
 ) -> pl.LazyFrame:
     """``KEYS, numerator, denominator`` at one date, every applicable metric.
 
-    One scan of the orders for the order metrics, one of each SPEC 12 table for its metric.
+    One scan of the orders for the order metrics, one of each definitions section 12 table for its metric.
     """
     knowledge = known_at or day
     flags = {}
@@ -271,7 +271,7 @@ def _midnight(day: int) -> datetime:
 
 def _cleared(remove: frozenset[str], column: str = "order_id") -> pl.Expr | None:
     """Records whose bad state is cleared (what-if): order ids for the order metrics,
-    ``column="record_id"`` for the return requests and messages of SPEC 12."""
+    ``column="record_id"`` for the return requests and messages of definitions section 12."""
     return pl.col(column).is_in(sorted(remove)) if remove else None
 
 
@@ -305,7 +305,7 @@ def snapshot_counts(
     Also the internal integer keys ``_metric`` (metric code) and ``_seller`` (rank of
     seller and marketplace), both in string order, for cheap sorting and lookups.
     Rows exist for every (seller, marketplace, channel) with an order anywhere in the data
-    and every metric of that channel (SPEC 4.2), counts 0 where nothing is in the window.
+    and every metric of that channel (definitions section 4.2), counts 0 where nothing is in the window.
     """
     return _snapshot_counts(data, policy, day, known_at, remove).with_columns(
         pl.col("numerator", "denominator").cast(pl.Int64),
@@ -325,7 +325,7 @@ def _key_table(orders: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _known_part(rule: Rule, role: str, scope: pl.Expr, attributed_until: date | None) -> pl.Expr:
-    """The forecast's known part (SPEC 5): records attributed up to D only, and no defect
+    """The forecast's known part (definitions section 5): records attributed up to D only, and no defect
     whose deadline passes after D (an invoice or a return response due after D adds none:
     the clean scenario adds no defect). ``attributed_until`` None: every record."""
     if attributed_until is None:
@@ -351,7 +351,7 @@ def _record_windows(
 
     ``_num`` is what a record adds to the numerator (Int8: 0 for a population record, 1
     for a counted one, a review's stars for ``product_rating``). ``alls`` maps each
-    seller and marketplace to its channel ``all`` key (the SPEC 12 records').
+    seller and marketplace to its channel ``all`` key (the definitions section 12 records').
     """
     parts = []
     cleared = _cleared(remove)
@@ -512,8 +512,8 @@ def window_counts(
 def population_volume(data: Dataset, policy: Policy, day: date) -> pl.LazyFrame:
     """``KEYS, volume``: population records attributed to D-W+1 .. D and counting at D.
 
-    The forecast's projected orders per day are ``volume / W`` (SPEC 5); likewise the
-    projected return requests and messages of the SPEC 12 metrics. ``product_rating`` gets
+    The forecast's projected orders per day are ``volume / W`` (definitions section 5); likewise the
+    projected return requests and messages of the definitions section 12 metrics. ``product_rating`` gets
     no row (volume 0): new reviews have no "good" value to project, so its forecast only
     lets the known reviews age out of the window.
     """
@@ -605,7 +605,7 @@ def metric_parameters(policy: Policy) -> pl.LazyFrame:
 
 
 def _with_status(counts: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
-    """Add window dates, target, condition, informational and the SPEC 4.1 statistics.
+    """Add window dates, target, condition, informational and the definitions section 4.1 statistics.
 
     ``counts`` carries the metric code ``_metric``: each parameter is looked up by
     position in a tiny per-code list (no join, no hashing of the metric string). Rows
@@ -692,7 +692,7 @@ def metrics_table(
     Returns
     -------
     pl.LazyFrame
-        The SPEC 4.2 columns, one row per seller, marketplace, channel, metric and as-of
+        The definitions section 4.2 columns, one row per seller, marketplace, channel, metric and as-of
         date, sorted by those keys.
 
     Notes

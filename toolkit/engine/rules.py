@@ -1,4 +1,4 @@
-"""Every metric's records and their retention windows (SPEC sections 4, 4.3 and 5).
+"""Every metric's records and their retention windows (definitions sections 4, 4.3 and 5).
 
 A *record* is an order in a metric's population (the denominator) or in its numerator.
 Each record is described by four dates:
@@ -22,7 +22,7 @@ part): a record counts on ``a + L <= D < a + L + W`` (and ``ready <= D``) when
 These two bounds are the only definition of each metric in the toolkit: snapshots,
 histories, the clearance table and forecasts are all counts over them.
 
-A **bad record** (SPEC 5) is what makes a rate worse: an order of the numerator of a
+A **bad record** (definitions section 5) is what makes a rate worse: an order of the numerator of a
 ``<`` metric, or an order of the population outside the numerator of a ``>`` metric.
 :meth:`Rule.bad_bounds` gives its ``counts_from``, ``clears_on`` and ``clear_reason`` as
 known at D, from the same four dates; each rule carries the names the clearance table
@@ -71,7 +71,7 @@ RECORD_COLUMNS = [
     "record_id",
     "attribution_date",
 ]
-#: Columns of the clearance table (SPEC 5): a record, then when it counts and why it clears.
+#: Columns of the clearance table (definitions section 5): a record, then when it counts and why it clears.
 CLEARANCE_COLUMNS = [*RECORD_COLUMNS, "counts_from", "clears_on", "counting", "clear_reason"]
 
 
@@ -147,10 +147,10 @@ class Rule:
     in the numerator only while it is in the population). ``ready`` is the first as-of
     date a population record can count (a message once its 24 hours have passed);
     ``weight`` what a numerator record adds (default 1; a review adds its stars). The
-    records of SPEC 12 (returns, messages, reviews) use the same class over their own
+    records of definitions section 12 (returns, messages, reviews) use the same class over their own
     tables (:mod:`toolkit.engine.service`).
 
-    The clearance table's names (SPEC 5) for the metric's bad records: ``defect_type``;
+    The clearance table's names (definitions section 5) for the metric's bad records: ``defect_type``;
     ``stop_reason`` names the population's ``stop``; ``counted_reason`` names the
     numerator's change that ends a bad record (for a ``<`` metric ``counted_stop``, the
     order leaving the numerator; for a ``>`` metric the order entering it, on
@@ -216,7 +216,7 @@ class Rule:
     ):
         """``(filter, counts_from, clears_on)`` for the ``"denominator"`` or ``"numerator"``.
 
-        ``cleared`` (a boolean expression over orders, the what-if of SPEC 5) marks orders
+        ``cleared`` (a boolean expression over orders, the what-if of definitions section 5) marks orders
         whose bad record is taken away: they stay in the population and stop being bad
         (out of the numerator of a ``<`` metric; in the numerator of a ``>`` metric for as
         long as they are in its population).
@@ -274,7 +274,7 @@ class Rule:
     def bad_bounds(self, policy: Policy, *, as_of: date):
         """``(filter, counts_from, clears_on, clear_reason)`` of the bad records known at D.
 
-        The clearance view of SPEC 5: ``counts_from = max(a + L, ready, seen)`` and
+        The clearance view of definitions section 5: ``counts_from = max(a + L, ready, seen)`` and
         ``clears_on = min(a + L + W, stop)``, with only the stops visible by D (a stop seen
         later is not known: the record then clears with the window). The filter keeps a
         record when it is seen by D, its order is still in or waiting to enter the window

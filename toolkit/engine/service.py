@@ -1,4 +1,4 @@
-"""Returns, buyer messages and product reviews: the records of SPEC section 12's metrics.
+"""Returns, buyer messages and product reviews: the records of definitions section 12's metrics.
 
 Three metrics Amazon does not use for account health, each a :class:`~toolkit.engine.rules.Rule`
 over its own table, counted by the same machinery as the order metrics (the one-date
@@ -82,7 +82,7 @@ _RATING_COLUMNS = (
     "low_reviews",
     "low_share",
 )
-#: The defect types of a bad return request, the first that applies (SPEC 5 table).
+#: The defect types of a bad return request, the first that applies (definitions section 5 table).
 _RETURN_DEFECTS = (
     ("_rejected", "invalid_return_rejection"),
     ("_unresolved", "unresolved_return"),
@@ -179,7 +179,7 @@ def service_frame(data: Dataset, policy: Policy, metric: str) -> pl.LazyFrame:
 
 _fault = _c("_rejected") | _c("_unresolved")
 
-#: The rules of SPEC 12, over :func:`service_frame` columns, channel ``all``.
+#: The rules of definitions section 12, over :func:`service_frame` columns, channel ``all``.
 SERVICE_RULES: dict[str, Rule] = {
     # bad: rejected in policy or not resolved (from the request's visible date), or late
     # (from the day its hours end, until an on-time response is visible); counted once
@@ -218,7 +218,7 @@ SERVICE_RULES: dict[str, Rule] = {
 
 
 def service_clearance(data: Dataset, *, as_of: date, policy: Policy) -> pl.LazyFrame:
-    """Clearance rows (SPEC 5) of the bad records of ``rdr_30d`` and
+    """Clearance rows (definitions section 5) of the bad records of ``rdr_30d`` and
     ``contact_response_24h_30d`` known at D.
 
     Both keep the target Amazon used to publish, so their bad records get rows like every
@@ -318,7 +318,7 @@ def rating_by_asin(data: Dataset, *, as_of: date, policy: Policy) -> pl.LazyFram
 
     Notes
     -----
-    An empty ``verified`` is true (SPEC 12). Reviews carry no order, so a review counts
+    An empty ``verified`` is true (definitions section 12). Reviews carry no order, so a review counts
     for the seller and marketplace it names.
 
     Examples

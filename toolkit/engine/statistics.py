@@ -1,4 +1,4 @@
-"""Low-volume statistics and status (SPEC 4.1): Wilson interval, exact binomial p-value.
+"""Low-volume statistics and status (definitions section 4.1): Wilson interval, exact binomial p-value.
 
 For a metric row with denominator n, "bad" count b (the numerator for ``<`` metrics,
 n - numerator for ``>`` metrics) and allowed bad fraction p0 (the target for ``<``,
@@ -212,7 +212,7 @@ def watch_reached(
 def orders_needed(
     bad: pl.Expr, n: pl.Expr, p0_numerator: pl.Expr, p0_denominator: pl.Expr
 ) -> pl.Expr:
-    """Smallest number x of additional good orders for which ``b / (n + x) < p0`` (SPEC 5).
+    """Smallest number x of additional good orders for which ``b / (n + x) < p0`` (definitions section 5).
 
     ``x = floor(b / p0 - n) + 1`` when ``b / n >= p0``, else 0 (also for n = 0), in
     integers: ``floor((b * p0_den - n * p0_num) / p0_num) + 1``. Null when p0 = 0: no
@@ -256,7 +256,7 @@ def with_statistics(
     z, alpha, watch_fraction
         From the policy's ``[status]`` table.
     retired
-        True for rows of a metric Amazon no longer uses (SPEC 12): status ``info`` (or
+        True for rows of a metric Amazon no longer uses (definitions section 12): status ``info`` (or
         ``no_data``), though its old target still gives the interval and the p-value.
 
     Notes

@@ -1,4 +1,4 @@
-"""Inventory performance (FBA, SPEC section 11): the IPI components, an unofficial proxy.
+"""Inventory performance (FBA, definitions section 11): the IPI components, an unofficial proxy.
 
 Amazon's Inventory Performance Index (IPI) has four published components and no published
 formula. This package computes the components exactly as Amazon defines them, per seller,

@@ -1,4 +1,4 @@
-"""Calibrating the unofficial IPI proxy against the scores a seller saw (SPEC 11).
+"""Calibrating the unofficial IPI proxy against the scores a seller saw (definitions section 11).
 
 The proxy is ``1000 * sum(w * s) / sum(w)`` over the component scores ``s``. Only the
 weights' shares matter, so the fit looks for non-negative weights **that add up to 1**

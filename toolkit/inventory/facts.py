@@ -9,7 +9,7 @@ t adds its units on as-of t and takes them away on t + L (:func:`toolkit.time.wi
 so a window of L days at D covers ``D-L+1 .. D``. The on-hand snapshots of D, D-30, D-60
 and D-90 come from one join: a row of date t is the snapshot of the as-of dates t, t+30,
 t+60 and t+90. A date without a row counts 0 units everywhere: before its first row and
-after its last row a SKU has nothing, and the validation (SPEC 8) makes sure there is no
+after its last row a SKU has nothing, and the validation (definitions section 8) makes sure there is no
 gap in between.
 
 Examples
@@ -97,7 +97,7 @@ def sku_facts(
     Parameters
     ----------
     inventory
-        The ``inventory`` table (SPEC 11), typed and validated.
+        The ``inventory`` table (definitions section 11), typed and validated.
     start, end
         First and last as-of date.
     policy
@@ -122,7 +122,7 @@ def sku_facts(
         - ``replenishable``: the flag of the SKU's latest row on or before D;
         - ``in_stock_eligible``: replenishable and ``shipped_60d > 0``.
 
-        (Window lengths are the policy's; the names are SPEC's defaults.)
+        (Window lengths are the policy's; the names are the definitions' defaults.)
 
     Raises
     ------

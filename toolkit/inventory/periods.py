@@ -1,4 +1,4 @@
-"""Evaluation periods: why inventory performance "is cleared every three months" (SPEC 11).
+"""Evaluation periods: why inventory performance "is cleared every three months" (definitions section 11).
 
 Amazon evaluates the IPI weekly (policy ``ipi_weekday``). From 2018 to February 2023 it
 set each quarter's storage limits from the score at a checkpoint before the quarter; since

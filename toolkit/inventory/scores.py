@@ -2,7 +2,7 @@
 
 Every component is a ratio of two integer columns, ``numerator / denominator``. Bands
 compare the ratio with decimal edges without floats: ``n / d >= p / q`` is tested as
-``n * q >= p * d`` in 128-bit integers (SPEC 11, as in SPEC 4.1). The proxy is a weighted
+``n * q >= p * d`` in 128-bit integers (definitions section 11, as in definitions section 4.1). The proxy is a weighted
 mean of per-component scores, each an exact fraction, put over one common denominator and
 rounded half up with integer floor divisions, so ``612.5`` gives 613 and never 612 by a
 float's error. The arithmetic runs in 128-bit integers and stays exact while the product

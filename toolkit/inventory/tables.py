@@ -1,4 +1,4 @@
-"""The inventory table (SPEC 11): IPI components, bands and the unofficial proxy.
+"""The inventory table (definitions section 11): IPI components, bands and the unofficial proxy.
 
 :func:`inventory_table` gives one row per seller, marketplace and as-of date;
 :func:`inventory_sku_table` the same columns per SKU, for drill-down, with what to do
@@ -140,7 +140,7 @@ def inventory_table(
 
     Notes
     -----
-    Components follow SPEC 11 to the day: sell-through = units shipped on ``D-89 .. D`` /
+    Components follow definitions section 11 to the day: sell-through = units shipped on ``D-89 .. D`` /
     the mean of ``on_hand`` on D, D-30, D-60 and D-90; excess and stranded = units / on
     hand, both on D; in-stock rate = the mean, weighted by each SKU's units shipped on
     ``D-59 .. D``, of its share of ``D-29 .. D`` with units available, over replenishable

@@ -1,4 +1,4 @@
-"""The data model: input tables, reading and validation, the policy, writing tables (SPEC 3, 8).
+"""The data model: input tables, reading and validation, the policy, writing tables (definitions section 3, 8).
 
 The lowest layer: it imports no other package of the toolkit.
 """

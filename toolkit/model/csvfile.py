@@ -1,4 +1,4 @@
-"""The shape of a CSV input file, checked before polars reads it (SPEC section 8).
+"""The shape of a CSV input file, checked before polars reads it (definitions section 8).
 
 polars reads a CSV file fast, but some mistakes it reports without a row number (bytes
 that are not UTF-8, an unbalanced quote, a row with more fields than the header) and some

@@ -1,9 +1,9 @@
-"""Read a data directory into typed polars frames, and validate it (SPEC sections 3 and 8).
+"""Read a data directory into typed polars frames, and validate it (definitions sections 3 and 8).
 
 A data directory holds ``<table>.csv`` or ``<table>.parquet`` for each table; only
 ``orders`` is required. Timestamps with an offset or ``Z`` are converted to UTC, naive
 ones are read as UTC; every timestamp becomes ``Datetime("us", "UTC")``. Empty cells take
-the SPEC defaults (``marketplace`` US, ``is_business`` false, ``units`` 1).
+docs/definitions.md defaults (``marketplace`` US, ``is_business`` false, ``units`` 1).
 
 Every error names the file, the column, the rows (data rows counted from 1, header
 excluded; the first ten and a count) and the offending values. Nothing is dropped: a row
@@ -605,7 +605,7 @@ def _table_errors(
 def _keyed_errors(
     name: str, raw: pl.LazyFrame, schema: pl.Schema, file: str, strip: bool
 ) -> list[InputError]:
-    """Checks of a table keyed by several columns (SPEC 11): the key, units, gaps.
+    """Checks of a table keyed by several columns (definitions section 11): the key, units, gaps.
 
     - a duplicate of the key (values shown as ``seller/marketplace/sku/date``);
     - a column of :data:`AT_MOST_ON_HAND` above ``on_hand`` of its row (``"12 > on_hand 10"``);
@@ -779,7 +779,7 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
         ``chargebacks``, ``violations``, ``inventory``, ``ipi_observed``, ``returns``,
         ``messages`` and ``reviews``, each as ``.csv`` or ``.parquet``.
     validate
-        Check every rule of SPEC section 8 first (one pass over each file). Turn it off
+        Check every rule of definitions section 8 first (one pass over each file). Turn it off
         only for data validated before. The shape of each CSV file (encoding, quotes,
         field counts, duplicate column names) is checked either way, in a quick pass over
         its lines (:mod:`toolkit.model.csvfile`).

@@ -1,9 +1,9 @@
 """Writing result tables: ``.parquet`` or ``.csv`` by extension, atomically and safely.
 
-CSV follows SPEC 4.2: dates ISO ``YYYY-MM-DD``, booleans ``true``/``false``, nulls empty;
+CSV follows definitions section 4.2: dates ISO ``YYYY-MM-DD``, booleans ``true``/``false``, nulls empty;
 timestamps (all UTC) as ``2025-03-03T23:50:00Z``. A text cell that a spreadsheet would
 run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
-is written with a leading ``'`` (SPEC 8, the OWASP rule; see
+is written with a leading ``'`` (definitions section 8, the OWASP rule; see
 :func:`toolkit.model.text.quote_formula`); numbers, dates and booleans are never changed,
 so ``-0.5`` in a numeric column stays a number. Parquet keeps every value as it is. The
 toolkit's readers take the ``'`` off again, so a table written and read back is unchanged.

@@ -1,7 +1,7 @@
 """The policy file: every window, lag, target, cadence and AHR number, loaded and checked.
 
 Amazon's rules differ by marketplace and change over time, so nothing here is a constant
-in code: the shipped ``amazon_us.toml`` holds the SPEC defaults and users pass their own
+in code: the shipped ``amazon_us.toml`` holds docs/definitions.md defaults and users pass their own
 file. Unknown keys and bad values are errors that name the file and the key.
 
 Examples
@@ -48,7 +48,7 @@ __all__ = [
     "load_policy",
 ]
 
-#: Every metric of SPEC section 4, in the order reports show them.
+#: Every metric of definitions section 4, in the order reports show them.
 METRICS = (
     "odr",
     "odr_negative_feedback",
@@ -66,7 +66,7 @@ METRICS = (
 )
 #: The ODR components: they share the ODR window and have no target.
 COMPONENTS = ("odr_negative_feedback", "odr_claims", "odr_chargebacks")
-#: The metrics of SPEC section 12, which Amazon does not use for account health: two
+#: The metrics of definitions section 12, which Amazon does not use for account health: two
 #: customer-service metrics it retired (``retired`` in the policy) and the plain average of
 #: product reviews. A policy file written before them gets the shipped defaults.
 NOT_FOR_HEALTH = ("rdr_30d", "contact_response_24h_30d", "product_rating")
@@ -75,7 +75,7 @@ MEAN_METRICS = ("product_rating",)
 #: Metrics whose records wait for a reply: their policy names the hours a reply may take.
 _RESPONSE_METRICS = ("rdr_30d", "contact_response_24h_30d")
 
-#: The four IPI components of SPEC section 11, in the order tables show them.
+#: The four IPI components of definitions section 11, in the order tables show them.
 INVENTORY_COMPONENTS = ("sell_through_90d", "excess_pct", "stranded_pct", "in_stock_rate_30d")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _PERIOD_KINDS = ("quarter", "month")
@@ -230,7 +230,7 @@ def _check_weights(weights: dict[str, object], where: str) -> dict[str, Fraction
 
 @dataclass(frozen=True)
 class ActionPolicy:
-    """The ``[actions]`` section: how long a seller has to act on a record (SPEC 10).
+    """The ``[actions]`` section: how long a seller has to act on a record (definitions section 10).
 
     Each limit runs from the record's own timestamp (the feedback, the claim's filing or
     decision, the chargeback's filing, the violation's detection). Amazon has changed
@@ -476,7 +476,7 @@ class _Reader:
         for metric in METRICS:
             where = f"metrics.{metric}"
             if metric in NOT_FOR_HEALTH and metric not in tables:
-                # a policy written before SPEC 12: the shipped defaults
+                # a policy written before definitions section 12: the shipped defaults
                 tables[metric] = tomllib.loads(policy_text())["metrics"][metric]
             entry = dict(self.table(tables, metric, where))
             informational = self.boolean(entry, "informational", where)
@@ -564,14 +564,16 @@ class _Reader:
             )
 
         inventory = raw.pop("inventory", None)
-        if inventory is None:  # a policy written before SPEC 11: the shipped defaults
+        if (
+            inventory is None
+        ):  # a policy written before definitions section 11: the shipped defaults
             inventory = tomllib.loads(policy_text())["inventory"]
         if not isinstance(inventory, dict):
             raise self.fail("inventory", "is not a table")
         inventory_policy = self.inventory(dict(inventory))
 
         actions = raw.pop("actions", None)
-        if actions is None:  # a policy written before SPEC 10: the shipped deadlines
+        if actions is None:  # a policy written before definitions section 10: the shipped deadlines
             actions = tomllib.loads(policy_text())["actions"]
         action_policy = _action_policy(self, actions)
 

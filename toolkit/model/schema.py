@@ -1,4 +1,4 @@
-"""The input tables of SPEC section 3: columns, types, enumerations and defaults.
+"""The input tables of definitions section 3: columns, types, enumerations and defaults.
 
 This module only describes; :mod:`toolkit.model.data` reads and validates files against it.
 
@@ -89,7 +89,7 @@ CATEGORY_SPAPI_KEYS = {
 _TS = "timestamp"
 _CLAIM_OUTCOMES = ("pending", "granted", "denied", "withdrawn", "protected")
 _CHARGEBACK_OUTCOMES = ("pending", "seller_lost", "seller_won")
-#: How a return request ended (SPEC 12); empty = still open.
+#: How a return request ended (definitions section 12); empty = still open.
 RETURN_OUTCOMES = ("authorized", "refunded", "rejected", "closed")
 _RESOLUTIONS = (
     "appeal_accepted",
@@ -174,7 +174,7 @@ TABLES: dict[str, Table] = {
         ),
         key="violation_id",
     ),
-    # SPEC section 11: FBA units per seller, marketplace, SKU and day (end-of-day balances)
+    # definitions section 11: FBA units per seller, marketplace, SKU and day (end-of-day balances)
     "inventory": Table(
         "inventory",
         (
@@ -192,7 +192,7 @@ TABLES: dict[str, Table] = {
         ),
         key=("seller_id", "marketplace", "sku", "date"),
     ),
-    # SPEC section 11: IPI scores the seller read on Amazon's dashboard (for calibration)
+    # definitions section 11: IPI scores the seller read on Amazon's dashboard (for calibration)
     "ipi_observed": Table(
         "ipi_observed",
         (
@@ -203,7 +203,7 @@ TABLES: dict[str, Table] = {
         ),
         key=("seller_id", "marketplace", "date"),
     ),
-    # SPEC 12: return requests of orders (seller-fulfilled returns)
+    # definitions section 12: return requests of orders (seller-fulfilled returns)
     "returns": Table(
         "returns",
         (
@@ -218,7 +218,7 @@ TABLES: dict[str, Table] = {
         key="return_id",
         references_orders=True,
     ),
-    # SPEC 12: buyer messages that need a reply; ``order_id`` optional (checked when given)
+    # definitions section 12: buyer messages that need a reply; ``order_id`` optional (checked when given)
     "messages": Table(
         "messages",
         (
@@ -232,7 +232,7 @@ TABLES: dict[str, Table] = {
         key="message_id",
         references_orders=True,
     ),
-    # SPEC 12: product reviews of the seller's ASINs
+    # definitions section 12: product reviews of the seller's ASINs
     "reviews": Table(
         "reviews",
         (

@@ -62,15 +62,15 @@ __all__ = [
     "word",
 ]
 
-#: Status of a metric row (SPEC 4.1), best first.
+#: Status of a metric row (definitions section 4.1), best first.
 STATUSES = ("good", "watch", "bad_low_volume", "bad", "info", "no_data")
 #: The statuses of a metric row that meets its target, and those that miss it.
 TARGET_MET = ("good", "watch")
 TARGET_MISSED = ("bad_low_volume", "bad")
-#: Bands of the AHR estimate (SPEC 6), best first.
+#: Bands of the AHR estimate (definitions section 6), best first.
 AHR_BANDS = ("healthy", "at_risk", "critical")
 #: How much attention a seller needs, 0 first: the worst of its metric status, its AHR
-#: band and ``overdue`` (an action whose deadline has passed, SPEC 10). One ranking for
+#: band and ``overdue`` (an action whose deadline has passed, definitions section 10). One ranking for
 #: the index page, its CSV, the portfolio notebook and the sellers' tables
 #: (:func:`toolkit.charts.tables.attention_order`): a critical AHR before a metric over
 #: its target, an AHR at risk before a missed deadline, a missed deadline before a
@@ -216,7 +216,7 @@ ATTENTION_WORDS = {
 
 # ------------------------------------------------------------------------- records
 
-#: The defect type of a clearance row (SPEC 5), as a record is named on a page.
+#: The defect type of a clearance row (definitions section 5), as a record is named on a page.
 DEFECT_WORDS = {
     "negative_feedback": "Negative feedback",
     "claim": "A-to-z Guarantee claim",
@@ -231,7 +231,7 @@ DEFECT_WORDS = {
     "unresolved_return": "Buyer says the return was not resolved",
     "late_message_reply": "Buyer message answered late",
 }
-#: Violation categories (SPEC 3), as Amazon's Account Health page names them.
+#: Violation categories (definitions section 3), as Amazon's Account Health page names them.
 CATEGORY_WORDS = {
     "listing_policy": "Listing policy violation",
     "product_authenticity": "Product authenticity complaint",
@@ -246,7 +246,7 @@ CATEGORY_WORDS = {
     "other": "Other policy violation",
 }
 SEVERITY_WORDS = {"low": "low", "medium": "medium", "high": "high", "critical": "critical"}
-#: Why a record stops counting (``clear_reason``, SPEC 5).
+#: Why a record stops counting (``clear_reason``, definitions section 5).
 REASON_WORDS = {
     "window": "leaves the window",
     "removed": "feedback removed",
@@ -263,14 +263,14 @@ REASON_WORDS = {
     "responded_on_time": "on-time response recorded",
     "replied_on_time": "on-time reply recorded",
 }
-#: Status of a violation (SPEC 6 violations table) as a seller reads it.
+#: Status of a violation (definitions section 6 violations table) as a seller reads it.
 VIOLATION_STATUS_WORDS = {
     "open": "open",
     "addressed": "addressed",
     "expired": "no longer displayed",
     "removed_as_error": "removed (dispute upheld)",
 }
-#: What the seller can do about a record (SPEC 10 ``action``).
+#: What the seller can do about a record (definitions section 10 ``action``).
 ACTION_WORDS = {
     "request_removal": "Request removal of the feedback",
     "respond": "Respond to the claim",
@@ -281,7 +281,7 @@ ACTION_WORDS = {
     "dispute_error": "Dispute it as an error",
     "wait": "Nothing to do",
 }
-#: How likely an action is to be allowed (SPEC 10 ``eligibility``).
+#: How likely an action is to be allowed (definitions section 10 ``eligibility``).
 ELIGIBILITY_WORDS = {
     "likely": "likely eligible",
     "check": "check the comment against Amazon's grounds",
@@ -299,7 +299,7 @@ SOURCE_WORDS = {
 
 # ------------------------------------------------------------------ inventory (FBA)
 
-#: The four IPI components (SPEC 11), as Amazon's inventory dashboard names them.
+#: The four IPI components (definitions section 11), as Amazon's inventory dashboard names them.
 INVENTORY_COMPONENT_NAMES = {
     "sell_through_90d": "FBA sell-through rate, 90 days",
     "excess_pct": "Excess inventory",
@@ -342,7 +342,7 @@ INVENTORY_WHERE = {
     ),
     "restock": "Inventory → Manage FBA Inventory: send more units to Amazon",
 }
-#: How a storage or capacity limit period came out at its checkpoint (SPEC 11).
+#: How a storage or capacity limit period came out at its checkpoint (definitions section 11).
 LIMIT_RISK_WORDS = {
     "at_risk": "below the threshold: limits at risk",
     "ok": "at or above the threshold",

@@ -14,7 +14,7 @@ The fit is parameterised by the prior mean ``mu = alpha / (alpha + beta)`` (on t
 scale) and the concentration ``kappa = alpha + beta`` (on the log scale), which keeps the
 optimiser away from the invalid region and makes the two parameters nearly independent.
 
-Edge cases (chosen here, SPEC is silent): sellers with denominator 0 carry no information
+Edge cases (chosen here, docs/definitions.md is silent): sellers with denominator 0 carry no information
 and are left out of the fit (their posterior is the prior). ``kappa`` is bounded by
 ``[0.001, total orders + 1]``: when sellers vary no more than binomial chance (all rates
 identical, or one seller), the likelihood keeps rising as ``kappa`` grows; the bound stops

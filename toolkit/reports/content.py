@@ -74,7 +74,7 @@ class ReportContent:
 def today(report: ReportContent) -> pl.DataFrame:
     """The metric rows of the report date, in policy order, mfn before afn.
 
-    Only the metrics of account health: those Amazon does not use (SPEC 12: retired
+    Only the metrics of account health: those Amazon does not use (definitions section 12: retired
     customer-service metrics, the product rating) are left to a section of their own.
     """
     metrics = report.tables["metrics"].filter(~pl.col("metric").is_in(NOT_FOR_HEALTH))
@@ -95,7 +95,7 @@ def recovery(report: ReportContent) -> pl.DataFrame:
 
 
 def actions(report: ReportContent) -> pl.DataFrame:
-    """The seller's actions (SPEC 10) in the order a seller should read them.
+    """The seller's actions (definitions section 10) in the order a seller should read them.
 
     Overdue first, then by deadline (none last), then those whose clearing alone brings
     their metric back on target, then by the date they clear, then by record. ``day`` is
@@ -125,7 +125,7 @@ def actions(report: ReportContent) -> pl.DataFrame:
 def records(report: ReportContent, metrics: tuple[str, ...]) -> pl.DataFrame:
     """The clearance rows of ``metrics`` with what the seller can do about each.
 
-    The clearance table's rows (SPEC 5) joined with the action of the same record
+    The clearance table's rows (definitions section 5) joined with the action of the same record
     (``action, deadline, day, overdue, eligibility, where``; null for a record that no
     longer counts and has no action), the ones counting or waiting first (by the date
     they clear), then the ones already stopped.

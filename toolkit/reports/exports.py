@@ -1,8 +1,8 @@
 """Files a seller takes away beside each report: the actions as CSV, and a calendar file.
 
-Beside ``<name>.html`` a run writes (SPEC 9):
+Beside ``<name>.html`` a run writes (definitions section 9):
 
-- ``<name>-actions.csv``: the seller's rows of the actions table (SPEC 10), as every
+- ``<name>-actions.csv``: the seller's rows of the actions table (definitions section 10), as every
   table of the toolkit is written (:func:`toolkit.model.output.write_table`: ISO dates,
   ``true``/``false``, text that would start a spreadsheet formula made safe);
 - ``<name>.ics``: an iCalendar file (RFC 5545) with one all-day event per date on which
@@ -126,9 +126,9 @@ def calendar_events(
     Parameters
     ----------
     clearance
-        The seller's clearance rows (SPEC 5).
+        The seller's clearance rows (definitions section 5).
     actions
-        The seller's actions rows (SPEC 10); ``deadline`` a date or a UTC timestamp.
+        The seller's actions rows (definitions section 10); ``deadline`` a date or a UTC timestamp.
     seller
         The report's label, at the start of every summary.
     as_of
@@ -278,7 +278,7 @@ def write_calendar(
 
 
 def write_actions_csv(path: str | Path, actions: pl.DataFrame) -> Path:
-    """Write the seller's actions (SPEC 10 columns) as CSV; return its path."""
+    """Write the seller's actions (definitions section 10 columns) as CSV; return its path."""
     return write_table(actions, path)
 
 

@@ -6,7 +6,7 @@
    "could be chance" when it may be, and when it is back on target if nothing new goes
    wrong), and the AHR estimate when it is not healthy (with the violation whose
    addressing would restore it).
-2. **What you can do now**: the actions of SPEC 10, passed deadlines first, then by
+2. **What you can do now**: the actions of definitions section 10, passed deadlines first, then by
    deadline, then the ones without one; each with where in Seller Central and what
    clearing the record would change.
 3. **Nothing to do**: the records that clear by themselves, per metric, with the next
@@ -147,13 +147,15 @@ def _band_of(report: ReportContent, score: int) -> str:
 
 
 def _effect(row: dict[str, Any]) -> str:
-    """What clearing the record alone would change (SPEC 10 what-if)."""
+    """What clearing the record alone would change (definitions section 10 what-if)."""
     if row["ahr_if_addressed"] is not None:
         return f"addressing it: AHR estimate {row['ahr_if_addressed']}"
     if row["rate_if_cleared"] is None or row["rate_now"] is None:
         return ""
     back = " (back on target)" if row["meets_target_if_cleared"] else ""
-    rated = "odr" if row["metric"] in COMPONENTS else row["metric"]  # SPEC 10: rate_now
+    rated = (
+        "odr" if row["metric"] in COMPONENTS else row["metric"]
+    )  # definitions section 10: rate_now
     name = METRIC_NAMES.get(rated, rated)
     return f"clearing it alone: {name} {pct(row['rate_now'])} → {pct(row['rate_if_cleared'])}{back}"
 

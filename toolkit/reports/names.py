@@ -1,4 +1,4 @@
-"""Safe, unique file names for seller ids (SPEC 8: ids are never used as paths unmade-safe).
+"""Safe, unique file names for seller ids (definitions section 8: ids are never used as paths unmade-safe).
 
 A seller id is free text: it may hold ``/``, ``..``, spaces, a leading dot, characters a
 file system refuses, or differ from another id only in letter case (two files on a

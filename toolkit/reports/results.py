@@ -11,7 +11,7 @@ This module only computes: :mod:`toolkit.reports.slices` writes and reads a sell
 slice of the results, :mod:`toolkit.reports.text` puts them into words.
 
 The tables keep only the columns named here: a column that a data file carries beyond the
-SPEC (a buyer's e-mail, say) never reaches the results or a report.
+docs/definitions.md (a buyer's e-mail, say) never reaches the results or a report.
 """
 
 from __future__ import annotations
@@ -264,15 +264,15 @@ def report_tables(
     Returns
     -------
     dict[str, pl.LazyFrame]
-        ``metrics`` (SPEC 4.2 over the history), ``forecast`` (SPEC 5, from D),
-        ``clearance`` (SPEC 5, every metric of account health, plus ``rating`` and
-        ``comment`` of feedback records; without the records of the SPEC 12 metrics, which
-        never affect account health), ``actions`` (SPEC 10, for those records),
-        ``ahr`` (SPEC 6, over the history), ``violations`` (SPEC 6, at D),
-        ``freshness`` (:func:`data_freshness`), ``inventory`` (SPEC 11, the IPI
+        ``metrics`` (definitions section 4.2 over the history), ``forecast`` (definitions section 5, from D),
+        ``clearance`` (definitions section 5, every metric of account health, plus ``rating`` and
+        ``comment`` of feedback records; without the records of the definitions section 12 metrics, which
+        never affect account health), ``actions`` (definitions section 10, for those records),
+        ``ahr`` (definitions section 6, over the history), ``violations`` (definitions section 6, at D),
+        ``freshness`` (:func:`data_freshness`), ``inventory`` (definitions section 11, the IPI
         components, bands and unofficial proxy at D; no row for a seller without FBA
         inventory data), ``inventory_skus`` (:func:`inventory_skus`),
-        ``inventory_periods`` (SPEC 11, the evaluation period of D and the next one),
+        ``inventory_periods`` (definitions section 11, the evaluation period of D and the next one),
         ``ratings`` (the plain average of each
         ASIN's verified reviews at D with its share of 1-2 stars,
         :func:`toolkit.engine.service.rating_by_asin`) and ``summary``
@@ -285,7 +285,7 @@ def report_tables(
     tables = {
         "metrics": metrics_table(data, as_of=start, to=as_of, policy=policy),
         "forecast": forecast_table(data, as_of=as_of, policy=policy),
-        # the records of account health (not those of the SPEC 12 metrics Amazon does not use)
+        # the records of account health (not those of the definitions section 12 metrics Amazon does not use)
         "clearance": _clearance_with_feedback(
             data,
             clearance_table(data, as_of=as_of, policy=policy).filter(
@@ -321,7 +321,7 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         non-informational metric on D), ``worst_metric, worst_channel, worst_numerator,
         worst_denominator, worst_rate`` (that metric; the first in policy order among
         equals), ``odr`` (a list of ``channel, numerator, denominator, rate`` structs, mfn first), ``ahr_estimate, band``,
-        ``ipi_proxy`` (the unofficial IPI proxy on D, SPEC 11; null without FBA inventory
+        ``ipi_proxy`` (the unofficial IPI proxy on D, definitions section 11; null without FBA inventory
         data; it does not change the ranking), ``fba_inventory`` (whether the seller has
         FBA inventory data on D), ``missing_targets`` (metric rows missing their target on D), ``recovery_date``
         (when the last of them is back on target in the clean forecast; null when none
@@ -329,7 +329,7 @@ def seller_summary(tables: dict[str, pl.LazyFrame], *, as_of: date) -> pl.LazyFr
         miss does not recover within the horizon), ``next_clearance`` (the next date a
         counting record or displayed violation clears), ``counting_records``,
         ``overdue_actions`` and ``open_actions`` (actions whose deadline has passed, and
-        actions with something to do, SPEC 10), ``next_deadline`` (the earliest deadline
+        actions with something to do, definitions section 10), ``next_deadline`` (the earliest deadline
         not yet passed), ``attention`` (what needs attention most: the worst of the
         status, the AHR band and a passed deadline) and ``rank``, sorted by
         :func:`toolkit.charts.tables.rank_sellers`: the one ranking of sellers.

@@ -1,7 +1,7 @@
 """The section "Not used by Amazon for account health" of a seller report (private).
 
 The metrics a seller may remember from Amazon's dashboard, or look for there, that
-Amazon does not use for account health (SPEC 12): the retired customer-service metrics
+Amazon does not use for account health (definitions section 12): the retired customer-service metrics
 (what each measured, the target Amazon used to publish, today's value with its counts,
 and why it no longer counts) and the product rating, a plain average of verified reviews
 that is not Amazon's star rating, overall and per ASIN. None of them changes a status,
@@ -108,7 +108,7 @@ def _why(metric: MetricPolicy) -> str:
 
 def _against_target(row: dict, metric: MetricPolicy) -> str:
     """`` Today's value misses it.``: the former target met or missed, compared exactly
-    (SPEC 4.1); empty without a target or a value."""
+    (definitions section 4.1); empty without a target or a value."""
     p0, n = metric.allowed_bad, row["denominator"]
     if p0 is None or not n:
         return ""
@@ -178,7 +178,7 @@ def _rating_html(report: ReportContent, *, limit: int) -> str:
 
 
 def not_for_health(report: ReportContent) -> Fragment:
-    """The metrics Amazon does not use for account health (SPEC 12), each explained."""
+    """The metrics Amazon does not use for account health (definitions section 12), each explained."""
     now = (
         report.tables["metrics"]
         .filter(pl.col("as_of") == report.as_of, pl.col("metric").is_in(NOT_FOR_HEALTH))

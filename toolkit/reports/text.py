@@ -311,7 +311,7 @@ def _day_words(value: pl.Expr) -> pl.Expr:
     return pl.concat_str(value.dt.day().cast(pl.String), pl.lit(" "), value.dt.strftime("%b %Y"))
 
 
-#: A snapshot metric that is not one of ours (SPEC 7: ``otdr_30d``, ``policy_<key>``,
+#: A snapshot metric that is not one of ours (definitions section 7: ``otdr_30d``, ``policy_<key>``,
 #: ``ahr``, ``account_status``) keeps its own name, with spaces.
 _SNAPSHOT_NAMES = {
     **METRIC_NAMES,

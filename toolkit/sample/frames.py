@@ -4,7 +4,7 @@
 frames in which events refer to orders by row (``_o``), so that the stories can add events
 before any id exists. :func:`finish` then removes what happens after the end of the
 sample, gives every row its id (numbered on from the previous blocks) and keeps the
-columns of SPEC section 3 in schema order.
+columns of definitions section 3 in schema order.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def _order_ids(offset: int) -> pl.Expr:
 def finish(
     raw: dict[str, pl.DataFrame], ids: list[str], offsets: dict[str, int], *, first: date, end: date
 ) -> dict[str, pl.DataFrame]:
-    """Cut at the end of SAMPLE_END, give every row its id, sort, keep the SPEC columns.
+    """Cut at the end of SAMPLE_END, give every row its id, sort, keep docs/definitions.md columns.
 
     Returns the five event tables; the inventory tables come from
     :mod:`toolkit.sample.inventory`.

@@ -1,8 +1,8 @@
 """A deterministic synthetic data directory: the sample personas, or millions of orders.
 
-:func:`generate_sample` builds the input tables of SPEC section 3 (the five event tables,
-the optional ``inventory`` and ``ipi_observed`` of SPEC section 11 for four FBA personas,
-and the ``returns``, ``messages`` and ``reviews`` of SPEC section 12 for every persona)
+:func:`generate_sample` builds the input tables of definitions section 3 (the five event tables,
+the optional ``inventory`` and ``ipi_observed`` of definitions section 11 for four FBA personas,
+and the ``returns``, ``messages`` and ``reviews`` of definitions section 12 for every persona)
 and :func:`write_sample` writes them (``seller-health sample``). The default is the committed
 ``data/sample/``: twelve seller personas whose stories ``data/sample/README.md`` tells,
 over the 395 days that end on :data:`SAMPLE_END`. With ``sellers`` above twelve, generated
@@ -141,7 +141,7 @@ def generate_sample(
     dict[str, pl.DataFrame]
         ``orders``, ``feedback``, ``claims``, ``chargebacks``, ``violations``,
         ``inventory``, ``ipi_observed``, ``returns``, ``messages`` and ``reviews`` with the
-        columns of SPEC sections 3, 11 and 12 in schema order; timestamps
+        columns of definitions sections 3, 11 and 12 in schema order; timestamps
         ``Datetime("us", "UTC")``. Only the personas ``S05-fba``, ``S06-violations``,
         ``S08-business-invoices`` and ``S11-cancellations`` have inventory; only the
         personas have returns, messages and reviews (generated sellers have none).

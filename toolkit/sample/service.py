@@ -1,6 +1,6 @@
 """Return requests, buyer messages and product reviews of the personas (private to the sample).
 
-SPEC 12's tables, drawn after the orders exist from a generator stream of their own (spawn
+definitions section 12's tables, drawn after the orders exist from a generator stream of their own (spawn
 key ``(0, 2)``), so every other table keeps its bytes. Per persona order, vectorised:
 
 - a **return request** for 2.5 % of the delivered seller-fulfilled orders, 1 to 20 days

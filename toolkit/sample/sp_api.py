@@ -62,7 +62,7 @@ def sample_reports(
 ) -> dict[tuple[str, date], dict[str, Any]]:
     """The report document of every seller and date, computed from ``data``.
 
-    Each holds the seller's metrics (SPEC 4.2), its violations displayed per listing-level
+    Each holds the seller's metrics (definitions section 4.2), its violations displayed per listing-level
     key and its AHR estimate at that date (see :func:`toolkit.amazon.ingest.seller_performance_report`).
 
     Raises

@@ -1,4 +1,4 @@
-"""Time and visibility (SPEC section 2): when a fact is known, and which day it belongs to.
+"""Time and visibility (definitions section 2): when a fact is known, and which day it belongs to.
 
 An event's **visible time** is its timestamp rounded *up* to the next multiple of its
 source's refresh cadence, counted from 00:00 UTC; an event exactly on a boundary is visible

@@ -3,11 +3,11 @@
 Every rule about *when* a record counts lives here, once:
 
 - :class:`Window`: a metric's window of W days and lag L. At as-of D it holds the
-  attribution dates ``D-L-W+1 .. D-L`` (SPEC section 2); a record attributed to a enters
+  attribution dates ``D-L-W+1 .. D-L`` (definitions section 2); a record attributed to a enters
   it on ``a + L`` and leaves it on ``a + L + W``.
 - :func:`live_at` and :func:`stop_known_at`: a record known by K and not stopped by K,
   and the stop of a record as known at K.
-- :func:`active_on`: ``counts_from <= D < clears_on``, the retention window (SPEC
+- :func:`active_on`: ``counts_from <= D < clears_on``, the retention window (docs/definitions.md
   section 5); never when ``counts_from >= clears_on`` or when either bound is null.
 - :func:`daily_grid`: every day's count from the windows directly: each record adds +1
   on ``counts_from`` and -1 on ``clears_on``, and a cumulative sum per series over the
@@ -80,7 +80,7 @@ class Window:
     """A metric's window: ``window_days`` (W) attribution dates, ``lag_days`` (L) before D.
 
     At as-of date D the window holds the attribution dates ``D-L-W+1 .. D-L``, both
-    included (SPEC section 2); so a record attributed to a is inside the window on the
+    included (definitions section 2); so a record attributed to a is inside the window on the
     as-of dates ``a+L <= D < a+L+W``: it :meth:`opens` on ``a+L`` and :meth:`closes` on
     ``a+L+W``. This class is the one place that arithmetic is written.
 
@@ -198,7 +198,7 @@ def live_at(seen: pl.Expr, stop: pl.Expr | None, at: date | int | pl.Expr) -> pl
     """True where a record is known by ``at`` (``seen <= K``) and no stop is known by then.
 
     ``seen`` and ``stop`` are visible days (day numbers); a stop visible on K ends the
-    record on K (SPEC section 4: a stop takes effect from its visible date). ``stop=None``
+    record on K (definitions section 4: a stop takes effect from its visible date). ``stop=None``
     means the record has no stop. Null ``seen`` gives null.
 
     Examples

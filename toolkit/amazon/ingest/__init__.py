@@ -1,14 +1,14 @@
-"""Real Amazon inputs (SPEC section 7): read Amazon's reports, write the SP-API shape.
+"""Real Amazon inputs (definitions section 7): read Amazon's reports, write the SP-API shape.
 
 - :func:`read_seller_performance`: ``GET_V2_SELLER_PERFORMANCE_REPORT`` JSON files into the
   snapshot table; :func:`snapshot_history` turns many daily snapshots into series.
 - :func:`read_feedback_report` and :func:`read_orders_report`: the seller feedback and
-  all-orders flat files into the SPEC ``feedback`` and ``orders`` tables.
+  all-orders flat files into docs/definitions.md ``feedback`` and ``orders`` tables.
 - :func:`read_inventory_reports`: the FBA ledger summary, stranded inventory and
-  inventory planning reports into the SPEC 11 ``inventory`` table
+  inventory planning reports into the definitions section 11 ``inventory`` table
   (:func:`add_inventory_reports` adds stranded and planning files to an existing one).
 - :func:`read_returns_report`: the seller-fulfilled returns report
-  (``GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE``) into the SPEC 12 ``returns`` table.
+  (``GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE``) into the definitions section 12 ``returns`` table.
 - :func:`seller_performance_report` and :func:`write_report_json`: the toolkit's own
   numbers as a report in the SP-API shape.
 

@@ -6,7 +6,7 @@ Described, Customer Service`` before ``Order ID``). Headers are localised per ma
 so columns are taken by position and the layout by the column count. Dates are written
 in the marketplace's format (:data:`FEEDBACK_DATE_FORMATS`).
 
-The result has the SPEC feedback columns ``feedback_id, order_id, rating, left_at,
+The result has docs/definitions.md feedback columns ``feedback_id, order_id, rating, left_at,
 comment, removed_at, removal``:
 
 - ``feedback_id`` = ``<Order ID>:<date as YYYY-MM-DD>``: the same feedback gets the same
@@ -104,7 +104,7 @@ def _style(marketplace: str, file: str) -> tuple[str, str]:
 def read_feedback_report(
     path: str | Path, *, marketplace: str, encoding: str | None = None
 ) -> pl.LazyFrame:
-    """Read a seller feedback report file into the SPEC feedback table.
+    """Read a seller feedback report file into docs/definitions.md feedback table.
 
     Parameters
     ----------
@@ -121,7 +121,7 @@ def read_feedback_report(
     -------
     pl.LazyFrame
         ``feedback_id, order_id, rating, left_at, comment, removed_at, removal`` with the
-        SPEC types, sorted by ``feedback_id``.
+        docs/definitions.md types, sorted by ``feedback_id``.
 
     Raises
     ------

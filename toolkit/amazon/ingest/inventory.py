@@ -1,4 +1,4 @@
-"""Amazon's FBA inventory reports into the ``inventory`` table (SPEC 11).
+"""Amazon's FBA inventory reports into the ``inventory`` table (definitions section 11).
 
 Three tab-separated reports combine into one row per SKU and day:
 
@@ -178,7 +178,7 @@ def _doubled(extra: pl.DataFrame, column: str) -> None:
 
 
 def _gaps(frame: pl.DataFrame) -> None:
-    """A SKU without a row for some dates between its first and last (SPEC 8)."""
+    """A SKU without a row for some dates between its first and last (definitions section 8)."""
     previous = pl.col("date").shift(1).over("sku", order_by="date")
     gaps = frame.with_columns(_previous=previous).filter(
         (pl.col("date") - pl.col("_previous")).dt.total_days() > 1
@@ -214,7 +214,7 @@ def _fill_gaps(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _finish(frame: pl.DataFrame, *, seller_id: str, marketplace: str) -> pl.LazyFrame:
-    """The SPEC ``inventory`` columns, typed, sorted by SKU and date."""
+    """docs/definitions.md ``inventory`` columns, typed, sorted by SKU and date."""
     given = {
         "seller_id": pl.lit(seller_id),
         "marketplace": pl.lit(marketplace),
@@ -265,12 +265,12 @@ def read_inventory_reports(
     fill_gaps
         Give a SKU a row for every date between its first and last: a missing date
         carries the previous balances forward with nothing shipped (and no excess
-        estimate). Without it a gap is left for the validation to report (SPEC 8).
+        estimate). Without it a gap is left for the validation to report (definitions section 8).
 
     Returns
     -------
     pl.LazyFrame
-        The SPEC ``inventory`` columns, one row per SKU and date, sorted; ``stranded`` 0
+        docs/definitions.md ``inventory`` columns, one row per SKU and date, sorted; ``stranded`` 0
         and ``excess`` null where no file gives them; ``replenishable`` true.
     """
     if not ledger:

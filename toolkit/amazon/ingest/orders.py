@@ -5,7 +5,7 @@ Amazon's file is tab-separated, one row per **order item**, with columns such as
 quantity, is-business-order``. Column sets drift over time, so columns are taken by
 name (case and surrounding spaces ignored) and every other column is ignored.
 
-Items are aggregated to one row per order with the SPEC orders columns:
+Items are aggregated to one row per order with docs/definitions.md orders columns:
 
 - ``order_id`` = ``amazon-order-id``; ``seller_id`` and ``marketplace`` from the options;
 - ``channel``: ``Amazon`` (or ``AFN``) -> ``afn``, ``Merchant`` (or ``MFN``) -> ``mfn``;
@@ -143,7 +143,7 @@ def read_orders_report(
     marketplace: str = "US",
     encoding: str | None = None,
 ) -> pl.LazyFrame:
-    """Read an all-orders report file into the SPEC orders table, one row per order.
+    """Read an all-orders report file into docs/definitions.md orders table, one row per order.
 
     Parameters
     ----------
@@ -159,7 +159,7 @@ def read_orders_report(
     Returns
     -------
     pl.LazyFrame
-        The SPEC orders columns with their types, plus ``order_status``; sorted by
+        docs/definitions.md orders columns with their types, plus ``order_status``; sorted by
         ``order_id``. ``dataset_from_frames(orders=...)`` accepts it.
 
     Raises

@@ -1,4 +1,4 @@
-"""Amazon's seller-fulfilled returns report into the ``returns`` table (SPEC 12).
+"""Amazon's seller-fulfilled returns report into the ``returns`` table (definitions section 12).
 
 ``GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE`` is tab-separated, one row per item of a
 return request, with 32 columns (``Order ID, Order date, Return request date, Return
@@ -130,7 +130,7 @@ def _flag(column: str) -> pl.Expr:
 
 
 def read_returns_report(path: str | Path, *, encoding: str | None = None) -> pl.LazyFrame:
-    """Read a seller-fulfilled returns report file into the SPEC 12 ``returns`` table.
+    """Read a seller-fulfilled returns report file into the definitions section 12 ``returns`` table.
 
     Parameters
     ----------
@@ -144,7 +144,7 @@ def read_returns_report(path: str | Path, *, encoding: str | None = None) -> pl.
     -------
     pl.LazyFrame
         The ``returns`` columns (``return_id, order_id, requested_at, responded_at,
-        in_policy, outcome, buyer_resolved``) with their SPEC types, one row per request,
+        in_policy, outcome, buyer_resolved``) with their docs/definitions.md types, one row per request,
         sorted by ``return_id``; ``responded_at`` and ``buyer_resolved`` empty.
 
     Raises

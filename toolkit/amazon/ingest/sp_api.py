@@ -1,4 +1,4 @@
-"""Read Amazon's ``GET_V2_SELLER_PERFORMANCE_REPORT`` JSON into the snapshot table (SPEC 7).
+"""Read Amazon's ``GET_V2_SELLER_PERFORMANCE_REPORT`` JSON into the snapshot table (definitions section 7).
 
 One report is one day's view of a seller's Account Health page. Each metric block becomes
 one row of the **snapshot table** (:data:`SNAPSHOT_SCHEMA`):
