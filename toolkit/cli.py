@@ -391,8 +391,8 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
         inventory_sku_table,
         inventory_table,
     )
-    from toolkit.inventory.periods import evaluation_calendar
-    from toolkit.time.limits import LAST_DATE, shift
+    from toolkit.inventory.periods import evaluation_calendar, next_evaluation
+    from toolkit.time.limits import LAST_DATE
     from toolkit.time.windows import as_of_range
 
     to = as_of_range(args.as_of, args.to)
@@ -448,8 +448,7 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
         table = inventory_table(data, **options).collect()
         lines.append(f"{head}: {table.height:,} rows, {table['seller_id'].n_unique()} sellers")
         lines += _inventory_lines(table)
-    weekday = policy.inventory.ipi_weekday
-    evaluation = shift(to, (weekday - to.weekday()) % 7 or 7)
+    evaluation = next_evaluation(to, policy.inventory)
     if evaluation is None:
         lines.append(
             f"next weekly evaluation: after {LAST_DATE}, the last date the toolkit handles"

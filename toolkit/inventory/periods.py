@@ -44,9 +44,16 @@ import polars as pl
 from toolkit.inventory.tables import inventory_table
 from toolkit.model.data import Dataset
 from toolkit.model.policy import InventoryPolicy, Policy, load_policy
+from toolkit.time.limits import shift
 from toolkit.time.windows import as_of_range
 
-__all__ = ["LIMIT_RISKS", "PERIOD_COLUMNS", "evaluation_calendar", "inventory_periods"]
+__all__ = [
+    "LIMIT_RISKS",
+    "PERIOD_COLUMNS",
+    "evaluation_calendar",
+    "inventory_periods",
+    "next_evaluation",
+]
 
 #: ``limit_risk`` values: below the threshold, at or above it, no published threshold (or
 #: no proxy at the checkpoint), and a checkpoint after the last as-of date.
@@ -95,6 +102,25 @@ def _periods(rows: tuple[tuple[date, str], ...]) -> Iterator[tuple[str, date, da
             if end == date.max:
                 return
             start = end + timedelta(days=1)
+
+
+def next_evaluation(as_of: date, policy: InventoryPolicy) -> date | None:
+    """The first weekly IPI evaluation day after ``as_of`` (policy ``ipi_weekday``).
+
+    None when it would fall after the last date of the calendar.
+
+    Examples
+    --------
+    >>> from toolkit.model.policy import load_policy
+    >>> inv = load_policy().inventory                 # evaluated on Mondays
+    >>> next_evaluation(date(2026, 11, 15), inv)      # a Sunday
+    datetime.date(2026, 11, 16)
+    >>> next_evaluation(date(2026, 11, 16), inv)      # a Monday: the next one
+    datetime.date(2026, 11, 23)
+    >>> next_evaluation(date(9999, 12, 31), inv) is None
+    True
+    """
+    return shift(as_of, (policy.ipi_weekday - as_of.weekday()) % 7 or 7)
 
 
 def checkpoint(period_start: date, policy: InventoryPolicy) -> date:

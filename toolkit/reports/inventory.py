@@ -10,11 +10,12 @@ number. Every number of a rule is the report's policy's (``[inventory]``).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from fractions import Fraction
 
 import polars as pl
 
+from toolkit.inventory.periods import next_evaluation
 from toolkit.model.policy import INVENTORY_COMPONENTS, InventoryPolicy
 from toolkit.model.vocabulary import (
     INVENTORY_ACTION_WORDS,
@@ -39,9 +40,9 @@ from toolkit.reports.text import (
     share,
     table,
 )
-from toolkit.time.limits import LAST_DATE, shift
+from toolkit.time.limits import LAST_DATE
 
-__all__ = ["NO_INVENTORY", "inventory_performance", "next_evaluation"]
+__all__ = ["NO_INVENTORY", "inventory_performance"]
 
 #: The one line of a seller without FBA inventory data: no number, nothing pretended.
 NO_INVENTORY = (
@@ -62,25 +63,6 @@ _BAND_COLOUR = {
 #: The actions of the SKU table: the ones about excess and stranded units.
 _UNIT_ACTIONS = ("fix_listing", "create_removal_order", "reprice")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def next_evaluation(as_of: date, policy: InventoryPolicy) -> date | None:
-    """The first weekly IPI evaluation day after ``as_of`` (policy ``ipi_weekday``).
-
-    None when it would fall after the last date of the calendar.
-
-    Examples
-    --------
-    >>> from toolkit.model.policy import load_policy
-    >>> inv = load_policy().inventory                 # evaluated on Mondays
-    >>> next_evaluation(date(2026, 11, 15), inv)      # a Sunday
-    datetime.date(2026, 11, 16)
-    >>> next_evaluation(date(2026, 11, 16), inv)      # a Monday: the next one
-    datetime.date(2026, 11, 23)
-    >>> next_evaluation(date(9999, 12, 31), inv) is None
-    True
-    """
-    return shift(as_of, (policy.ipi_weekday - as_of.weekday()) % 7 or 7)
 
 
 def _band(code: str | None) -> str:
