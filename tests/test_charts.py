@@ -269,10 +269,11 @@ def test_clearance_calendar_bars_run_from_counts_from_to_clears_on():
         "clears_on",
     )
     assert bars["encoding"]["y"]["sort"] == [
-        "A-to-z Guarantee claim C1 · order O2",
-        "Negative feedback F1 · order O1",
+        "A-to-z Guarantee claim C1",
+        "Negative feedback F1",
         "Listing policy violation V1",
     ]
+    assert "labelLimit" not in bars["encoding"]["y"].get("axis", {})  # drawn whole, not cut
     assert bars["encoding"]["color"]["legend"]["values"] == [
         "Negative feedback",
         "A-to-z Guarantee claim",

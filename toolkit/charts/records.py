@@ -122,7 +122,10 @@ def clearance_calendar(
         on D), ``never_counted`` (a cross for records stopped before they ever counted),
         ``attribution`` (an open circle at the attribution date), ``clears`` (the label
         "clears 2 May 2025 (leaves the window)") and ``as_of`` / ``as_of_label``. Rows
-        are named in words (``Negative feedback F1 · order O1``).
+        are named by the kind of record in words and the record's ID (``Negative
+        feedback F1``; a late shipment's record is its order: ``Late shipment O3``); the
+        order is in the tooltip. The names are short enough to be drawn whole: a name cut
+        to fit costs vl-convert a dozen text measurements.
 
     Examples
     --------
@@ -142,22 +145,15 @@ def clearance_calendar(
     >>> [layer["name"] for layer in spec["layer"]]
     ['records', 'never_counted', 'attribution', 'clears', 'as_of', 'as_of_label']
     >>> spec["layer"][0]["encoding"]["x2"]["field"], spec["layer"][0]["encoding"]["y"]["sort"]
-    ('clears_on', ['Late shipment · order O3', 'Negative feedback F1 · order O1', 'A-to-z Guarantee claim C1 · order O2'])
+    ('clears_on', ['Late shipment O3', 'Negative feedback F1', 'A-to-z Guarantee claim C1'])
     """
     where = "clearance_calendar"
     frame = frame_with(clearance, _CLEARANCE_COLUMNS, where)
     one_seller(frame, where)
     what = _what(pl.col("defect_type"))
-    own_id = pl.col("order_id").is_not_null() & (pl.col("record_id") == pl.col("order_id"))
     records = frame.sort("clears_on", "counts_from", "record_id").select(
         pl.lit("record").alias("layer"),
-        visible_expr(
-            pl.when(own_id)
-            .then(pl.format("{} · order {}", what, "order_id"))
-            .when(pl.col("order_id").is_not_null())
-            .then(pl.format("{} {} · order {}", what, "record_id", "order_id"))
-            .otherwise(pl.format("{} {}", what, "record_id"))
-        ).alias("record"),
+        visible_expr(pl.format("{} {}", what, "record_id")).alias("record"),
         visible_expr(pl.col("order_id")),
         what.alias("defect_type"),
         _kind(pl.col("defect_type")).alias("kind"),
@@ -182,7 +178,7 @@ def clearance_calendar(
     data = pl.concat([records, _as_of_row(as_of)], how="diagonal_relaxed")
     rows = records.get_column("record").to_list()
     present = records.get_column("kind").unique().to_list()
-    y = alt.Y("record:N", title=None, sort=rows, axis=alt.Axis(labelLimit=220))
+    y = alt.Y("record:N", title=None, sort=rows)
     tooltip = [
         "record_id:N",
         "order_id:N",

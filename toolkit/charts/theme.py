@@ -9,6 +9,12 @@ to be sure), ``info`` blue, ``no_data`` grey. The AHR bands reuse the same three
 The theme sets no web font: text uses fonts installed on the machine, so nothing is
 fetched when a chart is drawn (reports must open offline).
 
+Axis, legend and header labels have no length limit (``labelLimit: 0``): Vega measures a
+label once more to see whether it must be cut, and once per step of the cut, and each
+measurement is most of what drawing a report's SVG costs (vl-convert lays the text out
+glyph by glyph). The charts' labels are short enough to be drawn whole; a chart whose
+labels could run long sets its own limit.
+
 Examples
 --------
 >>> import altair as alt
@@ -107,6 +113,7 @@ def _seller_health_theme() -> alt.theme.ThemeConfig:
             "range": {"category": CATEGORY_COLORS},
             "mark": {"color": CATEGORY_COLORS[0]},
             "axis": {
+                "labelLimit": 0,
                 "labelFontSize": 12,
                 "titleFontSize": 12,
                 "titleFontWeight": "normal",
@@ -114,9 +121,14 @@ def _seller_health_theme() -> alt.theme.ThemeConfig:
                 "domainColor": "#888888",
                 "tickColor": "#888888",
             },
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
+            "legend": {
+                "labelLimit": 0,
+                "labelFontSize": 12,
+                "titleFontSize": 12,
+                "orient": "bottom",
+            },
             "title": {"fontSize": 14, "anchor": "start", "fontWeight": "bold"},
-            "header": {"labelFontSize": 12, "titleFontSize": 12},
+            "header": {"labelLimit": 0, "labelFontSize": 12, "titleFontSize": 12},
             "line": {"strokeWidth": 2},
             "point": {"size": 40, "filled": True},
             "rule": {"color": MUTED},
