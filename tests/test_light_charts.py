@@ -63,10 +63,47 @@ def test_every_chart_of_a_report_is_valid_vega_lite(seller, monkeypatch):
 def test_inline_chart_draws_the_same_svg_with_and_without_the_check():
     frame = pl.DataFrame({"day": ["2026-01-01", "2026-01-02"], "rate": [0.01, 0.02]})
     chart = alt.Chart(frame).mark_line().encode(x="day:T", y=alt.Y("rate:Q", title="ODR"))
-    assert html.inline_chart(chart) == html.inline_chart(chart, validate=True)
+    unchecked = html.inline_chart(chart)
+    html._DRAWN.clear()  # drawn anew, not taken from the charts already drawn
+    assert unchecked == html.inline_chart(chart, validate=True)
     invalid = alt.Chart(frame).mark_line().encode(x=alt.X("day:T", bin="yes please"))
     with pytest.raises(Exception, match="bin"):
         html.inline_chart(invalid, validate=True)
+
+
+def test_a_chart_drawn_before_in_the_process_is_not_drawn_again(monkeypatch):
+    drawn: list[dict] = []
+    original = html.svg_chart
+
+    def counting(spec):
+        drawn.append(spec)
+        return original(spec)
+
+    monkeypatch.setattr(html, "svg_chart", counting)
+    monkeypatch.setattr(html, "_DRAWN", {})
+    frame = pl.DataFrame({"day": ["2026-01-01", "2026-01-02"], "rate": [0.01, 0.02]})
+    chart = alt.Chart(frame).mark_line().encode(x="day:T", y="rate:Q")
+    other = (
+        alt.Chart(frame.with_columns(rate=pl.lit(0.03))).mark_line().encode(x="day:T", y="rate:Q")
+    )
+    first, again, different = (
+        html.inline_chart(chart),
+        html.inline_chart(chart),
+        html.inline_chart(other),
+    )
+    assert len(drawn) == 2  # the same spec once, the one with other data anew
+    assert first == again and first.startswith("<svg") and different != first
+
+
+def test_the_charts_kept_are_the_last_ones_drawn(monkeypatch):
+    monkeypatch.setattr(html, "_DRAWN", {})
+    monkeypatch.setattr(html, "_DRAWN_KEPT", 2)
+    charts = [alt.Chart(pl.DataFrame({"x": [n]})).mark_point().encode(x="x:Q") for n in range(3)]
+    for chart in charts:
+        html.inline_chart(chart)
+    assert [json.loads(key)["datasets"] for key in html._DRAWN] == [
+        {name: rows} for chart in charts[1:] for name, rows in chart.to_dict()["datasets"].items()
+    ]
 
 
 _SPECS = """

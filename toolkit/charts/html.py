@@ -123,13 +123,30 @@ def inline_chart(chart: alt.TopLevelMixin | dict, *, validate: bool = False) -> 
     ``javascript:`` link (which vl-convert never writes) becomes an ``<img>`` in which
     none of it runs.
 
+    A chart whose spec is the same as one of the last 64 drawn in this process is not
+    drawn again: the SVG is the same.
+
     The chart's spec is not checked against the Vega-Lite schema unless ``validate``:
     the report's charts are built by the toolkit's own code (the tests validate every
     one of them), and the check costs more CPU than building the spec (about 0.3 s of
     a report's 12 charts).
     """
     spec = chart if isinstance(chart, dict) else chart.to_dict(validate=validate)
-    return _inline_svg(_rounded_paths(svg_chart(spec)))
+    key = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+    found = _DRAWN.get(key)
+    if found is None:
+        found = _inline_svg(_rounded_paths(svg_chart(spec)))
+        if len(_DRAWN) >= _DRAWN_KEPT:
+            del _DRAWN[next(iter(_DRAWN))]  # the oldest
+        _DRAWN[key] = found
+    return found
+
+
+#: SVG already drawn in this process, by the JSON of its spec (data, theme and all):
+#: many sellers of a batch share a chart (the AHR line of a seller without violations is
+#: the same for all of them), and drawing is the dearest part of a report.
+_DRAWN: dict[str, str] = {}
+_DRAWN_KEPT = 64
 
 
 def enable_offline_svg(*, light: bool = True) -> Any:
