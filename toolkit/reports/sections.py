@@ -4,8 +4,9 @@ Two of the page's three panels (:data:`~toolkit.model.vocabulary.PANELS`):
 **Customer Service Performance** (the Order Defect Rate and its three components) and
 **Shipping Performance** (late shipments, cancellations, valid tracking, on-time
 delivery, invoice defects). Each panel shows its metrics today (rate, counts, target,
-status, window, change, back on target), one chart per metric and channel, and every
-record behind the rates (from the clearance table of every metric) with the date it
+status, window, change, back on target), one chart per metric and channel (a shipping
+metric whose history never moved is a line of text instead, :func:`flat_history`), and
+every record behind the rates (from the clearance table of every metric) with the date it
 clears and what the seller can do about it. :mod:`toolkit.reports.account` has the
 Policy Compliance panel and the rest of the page.
 
@@ -309,6 +310,41 @@ def history_chart(
     return sized(chart, height=height)
 
 
+def flat_history(report: ReportContent, metric: str, channel: str) -> dict | None:
+    """Today's metrics row of a history that never moved (None when it moved or misses).
+
+    A history is flat when every day of it has a rate, the same rate and the same
+    status, and that status meets the target: its chart would be one straight line in
+    one colour, with nothing to forecast.
+    """
+    rows = report.tables["metrics"].filter(pl.col("metric") == metric, pl.col("channel") == channel)
+    now = rows.filter(pl.col("as_of") == report.as_of)
+    if (
+        now.height != 1
+        or rows["rate"].null_count()
+        or rows["rate"].n_unique() != 1
+        or rows["status"].n_unique() != 1
+        or now["status"][0] in TARGET_MISSED
+    ):
+        return None
+    return now.row(0, named=True) | {"since": rows["as_of"].min()}
+
+
+def _flat_list(report: ReportContent, flat: list[dict]) -> str:
+    """The histories that never moved, one line each instead of a flat chart."""
+    if not flat:
+        return ""
+    items = "".join(
+        f"<li><b>{esc(metric_words(r['metric'], r['channel']))}</b>: {pct(r['rate'])} on every "
+        f"day from {day(r['since'])} to {day(r['as_of'])}, {chip(r['status'])} throughout "
+        f"(target {esc(target_text(r['condition'], r['target']))}); today "
+        f"{esc(counts(r['numerator'], r['denominator'], r['metric']))}.</li>"
+        for r in flat
+    )
+    lead = "These rates did not move over the history, so they have no chart:"
+    return paragraphs(lead) + f'<ul class="sh-flat">{items}</ul>'
+
+
 def odr_history(report: ReportContent) -> alt.TopLevelMixin | Fragment:
     """The ODR of the channel with the most orders, with the target and the clean forecast.
 
@@ -400,8 +436,10 @@ def shipping(report: ReportContent) -> Fragment:
         "How you ship the orders you fulfil yourself, and whether business buyers get their "
         f"invoice in time. <b>Watch</b>: on target, but within {watch} of the limit."
     )
+    flat = {pair: flat_history(report, *pair) for pair in pairs}
     charts_html = (
-        _charts(*(history_chart(report, m, c) for m, c in pairs))
+        _charts(*(history_chart(report, m, c) for m, c in pairs if flat[(m, c)] is None))
+        + _flat_list(report, [row for row in flat.values() if row is not None])
         if pairs
         else paragraphs("No orders of yours are measured by these metrics yet.")
     )
