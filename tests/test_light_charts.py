@@ -156,3 +156,55 @@ def test_the_kept_exporter_gives_the_pages_a_new_one_gives():
     assert kept == [fresh_first, fresh_second]
     assert "First seller" not in kept[1] and "<title>B</title>" in kept[1]
     assert "&lt;b&gt;" in kept[0]
+
+
+def test_the_page_is_the_document_nbconverts_html_exporter_makes():
+    """The exporter skips nbconvert's re-parse of the page; the document is the same."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    from toolkit.model.resources import template_dir
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><g class="mark-line"><path d="M0,0L1,1"/></g></svg>'
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# A seller"),
+            new_code_cell(
+                "x",
+                outputs=[
+                    new_output(
+                        "display_data", data={"text/html": "<div class='sh-report'>a &amp; b</div>"}
+                    ),
+                    new_output("display_data", data={"image/svg+xml": svg}),
+                    new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+                    new_output("display_data", data={"text/markdown": "*one* <b>"}),
+                    new_output(
+                        "display_data",
+                        data={"text/html": '<script>t = `<img src="x">`;</script><p>after</p>'},
+                    ),
+                ],
+            ),
+        ]
+    )
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(html.REMOVED_CELL_TAGS)
+    stock = HTMLExporter(
+        config=config,
+        template_name="seller_health",
+        extra_template_basedirs=[str(template_dir())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    stock.register_filter("inline_svg", html._inline_svg)
+    stock.register_filter("markdown2html_escaped", html._markdown2html_escaped)
+    theirs_nb = new_notebook(cells=nb.cells)
+    theirs_nb.metadata["title"] = "A"
+    theirs, _ = stock.from_notebook_node(theirs_nb)
+    ours = html.notebook_to_html(nb, title="A")
+    assert str(BeautifulSoup(ours, features="html.parser")) == theirs
+    assert ours.count('tabindex="0"') == theirs.count('tabindex="0"') >= 5  # outputs focusable
+    assert 'alt="No description has been provided for this image"' in ours  # the PNG's
+    assert '<script>t = `<img src="x">`;</script>' in ours  # scripts are left as they are

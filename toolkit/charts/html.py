@@ -400,13 +400,12 @@ def _exporter(templates: str) -> Any:
     page. The exporter keeps no state from one notebook to the next: each export gets
     fresh resources.
     """
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)
-    exporter = HTMLExporter(
+    exporter = _page_exporter_class()(
         config=config,
         template_name="seller_health",
         extra_template_basedirs=[templates],
@@ -417,3 +416,81 @@ def _exporter(templates: str) -> Any:
     exporter.register_filter("inline_svg", _inline_svg)
     exporter.register_filter("markdown2html_escaped", _markdown2html_escaped)
     return exporter
+
+
+#: The start tags nbconvert's HTML exporter edits after rendering (see :func:`_focusable`).
+_START_TAG = re.compile(r"<(div|img)\b([^>]*)>")
+_RAW_TEXT = re.compile(
+    r"(<script\b.*?</script\s*>|<style\b.*?</style\s*>)", re.IGNORECASE | re.DOTALL
+)
+_CLASS = re.compile(r'\sclass="([^"]*)"')
+_FOCUSABLE = frozenset({"jp-OutputArea-output", "jp-Cell-inputWrapper"})
+_NO_ALT = "No description has been provided for this image"
+
+
+def _focusable(page: str) -> str:
+    """What nbconvert's ``HTMLExporter`` adds to a rendered page, without re-parsing it.
+
+    Inputs and outputs become focusable (``tabindex="0"``) and an image without
+    alternative text gets nbconvert's (not inside a script or a style: the inlined Vega
+    library holds HTML in its strings). nbconvert does this by parsing the whole page with
+    BeautifulSoup and writing it out again: about two thirds of a report page's export,
+    for two attributes. The tests check that the page is the same document.
+
+    Examples
+    --------
+    >>> _focusable('<div class="jp-OutputArea-output x"><img src="a.png"></div><div>')
+    '<div class="jp-OutputArea-output x" tabindex="0"><img src="a.png" alt="No description has been provided for this image"></div><div>'
+    >>> _focusable('<script>t = `<img src="a.png">`;</script><img src="b.png" alt="b">')
+    '<script>t = `<img src="a.png">`;</script><img src="b.png" alt="b">'
+    """
+
+    def edit(match: re.Match) -> str:
+        name, attributes = match.group(1), match.group(2)
+        closing = "/" if attributes.endswith("/") else ""
+        attributes = attributes.removesuffix("/")
+        if name == "img":
+            if re.search(r"\salt=", attributes):
+                return match.group(0)
+            return f'<img{attributes} alt="{_NO_ALT}"{closing}>'
+        found = _CLASS.search(attributes)
+        if found is None or not _FOCUSABLE & set(found.group(1).split()):
+            return match.group(0)
+        if re.search(r"\stabindex=", attributes):
+            return match.group(0)
+        return f'<div{attributes} tabindex="0"{closing}>'
+
+    parts = _RAW_TEXT.split(page)  # odd items: scripts and styles, left as they are
+    return "".join(part if n % 2 else _START_TAG.sub(edit, part) for n, part in enumerate(parts))
+
+
+@cache
+def _page_exporter_class() -> type:
+    """nbconvert's ``HTMLExporter``, rendering the page without re-parsing it afterwards.
+
+    ``HTMLExporter.from_notebook_node`` registers two filters, renders the template, then
+    parses the page with BeautifulSoup to add a few attributes; this one registers the
+    same filters, renders, and adds the attributes with :func:`_focusable`.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PageExporter(HTMLExporter):
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _focusable(page), resources
+
+    return PageExporter
