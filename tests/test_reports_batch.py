@@ -86,7 +86,7 @@ def test_one_broken_seller_does_not_stop_the_batch(tmp_path, monkeypatch, capsys
     pages = sorted(p.name for p in (out / "latest").glob("*.html"))
     assert pages == ["acme_bad-de3f174a.html", "index.html", "low_volume-80cea0c0.html", "ok.html"]
     low = (out / "latest" / "low_volume-80cea0c0.html").read_text()
-    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in low
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in low  # escaped, quotes too
     assert SCRIPT not in low and EMAIL not in low
     assert [p.name for p in out.iterdir() if p.name.endswith(".partial")] == []
 
@@ -256,7 +256,7 @@ def test_sample_reports_are_safe_and_written_for_the_seller(sample_run):
         assert CODES.findall(visible) == [], page.name
         assert re.findall(r"\b20\d\d-\d\d-\d\d\b", visible) == [], page.name
     s10 = (sample_run / "S10-disputes.html").read_text()
-    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in s10
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in s10  # escaped, quotes too
     s03 = (sample_run / "S03-low-volume.html").read_text()
     assert "Wilson interval of your rate is 1.8% to 40.4%" in s03
     assert "Over, could be chance" in s03 and "9.6% of the time (about 1 in 10)" in s03
