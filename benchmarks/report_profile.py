@@ -17,7 +17,9 @@ It does what ``seller-health reports`` does, phase by phase, and takes the CPU t
   (read from ``/proc``), the nbconvert export to HTML and writing the page;
 - **inside the kernel**: the same notebook's sections called here in-process, with the
   time spent in altair's ``to_dict`` (chart building and validation) and in vl-convert's
-  SVG conversion taken apart from the rest (reading the slice, the tables and text).
+  SVG conversion taken apart from the rest (reading the slice, the tables and text), and
+  the SVG conversion per chart kind (charts drawn per report, CPU per chart, drawn SVG
+  elements per chart).
 
 The first report warms the kernel and is left out of the worker figures. The load
 average is printed next to the figures: other work on the machine inflates them.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -81,9 +84,15 @@ def _patch_charts(clock: Clock) -> None:
     to_dict = alt.TopLevelMixin.to_dict
     depth = {"n": 0}
 
-    def timed_convert(*args, **kwargs):
+    def timed_convert(spec, *args, **kwargs):
+        start = _cpu()
         with clock.phase("kernel: SVG conversion (vl-convert)"):
-            return convert(*args, **kwargs)
+            svg = convert(spec, *args, **kwargs)
+        kind = _chart_kind(spec)
+        clock.cpu[f"chart: {kind}"] += _cpu() - start
+        clock.cpu[f"charts drawn: {kind}"] += 1
+        clock.cpu[f"SVG elements: {kind}"] += len(_ELEMENT.findall(svg))
+        return svg
 
     def timed_to_dict(self, *args, **kwargs):
         depth["n"] += 1
@@ -98,6 +107,35 @@ def _patch_charts(clock: Clock) -> None:
     vl_convert.vegalite_to_svg = timed_convert
     alt.TopLevelMixin.to_dict = timed_to_dict
     html.vl_convert = vl_convert  # harmless: html imports it inside its functions
+
+
+#: A drawn SVG element (a mark's path, a text, a rule, a legend symbol...).
+_ELEMENT = re.compile(r"<(?:path|text|line|rect|circle)\b")
+#: The chart kind of a spec, by the name of one of its layers.
+_KINDS = {
+    "rate": "metric history",
+    "components": "ODR components",
+    "records": "clearance calendar",
+    "displayed": "violations timeline (+ AHR)",
+    "ahr": "AHR estimate",
+}
+
+
+def _chart_kind(spec: dict) -> str:
+    """The kind of a report chart (the toolkit.charts function that made it)."""
+    found = set()
+
+    def names(part: object) -> None:
+        if isinstance(part, dict):
+            found.add(part.get("name"))
+            for value in part.values():
+                names(value)
+        elif isinstance(part, list):
+            for value in part:
+                names(value)
+
+    names({k: v for k, v in spec.items() if k != "datasets"})
+    return next((kind for name, kind in _KINDS.items() if name in found), "other")
 
 
 def _sections() -> list[str]:
@@ -196,7 +234,9 @@ def main() -> int:
             kclock.cpu.clear()
             continue
         kclock.cpu["kernel: reading the slice (load_report)"] += c1 - c0
-        charts = sum(kclock.cpu[k] - chart0.get(k, 0.0) for k in kclock.cpu if "(" in k)
+        charts = sum(
+            kclock.cpu[k] - chart0.get(k, 0.0) for k in kclock.cpu if k.startswith("kernel: ")
+        )
         kclock.cpu["kernel: sections: tables, text (the rest)"] += (c2 - c1) - charts
 
     print(f"{reports} reports from {args.data}; parent wall {parent_wall:.1f} s")
@@ -206,7 +246,8 @@ def main() -> int:
     print("|---|---:|---:|")
     per = {k: v / reports for k, v in parent.items()}
     per |= {k: v / rendered for k, v in wclock.cpu.items()}
-    inside = {k: v / rendered for k, v in kclock.cpu.items()}
+    inside = {k: v / rendered for k, v in kclock.cpu.items() if k.startswith("kernel: ")}
+    kinds = {k: v / rendered for k, v in kclock.cpu.items() if not k.startswith("kernel: ")}
     total = sum(per.values())
     for name, value in per.items():
         print(f"| {name} | {value:.3f} | {value / total:.0%} |")
@@ -221,6 +262,19 @@ def main() -> int:
     print("|---|---:|---:|")
     for name in sorted(inside, key=inside.__getitem__, reverse=True):
         print(f"| {name} | {inside[name]:.3f} | {inside[name] / in_total:.0%} |")
+    print()
+    print("Drawing per chart kind (in-process; a chart drawn before in the process is not")
+    print("drawn again):")
+    print()
+    print("| chart kind | charts drawn per report | CPU ms per chart | CPU s per report |")
+    print("|---|---:|---:|---:|")
+    for kind in sorted({k.split(": ", 1)[1] for k in kinds}, key=lambda k: -kinds[f"chart: {k}"]):
+        count, cpu = kinds[f"charts drawn: {kind}"], kinds[f"chart: {kind}"]
+        elements = kinds[f"SVG elements: {kind}"] / count
+        print(
+            f"| {kind} ({elements:.0f} SVG elements) | {count:.2f} | {cpu / count * 1000:.0f} "
+            f"| {cpu:.3f} |"
+        )
     print(f"\nload average at the end: {_load()}")
     return 0
 
