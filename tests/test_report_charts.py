@@ -97,3 +97,13 @@ def test_a_history_that_moved_is_drawn():
     html = sections.shipping(_report([0.0, 0.0, 0.01, 0.0], GOOD)).html
     assert html.count("<svg") == 1
     assert "did not move" not in html
+
+
+def test_a_flat_history_without_a_target_names_none():
+    report = _report([0.0] * 4, ["info"] * 4)
+    report.tables["metrics"] = report.tables["metrics"].with_columns(
+        target=pl.lit(None, pl.Float64), condition=pl.lit(None, pl.String)
+    )
+    html = sections.shipping(report).html
+    assert "throughout; today 0 of 100 orders shipped late." in html
+    assert "(target" not in html

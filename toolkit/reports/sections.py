@@ -315,7 +315,18 @@ def flat_history(report: ReportContent, metric: str, channel: str) -> dict | Non
 
     A history is flat when every day of it has a rate, the same rate and the same
     status, and that status meets the target: its chart would be one straight line in
-    one colour, with nothing to forecast.
+    one colour, with nothing to forecast. The row has ``since``, the first day of the
+    history, added.
+
+    Examples
+    --------
+    >>> from toolkit.reports.view import load_report
+    >>> report = load_report("S01-steady")
+    >>> flat = flat_history(report, "vtr_30d", "mfn")
+    >>> flat["rate"], flat["status"], str(flat["since"]), str(flat["as_of"])
+    (1.0, 'good', '2026-05-20', '2026-11-15')
+    >>> flat_history(report, "odr", "mfn") is None  # it moved
+    True
     """
     rows = report.tables["metrics"].filter(pl.col("metric") == metric, pl.col("channel") == channel)
     now = rows.filter(pl.col("as_of") == report.as_of)
@@ -336,9 +347,13 @@ def _flat_list(report: ReportContent, flat: list[dict]) -> str:
         return ""
     items = "".join(
         f"<li><b>{esc(metric_words(r['metric'], r['channel']))}</b>: {pct(r['rate'])} on every "
-        f"day from {day(r['since'])} to {day(r['as_of'])}, {chip(r['status'])} throughout "
-        f"(target {esc(target_text(r['condition'], r['target']))}); today "
-        f"{esc(counts(r['numerator'], r['denominator'], r['metric']))}.</li>"
+        f"day from {day(r['since'])} to {day(r['as_of'])}, {chip(r['status'])} throughout"
+        + (
+            f" (target {esc(target_text(r['condition'], r['target']))})"
+            if r["target"] is not None
+            else ""
+        )
+        + f"; today {esc(counts(r['numerator'], r['denominator'], r['metric']))}.</li>"
         for r in flat
     )
     lead = "These rates did not move over the history, so they have no chart:"
