@@ -99,6 +99,11 @@ def test_a_history_that_moved_is_drawn():
     assert "did not move" not in html
 
 
+def test_one_flat_history_is_said_in_the_singular():
+    html = sections.shipping(_report([0.0] * 4, GOOD)).html
+    assert "This rate did not move over the history, so it has no chart:" in html
+
+
 def test_a_flat_history_without_a_target_names_none():
     report = _report([0.0] * 4, ["info"] * 4)
     report.tables["metrics"] = report.tables["metrics"].with_columns(
@@ -107,3 +112,12 @@ def test_a_flat_history_without_a_target_names_none():
     html = sections.shipping(report).html
     assert "throughout; today 0 of 100 orders shipped late." in html
     assert "(target" not in html
+
+
+def test_a_flat_order_defect_rate_is_said_in_words_too():
+    report = _report([0.0] * 4, GOOD, metric="odr")
+    report.tables["metrics"] = report.tables["metrics"].with_columns(target=pl.lit(0.01))
+    html = sections.customer_service(report).html
+    assert "<svg" not in html
+    assert "<b>Order Defect Rate (shipped by you)</b>: 0.00% on every day from " in html
+    assert "throughout (target below 1%); today 0 of 100 orders with a defect." in html

@@ -4,8 +4,8 @@ Two of the page's three panels (:data:`~toolkit.model.vocabulary.PANELS`):
 **Customer Service Performance** (the Order Defect Rate and its three components) and
 **Shipping Performance** (late shipments, cancellations, valid tracking, on-time
 delivery, invoice defects). Each panel shows its metrics today (rate, counts, target,
-status, window, change, back on target), one chart per metric and channel (a shipping
-metric whose history never moved is a line of text instead, :func:`flat_history`), and
+status, window, change, back on target), one chart per metric and channel (a metric
+whose history never moved is a line of text instead, :func:`flat_history`), and
 every record behind the rates (from the clearance table of every metric) with the date it
 clears and what the seller can do about it. :mod:`toolkit.reports.account` has the
 Policy Compliance panel and the rest of the page.
@@ -356,7 +356,11 @@ def _flat_list(report: ReportContent, flat: list[dict]) -> str:
         + f"; today {esc(counts(r['numerator'], r['denominator'], r['metric']))}.</li>"
         for r in flat
     )
-    lead = "These rates did not move over the history, so they have no chart:"
+    lead = (
+        "This rate did not move over the history, so it has no chart:"
+        if len(flat) == 1
+        else "These rates did not move over the history, so they have no chart:"
+    )
     return paragraphs(lead) + f'<ul class="sh-flat">{items}</ul>'
 
 
@@ -428,12 +432,18 @@ def _odr_text(report: ReportContent) -> str:
 def customer_service(report: ReportContent) -> Fragment:
     """Customer Service Performance: the ODR and its parts, charts, and every record."""
     pairs = _with_orders(report, ("odr",))
-    history = [history_chart(report, "odr", channel, height=CHART_HEIGHT) for _, channel in pairs]
+    flat = {pair: flat_history(report, *pair) for pair in pairs}
+    history = [
+        history_chart(report, "odr", channel, height=CHART_HEIGHT)
+        for _, channel in pairs
+        if flat[("odr", channel)] is None
+    ]
     rows = records(report, _ODR_FAMILY)
     body = (
         paragraphs(_odr_text(report))
         + metrics_table(report, _ODR_FAMILY)
         + _charts(*history, odr_components(report))
+        + _flat_list(report, [row for row in flat.values() if row is not None])
         + "<h3>Your negative feedback, claims and chargebacks</h3>"
         + paragraphs(_records_lead(rows, "Order Defect Rate"))
         + (records_table(report, rows, comments=True) if rows.height else "")
