@@ -127,7 +127,8 @@ def _chart_kind(spec: dict) -> str:
 
     def names(part: object) -> None:
         if isinstance(part, dict):
-            found.add(part.get("name"))
+            if isinstance(part.get("name"), str):  # a concatenated chart's get "_0", "_1"
+                found.add(re.sub(r"_\d+$", "", part["name"]))
             for value in part.values():
                 names(value)
         elif isinstance(part, list):
