@@ -326,11 +326,23 @@ def test_violations_timeline_draws_the_latest_row_of_each_violation():
         ("Product safety complaint (V2)", "removed (dispute upheld)", None, None),
     ]
     displayed = layer(spec, "displayed")["encoding"]
+    assert "labelLimit" not in displayed["y"].get("axis", {})  # names drawn whole, not cut
     assert displayed["x2"]["field"] == "display_end"
     assert displayed["color"]["scale"]["range"] == ["#56B4E9", "#E69F00", "#D55E00", "#000000"]
     assert rows(spec).filter(pl.col("layer") == "as_of").get_column("as_of").to_list() == [
         "2025-03-02T00:00:00"
     ]
+
+
+def test_long_row_names_are_drawn_whole_with_their_ids():
+    from toolkit.charts.html import svg_chart
+
+    violation = VIOLATIONS.head(1).with_columns(
+        violation_id=pl.lit("PV00000012"), category=pl.lit("suspected_intellectual_property")
+    )
+    svg = svg_chart(charts.violations_timeline(violation))
+    assert "Suspected intellectual property violation (PV00000012)</text>" in svg
+    assert "…" not in svg
 
 
 def test_violations_timeline_with_ahr_shares_the_date_axis():

@@ -254,7 +254,9 @@ def violations_timeline(
         Layers ``displayed`` (wide faded bar, colour by severity), ``costs_points``
         (narrow bar), ``removed`` (a cross for violations whose display period is empty)
         and, with ``as_of``, the as-of rule; stacked above the AHR chart when ``ahr`` is
-        given. Rows are named in words (``Listing policy violation (V1)``).
+        given. Rows are named in words (``Listing policy violation (V1)``), drawn whole
+        (a name cut to fit lost its ID, and cutting costs vl-convert a dozen text
+        measurements a row).
 
     Examples
     --------
@@ -302,12 +304,7 @@ def violations_timeline(
     if as_of is not None:
         parts.append(_as_of_row(as_of))
     data = pl.concat(parts, how="diagonal_relaxed")
-    y = alt.Y(
-        "violation:N",
-        title=None,
-        sort=rows.get_column("violation").to_list(),
-        axis=alt.Axis(labelLimit=220),
-    )
+    y = alt.Y("violation:N", title=None, sort=rows.get_column("violation").to_list())
     color = alt.Color(
         "severity:N",
         scale=alt.Scale(domain=list(SEVERITY_COLORS), range=list(SEVERITY_COLORS.values())),
