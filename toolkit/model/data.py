@@ -235,8 +235,19 @@ def _dtype(column: Column) -> pl.DataType:
 def _present(raw: pl.Expr, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
     """A value is there: not null, and for text not empty (typed columns are not cast)."""
     if dtype == pl.String:
-        return _clean_text(raw, strip=strip).is_not_null()
+        text = raw.str.strip_chars() if strip else raw  # no copy of the text when not stripped
+        return (text.str.len_bytes() > 0).fill_null(False)
     return raw.is_not_null()
+
+
+def _cannot_fail(column: Column, dtype: pl.DataType) -> bool:
+    """The column is stored with the very type it is read as: its parse check cannot fail."""
+    return {
+        "timestamp": dtype == UTC_US,
+        "date": isinstance(dtype, pl.Date),
+        "bool": dtype == pl.Boolean,
+        "int": dtype == pl.Int64,
+    }.get(column.kind, False)
 
 
 def _clean_text(raw: pl.Expr, *, strip: bool = True) -> pl.Expr:
@@ -415,7 +426,8 @@ def _column_checks(
                 "bool": "not a boolean (true/false/1/0/t/f/yes/no)",
                 "int": "not an integer (or outside the 64-bit range)",
             }[column.kind]
-            checks.append((column.name, label, present & typed.is_null()))
+            if not _cannot_fail(column, schema[column.name]):
+                checks.append((column.name, label, present & typed.is_null()))
         if column.kind == "timestamp":
             outside = (typed < _FIRST_INSTANT) | (typed > _LAST_INSTANT)
             checks.append((column.name, _OUTSIDE_CALENDAR, outside.fill_null(False)))
@@ -472,7 +484,11 @@ def _equal_neighbours(hashes: pl.Expr) -> pl.Expr:
 
 
 def _report(
-    frame: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr | _Unique]], file: str
+    frame: pl.LazyFrame,
+    checks: list[tuple[str, str, pl.Expr | _Unique]],
+    file: str,
+    *,
+    counted: pl.LazyFrame | None = None,
 ) -> list[InputError]:
     """Evaluate all masks in one pass; an InputError for each mask with rows.
 
@@ -480,24 +496,34 @@ def _report(
     into text, so a clean file costs one pass of cheap boolean columns. A :class:`_Unique`
     check costs a 64-bit hash per row in that pass, and a second pass only when two
     hashes are equal.
+
+    ``frame`` holds the row numbers (``_row``). Numbering the rows makes polars' streaming
+    engine read the file in order on one thread, so when the same frame without them is
+    given as ``counted``, the masks are counted on it (on every core) and the numbered
+    frame is read again only to show the rows of a check that failed.
     """
     if not checks:
         return []
     names = frame.collect_schema().names()
     unique = {i: mask for i, (_, _, mask) in enumerate(checks) if isinstance(mask, _Unique)}
-    masks = frame.select(
-        _ROW,
-        *(c for c in dict.fromkeys(column for column, _, _ in checks) if c in names),
-        *(
-            mask.hashes().alias(f"_bad{i}")
-            if i in unique
-            else mask.fill_null(False).alias(f"_bad{i}")
-            for i, (_, _, mask) in enumerate(checks)
-        ),
-        *(mask.key.alias(f"_key{i}") for i, mask in unique.items()),
-    )
+
+    def evaluated(source: pl.LazyFrame, *, numbered: bool) -> pl.LazyFrame:
+        return source.select(
+            *([_ROW] if numbered else []),
+            *(c for c in dict.fromkeys(column for column, _, _ in checks) if c in names),
+            *(
+                mask.hashes().alias(f"_bad{i}")
+                if i in unique
+                else mask.fill_null(False).alias(f"_bad{i}")
+                for i, (_, _, mask) in enumerate(checks)
+            ),
+            *(mask.key.alias(f"_key{i}") for i, mask in unique.items()),
+        )
+
+    masks = evaluated(frame, numbered=True)
     counts = list(
-        masks.select(
+        evaluated(frame if counted is None else counted, numbered=False)
+        .select(
             _equal_neighbours(pl.col(f"_bad{i}")) if i in unique else pl.col(f"_bad{i}").sum()
             for i in range(len(checks))
         )
@@ -543,7 +569,7 @@ def _report(
 def _table_errors(
     name: str,
     raw: pl.LazyFrame,
-    order_ids: pl.LazyFrame | None,
+    order_ids: pl.Series | None,
     file: str,
     *,
     strip: bool,
@@ -559,13 +585,27 @@ def _table_errors(
     def typed(column: str) -> pl.Expr:  # each column is parsed once, in the same pass
         return pl.col(f"{_PARSED}{column}")
 
-    frame = raw.with_columns(
-        _parse(c, schema[c.name], strip=strip, leap_seconds=leap_seconds).alias(
-            f"{_PARSED}{c.name}"
+    def prepared(source: pl.LazyFrame) -> pl.LazyFrame:
+        frame = source.with_columns(
+            _parse(c, schema[c.name], strip=strip, leap_seconds=leap_seconds).alias(
+                f"{_PARSED}{c.name}"
+            )
+            for c in table.columns
+            if c.name in schema
         )
-        for c in table.columns
-        if c.name in schema
-    )
+        if references:  # a left join keeps every row, in order
+            known = order_ids.to_frame().lazy().with_columns(_known=pl.lit(True))
+            frame = frame.join(
+                known,
+                left_on=f"{_PARSED}order_id",
+                right_on="order_id",
+                how="left",
+                maintain_order="left",
+                suffix="_orders",
+            )
+        return frame
+
+    references = table.references_orders and order_ids is not None and "order_id" in schema
     checks = _column_checks(table, schema, typed, strip=strip)
     if isinstance(table.key, str):
         checks.append((table.key, f"duplicate {table.key}", _Unique(typed(table.key))))
@@ -587,19 +627,11 @@ def _table_errors(
         if later in schema:
             early = (typed(later) < typed(start)).fill_null(False)
             checks.append((later, f"{later} before {start}", early))
-    if table.references_orders and order_ids is not None and "order_id" in schema:
-        known = order_ids.with_columns(_known=pl.lit(True))
-        frame = frame.join(
-            known,
-            left_on=f"{_PARSED}order_id",
-            right_on="order_id",
-            how="left",
-            maintain_order="left",
-            suffix="_orders",
-        )
+    if references:
         unknown = typed("order_id").is_not_null() & pl.col("_known").is_null()
         checks.append(("order_id", "references an unknown order_id", unknown))
-    return errors + _report(frame, checks, file)
+    numbered = prepared(raw.with_row_index(_ROW, offset=1))  # data rows counted from 1
+    return errors + _report(numbered, checks, file, counted=prepared(raw))
 
 
 def _keyed_errors(
@@ -624,7 +656,8 @@ def _keyed_errors(
         parsed = _parse(column, schema[column.name], strip=strip)
         return parsed if column.default is None else parsed.fill_null(column.default)
 
-    typed = raw.select(_ROW, *(value(c).alias(f"_{c.name}") for c in table.columns))
+    numbered = raw.with_row_index(_ROW, offset=1)  # data rows counted from 1
+    typed = numbered.select(_ROW, *(value(c).alias(f"_{c.name}") for c in table.columns))
     key = [pl.col(f"_{c}") for c in keys]
     complete = pl.all_horizontal(k.is_not_null() for k in key)
     label = ", ".join(keys)
@@ -723,10 +756,9 @@ def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
         if "orders" in typed and "order_id" in schemas["orders"]:
             order_ids = _referenced_orders(typed)
         for name, (file, raw, strip, *_) in sources.items():
-            numbered = raw.with_row_index(_ROW, offset=1)  # data rows counted from 1
             try:
                 errors += _table_errors(
-                    name, numbered, order_ids, file, strip=strip, leap_seconds=leap[name]
+                    name, raw, order_ids, file, strip=strip, leap_seconds=leap[name]
                 )
             except (OSError, pl.exceptions.PolarsError) as exc:  # found only when read
                 errors.append(InputError(file, None, _cannot_read(exc)))
@@ -737,31 +769,38 @@ def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
     return Dataset(**frames, files=files)
 
 
-def _referenced_orders(typed: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
-    """The distinct order ids of ``orders`` that the other tables reference.
+def _referenced_orders(typed: Mapping[str, pl.LazyFrame]) -> pl.Series | None:
+    """The order ids of ``orders`` that may be the ones the other tables reference.
 
     The referenced ids are few next to the orders (feedback, claims, ... concern a small
-    share of them): they are collected once, and one pass over the orders' ids keeps
-    those found, so that no table of every order id is built, and each table that
-    references orders is checked against this small set. When a file fails to read
-    here, the plain set of every order id is returned and the table checks report the
-    file.
+    share of them): they are collected once with a 64-bit hash of each, and one pass over
+    the orders keeps the ids that hash to one of these, comparing integers, not texts,
+    for every order. Every order whose id equals a referenced one is kept (equal texts
+    have equal hashes); an id kept only because its hash matches is harmless, since
+    each referencing table then joins its ids to these (each once) on their exact text. No
+    table of every order id is built. ``None`` when no table references orders, or when
+    the orders cannot be read here (their own checks report it); a referencing file that
+    cannot be read is left out (its checks report it).
     """
-    ids = typed["orders"].select("order_id").drop_nulls()
-    referencing = [
-        typed[name].select("order_id")
-        for name in typed
-        if TABLES[name].references_orders and "order_id" in typed[name].collect_schema()
-    ]
-    if not referencing:
-        return ids.unique()
+    wanted = []
+    for name, frame in typed.items():
+        if name == "orders" or not TABLES[name].references_orders:
+            continue
+        try:
+            ids = frame.select("order_id").drop_nulls().unique().collect(engine="streaming")
+        except (OSError, pl.exceptions.PolarsError):  # reported by the table's checks
+            continue
+        wanted.append(ids["order_id"])
+    if not wanted:
+        return None
     try:
-        wanted = pl.concat(referencing).drop_nulls().unique().collect(engine="streaming")
-        found = ids.join(wanted.lazy(), on="order_id", how="semi").unique()
-        found = found.collect(engine="streaming")  # the orders' ids stream past the small set
+        hashes = pl.concat(wanted).hash(seed=0).unique().implode()
+        ids = typed["orders"].select("order_id").drop_nulls()
+        found = ids.filter(pl.col("order_id").hash(seed=0).is_in(hashes))
+        found = found.unique().collect(engine="streaming")  # the orders' ids stream past
     except (OSError, pl.exceptions.PolarsError):  # reported by the table checks
-        return ids.unique()
-    return found.lazy()
+        return None
+    return found["order_id"]
 
 
 def _cannot_read(exc: Exception) -> str:
