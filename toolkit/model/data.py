@@ -13,6 +13,10 @@ by :mod:`toolkit.model.csvfile`; Parquet columns must have a type their kind can
 from. A leap second is the last microsecond of its minute, and every instant must fall in
 the years 1 to 9999 in UTC. ``docs/errors.md`` lists every message.
 
+The readers of Amazon's own files (:mod:`toolkit.amazon.ingest`) build on the same pieces:
+:func:`scan_table`, :func:`parse_column`, :func:`parse_timestamp`, :func:`mask_errors`
+(masks of bad rows into errors), :func:`load_sources` and :func:`empty_table`.
+
 Examples
 --------
 >>> import polars as pl
@@ -58,11 +62,21 @@ from toolkit.model.schema import (
 from toolkit.model.text import unquote_formula
 
 __all__ = [
+    "FIRST_INSTANT",
+    "LAST_INSTANT",
+    "OUTSIDE_CALENDAR",
+    "UTC_US",
     "DataError",
     "Dataset",
     "InputError",
     "dataset_from_frames",
+    "empty_table",
+    "load_sources",
+    "mask_errors",
+    "parse_column",
+    "parse_timestamp",
     "read_data",
+    "scan_table",
     "validate_data",
 ]
 
@@ -74,9 +88,9 @@ _TRUE = ("true", "1", "t", "yes")
 _FALSE = ("false", "0", "f", "no")
 UTC_US = pl.Datetime("us", "UTC")
 #: Instants the toolkit works with: the calendar of years 1..9999, in UTC.
-_FIRST_INSTANT = datetime(1, 1, 1, tzinfo=UTC)
-_LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
-_OUTSIDE_CALENDAR = "timestamp outside the years 1 to 9999 once converted to UTC"
+FIRST_INSTANT = datetime(1, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+OUTSIDE_CALENDAR = "timestamp outside the years 1 to 9999 once converted to UTC"
 
 
 @dataclass(frozen=True)
@@ -201,7 +215,7 @@ def _find_files(path: Path) -> tuple[dict[str, Path], list[InputError]]:
     return found, errors
 
 
-def _scan(file: Path, name: str) -> tuple[pl.LazyFrame | None, bool, list[InputError]]:
+def scan_table(file: Path, name: str) -> tuple[pl.LazyFrame | None, bool, list[InputError]]:
     """The raw frame of one table file, whether its text may hold leap seconds, or the
     problems of its shape (CSV only)."""
     leap_seconds = True
@@ -217,7 +231,8 @@ def _scan(file: Path, name: str) -> tuple[pl.LazyFrame | None, bool, list[InputE
     return frame, leap_seconds, []
 
 
-def _empty(table: Table) -> pl.LazyFrame:
+def empty_table(table: Table) -> pl.LazyFrame:
+    """A frame with no rows and the typed columns of ``table``."""
     return pl.LazyFrame(schema={c.name: _dtype(c) for c in table.columns})
 
 
@@ -257,7 +272,7 @@ def _clean_text(raw: pl.Expr, *, strip: bool = True) -> pl.Expr:
     return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
 
 
-def _parse_timestamp(text: pl.Expr, *, leap_seconds: bool = True) -> pl.Expr:
+def parse_timestamp(text: pl.Expr, *, leap_seconds: bool = True) -> pl.Expr:
     """ISO 8601 text to ``Datetime[us, UTC]``, null where it does not parse.
 
     Every accepted form is first rewritten into one canonical form, so that a single
@@ -276,7 +291,7 @@ def _parse_timestamp(text: pl.Expr, *, leap_seconds: bool = True) -> pl.Expr:
     >>> import polars as pl
     >>> text = pl.Series(["2025-03-01T10:00:00Z", "2025-03-01 12:00+02:00", "2025-03-01",
     ...                   " 2025-06-30T23:59:60Z", "", "soon"])
-    >>> pl.select(_parse_timestamp(pl.lit(text))).to_series().to_list()  # doctest: +NORMALIZE_WHITESPACE
+    >>> pl.select(parse_timestamp(pl.lit(text))).to_series().to_list()  # doctest: +NORMALIZE_WHITESPACE
     [datetime.datetime(2025, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
      datetime.datetime(2025, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
      datetime.datetime(2025, 3, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
@@ -294,7 +309,7 @@ _FAST_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def _timestamps(text: pl.Series, *, leap_seconds: bool) -> pl.Series:
-    """:func:`_parse_timestamp` of a whole column: the fixed format first, the rest after."""
+    """:func:`parse_timestamp` of a whole column: the fixed format first, the rest after."""
     fast = text.str.to_datetime(_FAST_FORMAT, time_zone="UTC", time_unit="us", strict=False)
     redo = fast.is_null() & text.is_not_null()
     if leap_seconds:
@@ -329,7 +344,7 @@ def _rewritten(text: pl.Expr, *, leap_seconds: bool) -> pl.Expr:
     return parsed - pl.duration(microseconds=back)
 
 
-def _parse(
+def parse_column(
     column: Column, dtype: pl.DataType, *, strip: bool = True, leap_seconds: bool = True
 ) -> pl.Expr:
     """Typed value of ``column`` from its raw form; null where it does not parse.
@@ -357,7 +372,7 @@ def _parse(
             return typed.cast(UTC_US)
         if isinstance(dtype, pl.Date):
             return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        return _parse_timestamp(raw, leap_seconds=leap_seconds)
+        return parse_timestamp(raw, leap_seconds=leap_seconds)
     if column.kind == "date":
         if isinstance(dtype, pl.Date):
             return raw
@@ -391,7 +406,9 @@ def _typed(
     exprs = []
     for column in table.columns:
         if column.name in schema:
-            value = _parse(column, schema[column.name], strip=strip, leap_seconds=leap_seconds)
+            value = parse_column(
+                column, schema[column.name], strip=strip, leap_seconds=leap_seconds
+            )
             if column.default is not None:
                 value = value.fill_null(column.default)
         else:
@@ -429,8 +446,8 @@ def _column_checks(
             if not _cannot_fail(column, schema[column.name]):
                 checks.append((column.name, label, present & typed.is_null()))
         if column.kind == "timestamp":
-            outside = (typed < _FIRST_INSTANT) | (typed > _LAST_INSTANT)
-            checks.append((column.name, _OUTSIDE_CALENDAR, outside.fill_null(False)))
+            outside = (typed < FIRST_INSTANT) | (typed > LAST_INSTANT)
+            checks.append((column.name, OUTSIDE_CALENDAR, outside.fill_null(False)))
         if column.kind == "enum":
             allowed = ", ".join(column.values)
             checks.append(
@@ -461,7 +478,7 @@ def _column_checks(
 
 @dataclass(frozen=True)
 class _Unique:
-    """A check that the non-null values of ``key`` are unique (a mask of :func:`_report`).
+    """A check that the non-null values of ``key`` are unique (a mask of :func:`mask_errors`).
 
     Each value is hashed once to 64 bits and the sorted hashes are compared with their
     neighbours: no equal neighbours, no duplicate, without a hash table of every text. Only
@@ -483,7 +500,7 @@ def _equal_neighbours(hashes: pl.Expr) -> pl.Expr:
     return (ordered == ordered.shift(1)).sum()
 
 
-def _report(
+def mask_errors(
     frame: pl.LazyFrame,
     checks: list[tuple[str, str, pl.Expr | _Unique]],
     file: str,
@@ -587,7 +604,7 @@ def _table_errors(
 
     def prepared(source: pl.LazyFrame) -> pl.LazyFrame:
         frame = source.with_columns(
-            _parse(c, schema[c.name], strip=strip, leap_seconds=leap_seconds).alias(
+            parse_column(c, schema[c.name], strip=strip, leap_seconds=leap_seconds).alias(
                 f"{_PARSED}{c.name}"
             )
             for c in table.columns
@@ -631,7 +648,7 @@ def _table_errors(
         unknown = typed("order_id").is_not_null() & pl.col("_known").is_null()
         checks.append(("order_id", "references an unknown order_id", unknown))
     numbered = prepared(raw.with_row_index(_ROW, offset=1))  # data rows counted from 1
-    return errors + _report(numbered, checks, file, counted=prepared(raw))
+    return errors + mask_errors(numbered, checks, file, counted=prepared(raw))
 
 
 def _keyed_errors(
@@ -653,7 +670,7 @@ def _keyed_errors(
     def value(column: Column) -> pl.Expr:
         if column.name not in schema:
             return pl.lit(column.default, _dtype(column))
-        parsed = _parse(column, schema[column.name], strip=strip)
+        parsed = parse_column(column, schema[column.name], strip=strip)
         return parsed if column.default is None else parsed.fill_null(column.default)
 
     numbered = raw.with_row_index(_ROW, offset=1)  # data rows counted from 1
@@ -684,7 +701,9 @@ def _keyed_errors(
         *(e.alias(c) for c, e in shown.items()),
         *(mask.fill_null(False).alias(f"_mask{i}") for i, (_, _, mask) in enumerate(checks)),
     )
-    return _report(frame, [(c, p, pl.col(f"_mask{i}")) for i, (c, p, _) in enumerate(checks)], file)
+    return mask_errors(
+        frame, [(c, p, pl.col(f"_mask{i}")) for i, (c, p, _) in enumerate(checks)], file
+    )
 
 
 #: The stored types each kind of column can be read from (text is always fine).
@@ -734,8 +753,13 @@ def _type_errors(table: Table, schema: pl.Schema, file: str) -> list[InputError]
     return errors
 
 
-def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
-    """Type (and validate) each source ``(file label, raw frame, strip text?)``."""
+def load_sources(sources: Mapping[str, tuple], validate: bool) -> Dataset:
+    """Type (and validate) each source ``(file label, raw frame, strip text?[, leap?])``.
+
+    ``sources`` maps table names to what :func:`scan_table` gives for a file (a reader of
+    another format passes its own frame); the tables not given are empty. Raises a
+    :class:`DataError` with every problem found.
+    """
     errors: list[InputError] = []
     typed: dict[str, pl.LazyFrame] = {}
     schemas = {}
@@ -764,7 +788,7 @@ def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
                 errors.append(InputError(file, None, _cannot_read(exc)))
     if errors:
         raise DataError(errors)
-    frames = {name: typed[name] if name in typed else _empty(TABLES[name]) for name in TABLES}
+    frames = {name: typed[name] if name in typed else empty_table(TABLES[name]) for name in TABLES}
     files = {name: source[0] for name, source in sources.items()}
     return Dataset(**frames, files=files)
 
@@ -834,13 +858,13 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
         raise DataError(errors)
     sources = {}
     for name, file in files.items():
-        frame, leap, found = _scan(file, name)
+        frame, leap, found = scan_table(file, name)
         errors += found
         if frame is not None:
             sources[name] = (file.name, frame, file.suffix == ".csv", leap)
     if errors:
         raise DataError(errors)
-    return _load(sources, validate)
+    return load_sources(sources, validate)
 
 
 def validate_data(path: str | Path) -> list[InputError]:
@@ -863,4 +887,4 @@ def dataset_from_frames(*, validate: bool = True, **frames: pl.DataFrame | pl.La
     if unknown:
         raise TypeError(f"unknown table(s): {', '.join(unknown)}")
     sources = {name: (f"<{name}>", frame.lazy(), True) for name, frame in frames.items()}
-    return _load(sources, validate)
+    return load_sources(sources, validate)
