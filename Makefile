@@ -16,7 +16,7 @@ WORKERS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: help install test test-fast lint format reports sample lab bench browser clean
+.PHONY: help install test test-fast lint format reports sample lab bench bench-reports browser clean
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +59,9 @@ sample: install ## regenerate data/sample and its SP-API report files (same seed
 
 bench: install ## benchmarks: toolkit vs DuckDB (metrics); prints wall time, CPU, peak memory
 	$(BIN)/python benchmarks/metrics_vs_duckdb.py
+
+bench-reports: install ## benchmark: 1,000 sellers' reports, 3 batch runs, against the naive papermill loop (about an hour)
+	$(BIN)/python benchmarks/reports_throughput.py
 
 lab: install ## open JupyterLab on notebooks/ with the toolkit importable
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

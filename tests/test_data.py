@@ -590,3 +590,71 @@ def test_extra_columns_are_kept_and_ignored():
     )
     frame = dataset_from_frames(orders=orders).orders.collect()
     assert frame["sku"].to_list() == ["X-1"]
+
+
+def _typed_orders(**columns) -> pl.DataFrame:
+    """Three valid orders stored with the types the toolkit writes, some cells replaced."""
+    utc = pl.Datetime("us", "UTC")
+    frame = pl.DataFrame(
+        {
+            "order_id": ["O1", "O2", "O3"],
+            "seller_id": ["S1", "S1", "S1"],
+            "channel": ["mfn", "afn", "mfn"],
+            "purchased_at": [datetime(2025, 3, d, 10, tzinfo=UTC) for d in (1, 2, 3)],
+            "tracking_valid": [True, False, True],
+            "units": [1, 2, 3],
+        },
+        schema_overrides={"purchased_at": utc},
+    )
+    return frame.with_columns(
+        pl.Series(name, values, dtype=frame[name].dtype) for name, values in columns.items()
+    )
+
+
+def test_typed_parquet_cells_are_checked_like_text_ones(tmp_path):
+    """A typed Parquet column cannot hold an unparseable value, but it can hold an empty
+    text, a null, a number out of range or an instant outside the calendar; each is
+    reported with its row, and nothing else is."""
+    far = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    orders = _typed_orders(
+        order_id=["O1", "", "O3"],
+        purchased_at=[datetime(2025, 3, 1, tzinfo=UTC), None, far],
+        units=[1, 0, 3],
+    ).with_columns(
+        pl.when(pl.int_range(pl.len()) == 2)
+        .then(pl.col("purchased_at") + pl.duration(days=1))
+        .otherwise(pl.col("purchased_at"))
+        .alias("purchased_at")
+    )
+    orders.write_parquet(tmp_path / "orders.parquet")
+    found = {(e.column, e.problem, e.rows) for e in validate_data(tmp_path)}
+    assert found == {
+        ("order_id", "missing value in a required column", (2,)),
+        ("purchased_at", "missing value in a required column", (2,)),
+        ("purchased_at", "timestamp outside the years 1 to 9999 once converted to UTC", (3,)),
+        ("units", "units not >= 1", (2,)),
+    }
+
+
+def test_every_id_check_is_exact_even_when_all_ids_share_one_hash(monkeypatch, tmp_path):
+    """Ids are compared by a 64-bit hash first; two ids with one hash must neither look
+    like a duplicate nor make an unknown order known (here every id hashes alike)."""
+    monkeypatch.setattr(
+        pl.Expr, "hash", lambda self, *a, **k: self.is_null().cast(pl.UInt64) * 0 + 7
+    )
+    monkeypatch.setattr(
+        pl.Series, "hash", lambda self, *a, **k: pl.Series([7] * len(self), dtype=pl.UInt64)
+    )
+    _typed_orders().write_parquet(tmp_path / "orders.parquet")
+    pl.DataFrame(
+        {
+            "feedback_id": ["F1", "F2", "F3"],
+            "order_id": ["O2", "O9", "O3"],
+            "rating": [1, 2, 5],
+            "left_at": ["2025-03-05T00:00:00Z"] * 3,
+        }
+    ).write_csv(tmp_path / "feedback.csv")
+    errors = validate_data(tmp_path)
+    assert [(e.file, e.column, e.problem, e.rows, e.values) for e in errors] == [
+        ("feedback.csv", "order_id", "references an unknown order_id", (2,), ("O9",))
+    ]

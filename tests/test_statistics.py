@@ -90,3 +90,61 @@ def test_against_rational_arithmetic_on_random_rows(seed):
         else:  # the smallest x with bad / (n + x) < p0
             assert Fraction(bad, n + needed) < p0 <= Fraction(bad, n + needed - 1)
     assert sum(1 for _, _, x in got if x) > 100  # the rows exercise misses
+
+
+def test_statistics_of_repeated_counts_equal_those_computed_row_by_row():
+    """with_statistics computes each distinct (numerator, denominator, condition, p0,
+    retired) once and joins the result back: every row, in its order, must get what the
+    row-by-row computation gives it, nulls (no target) and a replaced status included."""
+    from toolkit.engine.statistics import _statistics, with_statistics
+
+    rng = random.Random(7)
+    rows = []
+    for _ in range(400):
+        n = rng.choice([0, 1, 10, 200])
+        condition, p_num, p_den = rng.choice([("<", 1, 100), (">", 1, 20), (None, None, None)])
+        rows.append(
+            {
+                "seller": f"S{rng.randrange(30)}",
+                "numerator": rng.randint(0, n),
+                "denominator": n,
+                "condition": condition,
+                "p_num": p_num,
+                "p_den": p_den,
+                "retired": rng.choice([True, False, None]),
+                "status": "stale",  # replaced, not kept
+            }
+        )
+    frame = pl.DataFrame(rows, schema_overrides={"p_num": pl.Int32, "p_den": pl.Int32})
+    options = {"z": 1.959963984540054, "alpha": Fraction(1, 20), "watch_fraction": WATCH}
+    together = with_statistics(
+        frame.lazy(),
+        condition=pl.col("condition"),
+        p0_numerator=pl.col("p_num"),
+        p0_denominator=pl.col("p_den"),
+        retired=pl.col("retired"),
+        **options,
+    ).collect()
+    one_by_one = pl.concat(
+        _statistics(
+            frame.slice(i, 1).drop("status").lazy(),
+            pl.col("numerator"),
+            pl.col("denominator"),
+            pl.col("condition"),
+            pl.col("p_num").cast(pl.Int64),
+            pl.col("p_den").cast(pl.Int64),
+            pl.col("retired").fill_null(False),
+            **options,
+        ).collect()
+        for i in range(frame.height)
+    )
+    assert together.columns == [c for c in frame.columns if c != "status"] + [
+        "rate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "status",
+    ]
+    assert together.select(one_by_one.columns).equals(one_by_one)
+    assert together["seller"].to_list() == frame["seller"].to_list()
+    assert set(together["status"]) >= {"no_data", "info", "good", "bad_low_volume"}

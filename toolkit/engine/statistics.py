@@ -261,13 +261,64 @@ def with_statistics(
 
     Notes
     -----
-    The p-value is evaluated once per distinct (b, n, p0), so long histories with
-    repeated counts cost little.
+    Every statistic depends only on (numerator, denominator, condition, p0, retired):
+    they are computed once per distinct combination and joined back to the rows (in
+    their order), so long histories, whose counts repeat from day to day and from seller
+    to seller, cost a join rather than a p-value, an interval and a status per row.
     """
-    num, den = pl.col(numerator), pl.col(denominator)
+    inputs = {
+        "numerator": pl.col(numerator),
+        "denominator": pl.col(denominator),
+        "condition": condition,
+        "p_num": p0_numerator,
+        "p_den": p0_denominator,
+        "retired": pl.lit(False) if retired is None else retired,
+    }
+    added = ["rate", "ci_low", "ci_high", "p_value", "status"]
+    # the distinct combinations of the inputs that vary (constants are used as they are)
+    varying = {f"_stat_{n}": value for n, value in inputs.items() if not value.meta.is_literal()}
+    given = {n: pl.col(f"_stat_{n}") if f"_stat_{n}" in varying else v for n, v in inputs.items()}
+    frame = frame.drop(added, strict=False).cache()  # evaluated once: for its keys and rows
+    keys = frame.select(value.alias(key) for key, value in varying.items())
+    computed = _statistics(
+        keys.unique(),
+        given["numerator"],
+        given["denominator"],
+        given["condition"],
+        given["p_num"].cast(pl.Int64),
+        given["p_den"].cast(pl.Int64),
+        given["retired"].fill_null(False),
+        z=z,
+        alpha=alpha,
+        watch_fraction=watch_fraction,
+    )
+    statistics = keys.join(
+        computed.select(*varying, *added),
+        on=list(varying),
+        how="left",
+        nulls_equal=True,  # a metric without a target has a null condition and p0
+        maintain_order="left",
+    )
+    # the join keeps the rows in order: its new columns go beside the frame's own
+    return pl.concat([frame, statistics.select(added)], how="horizontal")
+
+
+def _statistics(
+    frame: pl.LazyFrame,
+    num: pl.Expr,
+    den: pl.Expr,
+    condition: pl.Expr,
+    p_num: pl.Expr,
+    p_den: pl.Expr,
+    retired: pl.Expr,
+    *,
+    z: float,
+    alpha: Fraction,
+    watch_fraction: Fraction,
+) -> pl.LazyFrame:
+    """:func:`with_statistics` row by row (on the distinct combinations)."""
     wilson = wilson_interval(num, den, z=z)
     bad = bad_count(num, den, condition)
-    p_num, p_den = p0_numerator.cast(pl.Int64), p0_denominator.cast(pl.Int64)
     tail = pl.struct(
         bad.alias("bad"), den.alias("n"), p_num.alias("p_num"), p_den.alias("p_den")
     ).map_batches(
@@ -280,7 +331,7 @@ def with_statistics(
     status = (
         pl.when(den == 0)
         .then(pl.lit("no_data"))
-        .when(~has_target | (pl.lit(False) if retired is None else retired.fill_null(False)))
+        .when(~has_target | retired)
         .then(pl.lit("info"))
         .when(met & ~watch)
         .then(pl.lit("good"))

@@ -13,6 +13,10 @@ by :mod:`toolkit.model.csvfile`; Parquet columns must have a type their kind can
 from. A leap second is the last microsecond of its minute, and every instant must fall in
 the years 1 to 9999 in UTC. ``docs/errors.md`` lists every message.
 
+The readers of Amazon's own files (:mod:`toolkit.amazon.ingest`) build on the same pieces:
+:func:`scan_table`, :func:`parse_column`, :func:`parse_timestamp`, :func:`mask_errors`
+(masks of bad rows into errors), :func:`load_sources` and :func:`empty_table`.
+
 Examples
 --------
 >>> import polars as pl
@@ -58,11 +62,21 @@ from toolkit.model.schema import (
 from toolkit.model.text import unquote_formula
 
 __all__ = [
+    "FIRST_INSTANT",
+    "LAST_INSTANT",
+    "OUTSIDE_CALENDAR",
+    "UTC_US",
     "DataError",
     "Dataset",
     "InputError",
     "dataset_from_frames",
+    "empty_table",
+    "load_sources",
+    "mask_errors",
+    "parse_column",
+    "parse_timestamp",
     "read_data",
+    "scan_table",
     "validate_data",
 ]
 
@@ -74,9 +88,9 @@ _TRUE = ("true", "1", "t", "yes")
 _FALSE = ("false", "0", "f", "no")
 UTC_US = pl.Datetime("us", "UTC")
 #: Instants the toolkit works with: the calendar of years 1..9999, in UTC.
-_FIRST_INSTANT = datetime(1, 1, 1, tzinfo=UTC)
-_LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
-_OUTSIDE_CALENDAR = "timestamp outside the years 1 to 9999 once converted to UTC"
+FIRST_INSTANT = datetime(1, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+OUTSIDE_CALENDAR = "timestamp outside the years 1 to 9999 once converted to UTC"
 
 
 @dataclass(frozen=True)
@@ -201,7 +215,7 @@ def _find_files(path: Path) -> tuple[dict[str, Path], list[InputError]]:
     return found, errors
 
 
-def _scan(file: Path, name: str) -> tuple[pl.LazyFrame | None, bool, list[InputError]]:
+def scan_table(file: Path, name: str) -> tuple[pl.LazyFrame | None, bool, list[InputError]]:
     """The raw frame of one table file, whether its text may hold leap seconds, or the
     problems of its shape (CSV only)."""
     leap_seconds = True
@@ -217,7 +231,8 @@ def _scan(file: Path, name: str) -> tuple[pl.LazyFrame | None, bool, list[InputE
     return frame, leap_seconds, []
 
 
-def _empty(table: Table) -> pl.LazyFrame:
+def empty_table(table: Table) -> pl.LazyFrame:
+    """A frame with no rows and the typed columns of ``table``."""
     return pl.LazyFrame(schema={c.name: _dtype(c) for c in table.columns})
 
 
@@ -235,8 +250,19 @@ def _dtype(column: Column) -> pl.DataType:
 def _present(raw: pl.Expr, dtype: pl.DataType, *, strip: bool = True) -> pl.Expr:
     """A value is there: not null, and for text not empty (typed columns are not cast)."""
     if dtype == pl.String:
-        return _clean_text(raw, strip=strip).is_not_null()
+        text = raw.str.strip_chars() if strip else raw  # no copy of the text when not stripped
+        return (text.str.len_bytes() > 0).fill_null(False)
     return raw.is_not_null()
+
+
+def _cannot_fail(column: Column, dtype: pl.DataType) -> bool:
+    """The column is stored with the very type it is read as: its parse check cannot fail."""
+    return {
+        "timestamp": dtype == UTC_US,
+        "date": isinstance(dtype, pl.Date),
+        "bool": dtype == pl.Boolean,
+        "int": dtype == pl.Int64,
+    }.get(column.kind, False)
 
 
 def _clean_text(raw: pl.Expr, *, strip: bool = True) -> pl.Expr:
@@ -246,7 +272,7 @@ def _clean_text(raw: pl.Expr, *, strip: bool = True) -> pl.Expr:
     return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
 
 
-def _parse_timestamp(text: pl.Expr, *, leap_seconds: bool = True) -> pl.Expr:
+def parse_timestamp(text: pl.Expr, *, leap_seconds: bool = True) -> pl.Expr:
     """ISO 8601 text to ``Datetime[us, UTC]``, null where it does not parse.
 
     Every accepted form is first rewritten into one canonical form, so that a single
@@ -265,7 +291,7 @@ def _parse_timestamp(text: pl.Expr, *, leap_seconds: bool = True) -> pl.Expr:
     >>> import polars as pl
     >>> text = pl.Series(["2025-03-01T10:00:00Z", "2025-03-01 12:00+02:00", "2025-03-01",
     ...                   " 2025-06-30T23:59:60Z", "", "soon"])
-    >>> pl.select(_parse_timestamp(pl.lit(text))).to_series().to_list()  # doctest: +NORMALIZE_WHITESPACE
+    >>> pl.select(parse_timestamp(pl.lit(text))).to_series().to_list()  # doctest: +NORMALIZE_WHITESPACE
     [datetime.datetime(2025, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
      datetime.datetime(2025, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
      datetime.datetime(2025, 3, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),
@@ -283,7 +309,7 @@ _FAST_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def _timestamps(text: pl.Series, *, leap_seconds: bool) -> pl.Series:
-    """:func:`_parse_timestamp` of a whole column: the fixed format first, the rest after."""
+    """:func:`parse_timestamp` of a whole column: the fixed format first, the rest after."""
     fast = text.str.to_datetime(_FAST_FORMAT, time_zone="UTC", time_unit="us", strict=False)
     redo = fast.is_null() & text.is_not_null()
     if leap_seconds:
@@ -318,7 +344,7 @@ def _rewritten(text: pl.Expr, *, leap_seconds: bool) -> pl.Expr:
     return parsed - pl.duration(microseconds=back)
 
 
-def _parse(
+def parse_column(
     column: Column, dtype: pl.DataType, *, strip: bool = True, leap_seconds: bool = True
 ) -> pl.Expr:
     """Typed value of ``column`` from its raw form; null where it does not parse.
@@ -346,7 +372,7 @@ def _parse(
             return typed.cast(UTC_US)
         if isinstance(dtype, pl.Date):
             return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        return _parse_timestamp(raw, leap_seconds=leap_seconds)
+        return parse_timestamp(raw, leap_seconds=leap_seconds)
     if column.kind == "date":
         if isinstance(dtype, pl.Date):
             return raw
@@ -380,7 +406,9 @@ def _typed(
     exprs = []
     for column in table.columns:
         if column.name in schema:
-            value = _parse(column, schema[column.name], strip=strip, leap_seconds=leap_seconds)
+            value = parse_column(
+                column, schema[column.name], strip=strip, leap_seconds=leap_seconds
+            )
             if column.default is not None:
                 value = value.fill_null(column.default)
         else:
@@ -415,10 +443,11 @@ def _column_checks(
                 "bool": "not a boolean (true/false/1/0/t/f/yes/no)",
                 "int": "not an integer (or outside the 64-bit range)",
             }[column.kind]
-            checks.append((column.name, label, present & typed.is_null()))
+            if not _cannot_fail(column, schema[column.name]):
+                checks.append((column.name, label, present & typed.is_null()))
         if column.kind == "timestamp":
-            outside = (typed < _FIRST_INSTANT) | (typed > _LAST_INSTANT)
-            checks.append((column.name, _OUTSIDE_CALENDAR, outside.fill_null(False)))
+            outside = (typed < FIRST_INSTANT) | (typed > LAST_INSTANT)
+            checks.append((column.name, OUTSIDE_CALENDAR, outside.fill_null(False)))
         if column.kind == "enum":
             allowed = ", ".join(column.values)
             checks.append(
@@ -449,7 +478,7 @@ def _column_checks(
 
 @dataclass(frozen=True)
 class _Unique:
-    """A check that the non-null values of ``key`` are unique (a mask of :func:`_report`).
+    """A check that the non-null values of ``key`` are unique (a mask of :func:`mask_errors`).
 
     Each value is hashed once to 64 bits and the sorted hashes are compared with their
     neighbours: no equal neighbours, no duplicate, without a hash table of every text. Only
@@ -471,8 +500,12 @@ def _equal_neighbours(hashes: pl.Expr) -> pl.Expr:
     return (ordered == ordered.shift(1)).sum()
 
 
-def _report(
-    frame: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr | _Unique]], file: str
+def mask_errors(
+    frame: pl.LazyFrame,
+    checks: list[tuple[str, str, pl.Expr | _Unique]],
+    file: str,
+    *,
+    counted: pl.LazyFrame | None = None,
 ) -> list[InputError]:
     """Evaluate all masks in one pass; an InputError for each mask with rows.
 
@@ -480,24 +513,34 @@ def _report(
     into text, so a clean file costs one pass of cheap boolean columns. A :class:`_Unique`
     check costs a 64-bit hash per row in that pass, and a second pass only when two
     hashes are equal.
+
+    ``frame`` holds the row numbers (``_row``). Numbering the rows makes polars' streaming
+    engine read the file in order on one thread, so when the same frame without them is
+    given as ``counted``, the masks are counted on it (on every core) and the numbered
+    frame is read again only to show the rows of a check that failed.
     """
     if not checks:
         return []
     names = frame.collect_schema().names()
     unique = {i: mask for i, (_, _, mask) in enumerate(checks) if isinstance(mask, _Unique)}
-    masks = frame.select(
-        _ROW,
-        *(c for c in dict.fromkeys(column for column, _, _ in checks) if c in names),
-        *(
-            mask.hashes().alias(f"_bad{i}")
-            if i in unique
-            else mask.fill_null(False).alias(f"_bad{i}")
-            for i, (_, _, mask) in enumerate(checks)
-        ),
-        *(mask.key.alias(f"_key{i}") for i, mask in unique.items()),
-    )
+
+    def evaluated(source: pl.LazyFrame, *, numbered: bool) -> pl.LazyFrame:
+        return source.select(
+            *([_ROW] if numbered else []),
+            *(c for c in dict.fromkeys(column for column, _, _ in checks) if c in names),
+            *(
+                mask.hashes().alias(f"_bad{i}")
+                if i in unique
+                else mask.fill_null(False).alias(f"_bad{i}")
+                for i, (_, _, mask) in enumerate(checks)
+            ),
+            *(mask.key.alias(f"_key{i}") for i, mask in unique.items()),
+        )
+
+    masks = evaluated(frame, numbered=True)
     counts = list(
-        masks.select(
+        evaluated(frame if counted is None else counted, numbered=False)
+        .select(
             _equal_neighbours(pl.col(f"_bad{i}")) if i in unique else pl.col(f"_bad{i}").sum()
             for i in range(len(checks))
         )
@@ -543,7 +586,7 @@ def _report(
 def _table_errors(
     name: str,
     raw: pl.LazyFrame,
-    order_ids: pl.LazyFrame | None,
+    order_ids: pl.Series | None,
     file: str,
     *,
     strip: bool,
@@ -559,13 +602,27 @@ def _table_errors(
     def typed(column: str) -> pl.Expr:  # each column is parsed once, in the same pass
         return pl.col(f"{_PARSED}{column}")
 
-    frame = raw.with_columns(
-        _parse(c, schema[c.name], strip=strip, leap_seconds=leap_seconds).alias(
-            f"{_PARSED}{c.name}"
+    def prepared(source: pl.LazyFrame) -> pl.LazyFrame:
+        frame = source.with_columns(
+            parse_column(c, schema[c.name], strip=strip, leap_seconds=leap_seconds).alias(
+                f"{_PARSED}{c.name}"
+            )
+            for c in table.columns
+            if c.name in schema
         )
-        for c in table.columns
-        if c.name in schema
-    )
+        if references:  # a left join keeps every row, in order
+            known = order_ids.to_frame().lazy().with_columns(_known=pl.lit(True))
+            frame = frame.join(
+                known,
+                left_on=f"{_PARSED}order_id",
+                right_on="order_id",
+                how="left",
+                maintain_order="left",
+                suffix="_orders",
+            )
+        return frame
+
+    references = table.references_orders and order_ids is not None and "order_id" in schema
     checks = _column_checks(table, schema, typed, strip=strip)
     if isinstance(table.key, str):
         checks.append((table.key, f"duplicate {table.key}", _Unique(typed(table.key))))
@@ -587,19 +644,11 @@ def _table_errors(
         if later in schema:
             early = (typed(later) < typed(start)).fill_null(False)
             checks.append((later, f"{later} before {start}", early))
-    if table.references_orders and order_ids is not None and "order_id" in schema:
-        known = order_ids.with_columns(_known=pl.lit(True))
-        frame = frame.join(
-            known,
-            left_on=f"{_PARSED}order_id",
-            right_on="order_id",
-            how="left",
-            maintain_order="left",
-            suffix="_orders",
-        )
+    if references:
         unknown = typed("order_id").is_not_null() & pl.col("_known").is_null()
         checks.append(("order_id", "references an unknown order_id", unknown))
-    return errors + _report(frame, checks, file)
+    numbered = prepared(raw.with_row_index(_ROW, offset=1))  # data rows counted from 1
+    return errors + mask_errors(numbered, checks, file, counted=prepared(raw))
 
 
 def _keyed_errors(
@@ -621,10 +670,11 @@ def _keyed_errors(
     def value(column: Column) -> pl.Expr:
         if column.name not in schema:
             return pl.lit(column.default, _dtype(column))
-        parsed = _parse(column, schema[column.name], strip=strip)
+        parsed = parse_column(column, schema[column.name], strip=strip)
         return parsed if column.default is None else parsed.fill_null(column.default)
 
-    typed = raw.select(_ROW, *(value(c).alias(f"_{c.name}") for c in table.columns))
+    numbered = raw.with_row_index(_ROW, offset=1)  # data rows counted from 1
+    typed = numbered.select(_ROW, *(value(c).alias(f"_{c.name}") for c in table.columns))
     key = [pl.col(f"_{c}") for c in keys]
     complete = pl.all_horizontal(k.is_not_null() for k in key)
     label = ", ".join(keys)
@@ -651,7 +701,9 @@ def _keyed_errors(
         *(e.alias(c) for c, e in shown.items()),
         *(mask.fill_null(False).alias(f"_mask{i}") for i, (_, _, mask) in enumerate(checks)),
     )
-    return _report(frame, [(c, p, pl.col(f"_mask{i}")) for i, (c, p, _) in enumerate(checks)], file)
+    return mask_errors(
+        frame, [(c, p, pl.col(f"_mask{i}")) for i, (c, p, _) in enumerate(checks)], file
+    )
 
 
 #: The stored types each kind of column can be read from (text is always fine).
@@ -701,8 +753,13 @@ def _type_errors(table: Table, schema: pl.Schema, file: str) -> list[InputError]
     return errors
 
 
-def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
-    """Type (and validate) each source ``(file label, raw frame, strip text?)``."""
+def load_sources(sources: Mapping[str, tuple], validate: bool) -> Dataset:
+    """Type (and validate) each source ``(file label, raw frame, strip text?[, leap?])``.
+
+    ``sources`` maps table names to what :func:`scan_table` gives for a file (a reader of
+    another format passes its own frame); the tables not given are empty. Raises a
+    :class:`DataError` with every problem found.
+    """
     errors: list[InputError] = []
     typed: dict[str, pl.LazyFrame] = {}
     schemas = {}
@@ -723,45 +780,51 @@ def _load(sources: Mapping[str, tuple], validate: bool) -> Dataset:
         if "orders" in typed and "order_id" in schemas["orders"]:
             order_ids = _referenced_orders(typed)
         for name, (file, raw, strip, *_) in sources.items():
-            numbered = raw.with_row_index(_ROW, offset=1)  # data rows counted from 1
             try:
                 errors += _table_errors(
-                    name, numbered, order_ids, file, strip=strip, leap_seconds=leap[name]
+                    name, raw, order_ids, file, strip=strip, leap_seconds=leap[name]
                 )
             except (OSError, pl.exceptions.PolarsError) as exc:  # found only when read
                 errors.append(InputError(file, None, _cannot_read(exc)))
     if errors:
         raise DataError(errors)
-    frames = {name: typed[name] if name in typed else _empty(TABLES[name]) for name in TABLES}
+    frames = {name: typed[name] if name in typed else empty_table(TABLES[name]) for name in TABLES}
     files = {name: source[0] for name, source in sources.items()}
     return Dataset(**frames, files=files)
 
 
-def _referenced_orders(typed: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
-    """The distinct order ids of ``orders`` that the other tables reference.
+def _referenced_orders(typed: Mapping[str, pl.LazyFrame]) -> pl.Series | None:
+    """The order ids of ``orders`` that may be the ones the other tables reference.
 
     The referenced ids are few next to the orders (feedback, claims, ... concern a small
-    share of them): they are collected once, and one pass over the orders' ids keeps
-    those found, so that no table of every order id is built, and each table that
-    references orders is checked against this small set. When a file fails to read
-    here, the plain set of every order id is returned and the table checks report the
-    file.
+    share of them): they are collected once with a 64-bit hash of each, and one pass over
+    the orders keeps the ids that hash to one of these, comparing integers, not texts,
+    for every order. Every order whose id equals a referenced one is kept (equal texts
+    have equal hashes); an id kept only because its hash matches is harmless, since
+    each referencing table then joins its ids to these (each once) on their exact text. No
+    table of every order id is built. ``None`` when no table references orders, or when
+    the orders cannot be read here (their own checks report it); a referencing file that
+    cannot be read is left out (its checks report it).
     """
-    ids = typed["orders"].select("order_id").drop_nulls()
-    referencing = [
-        typed[name].select("order_id")
-        for name in typed
-        if TABLES[name].references_orders and "order_id" in typed[name].collect_schema()
-    ]
-    if not referencing:
-        return ids.unique()
+    wanted = []
+    for name, frame in typed.items():
+        if name == "orders" or not TABLES[name].references_orders:
+            continue
+        try:
+            ids = frame.select("order_id").drop_nulls().unique().collect(engine="streaming")
+        except (OSError, pl.exceptions.PolarsError):  # reported by the table's checks
+            continue
+        wanted.append(ids["order_id"])
+    if not wanted:
+        return None
     try:
-        wanted = pl.concat(referencing).drop_nulls().unique().collect(engine="streaming")
-        found = ids.join(wanted.lazy(), on="order_id", how="semi").unique()
-        found = found.collect(engine="streaming")  # the orders' ids stream past the small set
+        hashes = pl.concat(wanted).hash(seed=0).unique().implode()
+        ids = typed["orders"].select("order_id").drop_nulls()
+        found = ids.filter(pl.col("order_id").hash(seed=0).is_in(hashes))
+        found = found.unique().collect(engine="streaming")  # the orders' ids stream past
     except (OSError, pl.exceptions.PolarsError):  # reported by the table checks
-        return ids.unique()
-    return found.lazy()
+        return None
+    return found["order_id"]
 
 
 def _cannot_read(exc: Exception) -> str:
@@ -795,13 +858,13 @@ def read_data(path: str | Path, *, validate: bool = True) -> Dataset:
         raise DataError(errors)
     sources = {}
     for name, file in files.items():
-        frame, leap, found = _scan(file, name)
+        frame, leap, found = scan_table(file, name)
         errors += found
         if frame is not None:
             sources[name] = (file.name, frame, file.suffix == ".csv", leap)
     if errors:
         raise DataError(errors)
-    return _load(sources, validate)
+    return load_sources(sources, validate)
 
 
 def validate_data(path: str | Path) -> list[InputError]:
@@ -824,4 +887,4 @@ def dataset_from_frames(*, validate: bool = True, **frames: pl.DataFrame | pl.La
     if unknown:
         raise TypeError(f"unknown table(s): {', '.join(unknown)}")
     sources = {name: (f"<{name}>", frame.lazy(), True) for name, frame in frames.items()}
-    return _load(sources, validate)
+    return load_sources(sources, validate)

@@ -51,7 +51,7 @@ import polars as pl
 
 from toolkit.amazon.ingest.tsv import ROW, read_tsv, scrub
 from toolkit.amazon.marketplaces import MARKETPLACE_IDS, marketplace_code
-from toolkit.model.data import UTC_US, DataError, InputError, _report
+from toolkit.model.data import UTC_US, DataError, InputError, mask_errors
 
 __all__ = ["FEEDBACK_DATE_FORMATS", "FEEDBACK_LAYOUTS", "read_feedback_report"]
 
@@ -169,7 +169,7 @@ def read_feedback_report(
         for name in ("date", "rating", "order_id")
     ]
     labels = {name: f"{header[i] or 'column'} (column {i + 1})" for name, i in layout.items()}
-    errors = [replace(e, column=labels[e.column]) for e in _report(frame.lazy(), checks, file)]
+    errors = [replace(e, column=labels[e.column]) for e in mask_errors(frame.lazy(), checks, file)]
     if errors:
         raise DataError(scrub(errors))
     comment = pl.col("comment").str.replace_all(_EMAIL, "[e-mail removed]")

@@ -62,7 +62,7 @@ from toolkit.amazon.ingest.inventory_files import (
     read_stranded_report,
 )
 from toolkit.amazon.ingest.tsv import ROW, stem
-from toolkit.model.data import DataError, InputError, _empty, _load, _scan
+from toolkit.model.data import DataError, InputError, empty_table, load_sources, scan_table
 from toolkit.model.schema import TABLES
 
 __all__ = [
@@ -221,7 +221,7 @@ def _finish(frame: pl.DataFrame, *, seller_id: str, marketplace: str) -> pl.Lazy
         "available": (pl.col("sellable") - pl.col("stranded")).clip(lower_bound=0),
         "replenishable": pl.lit(True),
     }
-    schema = _empty(_SCHEMA).collect_schema()
+    schema = empty_table(_SCHEMA).collect_schema()
     return (
         frame.lazy()
         .select(
@@ -311,10 +311,12 @@ def read_inventory_table(path: str | Path) -> pl.LazyFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError([InputError(str(path), None, "is not a file")])
-    frame, leap, errors = _scan(path, "inventory")
+    frame, leap, errors = scan_table(path, "inventory")
     if errors:
         raise DataError(errors)
-    return _load({"inventory": (str(path), frame, path.suffix == ".csv", leap)}, True).inventory
+    return load_sources(
+        {"inventory": (str(path), frame, path.suffix == ".csv", leap)}, True
+    ).inventory
 
 
 def add_inventory_reports(

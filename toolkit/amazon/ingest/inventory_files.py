@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.amazon.ingest.tsv import ROW, read_tsv
-from toolkit.model.data import DataError, InputError, _report
+from toolkit.model.data import DataError, InputError, mask_errors
 
 __all__ = [
     "LEDGER_COLUMNS",
@@ -120,7 +120,7 @@ def _read(path, wanted, *, encoding) -> tuple[pl.DataFrame, str]:
 
 
 def _check(frame: pl.DataFrame, checks, file: str) -> None:
-    errors = _report(frame.lazy(), [(c, p, m.fill_null(False)) for c, p, m in checks], file)
+    errors = mask_errors(frame.lazy(), [(c, p, m.fill_null(False)) for c, p, m in checks], file)
     if errors:
         raise DataError(errors)
 

@@ -56,14 +56,14 @@ import polars as pl
 
 from toolkit.amazon.ingest.tsv import ROW, read_tsv, scrub, stem
 from toolkit.model.data import (
-    _FIRST_INSTANT,
-    _LAST_INSTANT,
-    _OUTSIDE_CALENDAR,
+    FIRST_INSTANT,
+    LAST_INSTANT,
+    OUTSIDE_CALENDAR,
     DataError,
     InputError,
-    _empty,
-    _parse,
-    _report,
+    empty_table,
+    mask_errors,
+    parse_column,
 )
 from toolkit.model.schema import TABLES, Column
 
@@ -104,7 +104,7 @@ def _typed(items: pl.LazyFrame, names: set[str]) -> pl.DataFrame:
         pl.col("amazon-order-id").str.strip_chars().alias("_order"),
         pl.col("fulfillment-channel").str.strip_chars().str.to_lowercase().alias("_channel"),
         status.str.strip_chars().replace("", None).alias("_status"),
-        *(_parse(Column(n, kind), pl.String()).alias(f"_{n}") for n, kind in _KINDS.items() if n in names),
+        *(parse_column(Column(n, kind), pl.String()).alias(f"_{n}") for n, kind in _KINDS.items() if n in names),
     ).collect()  # fmt: skip
 
 
@@ -131,8 +131,8 @@ def _checks(names: set[str]) -> list[tuple[str, str, pl.Expr]]:
                 bad = bad | ~value.is_between(0, MAX_QUANTITY)
             checks.append((name, _PROBLEMS[kind], present(name) & bad))
             if kind == "timestamp":
-                outside = (value < _FIRST_INSTANT) | (value > _LAST_INSTANT)
-                checks.append((name, _OUTSIDE_CALENDAR, outside))
+                outside = (value < FIRST_INSTANT) | (value > LAST_INSTANT)
+                checks.append((name, OUTSIDE_CALENDAR, outside))
     return [(c, problem, mask.fill_null(False)) for c, problem, mask in checks]
 
 
@@ -181,7 +181,7 @@ def read_orders_report(
     names = {n for n in ORDERS_COLUMNS if n in positions}
     items = rows.lazy().select(ROW, *(pl.col(f"c{positions[n]}").alias(n) for n in names))
     typed = _typed(items, names)
-    errors = _report(typed.lazy(), _checks(names), file)
+    errors = mask_errors(typed.lazy(), _checks(names), file)
     if errors:
         raise DataError(scrub(errors))
 
@@ -201,7 +201,7 @@ def read_orders_report(
             column("last-updated-date").max().alias("_updated"),
         )
     )  # fmt: skip
-    template = _empty(TABLES["orders"])
+    template = empty_table(TABLES["orders"])
     schema = template.collect_schema()
     given = {
         "order_id": pl.col("_order"),

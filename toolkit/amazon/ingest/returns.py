@@ -66,7 +66,7 @@ import polars as pl
 
 from toolkit.amazon.ingest.inventory_files import _present, _read, _text
 from toolkit.amazon.ingest.tsv import ROW, scrub
-from toolkit.model.data import UTC_US, DataError, _parse_timestamp, _report
+from toolkit.model.data import UTC_US, DataError, mask_errors, parse_timestamp
 from toolkit.model.schema import TABLES
 
 __all__ = ["RETURNS_COLUMNS", "RETURN_STATUSES", "read_returns_report"]
@@ -115,7 +115,7 @@ def _requested(column: str) -> pl.Expr:
     dmy = pl.format("{}-{}-{}", parts.struct["3"], month, parts.struct["1"].str.zfill(2))
     iso_day = pl.when(text.str.contains(_ISO_DATE)).then(text)
     day = pl.coalesce(dmy, iso_day).str.to_date("%Y-%m-%d", strict=False).cast(UTC_US)
-    timed = pl.when(text.str.contains(_ISO_TIME)).then(_parse_timestamp(text))
+    timed = pl.when(text.str.contains(_ISO_TIME)).then(parse_timestamp(text))
     return pl.coalesce(day, timed)
 
 
@@ -200,7 +200,7 @@ def read_returns_report(path: str | Path, *, encoding: str | None = None) -> pl.
         ),
     ]
     checks = [(c, problem, mask.fill_null(False)) for c, problem, mask in checks]
-    errors = _report(frame.lazy(), checks, file)
+    errors = mask_errors(frame.lazy(), checks, file)
     if errors:
         raise DataError(scrub(errors))
     outcome = (
