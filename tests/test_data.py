@@ -658,3 +658,31 @@ def test_every_id_check_is_exact_even_when_all_ids_share_one_hash(monkeypatch, t
     assert [(e.file, e.column, e.problem, e.rows, e.values) for e in errors] == [
         ("feedback.csv", "order_id", "references an unknown order_id", (2,), ("O9",))
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        pytest.param("true", True, id="true"),
+        pytest.param("FALSE", False, id="upper case"),
+        pytest.param(" Yes ", True, id="spaces around yes"),
+        pytest.param("no", False, id="no"),
+        pytest.param("1", True, id="one"),
+        pytest.param("0", False, id="zero"),
+        pytest.param("t", True, id="t"),
+        pytest.param("F", False, id="capital f"),
+        pytest.param("", False, id="empty takes the default"),
+    ],
+)
+def test_every_spelling_of_a_boolean_in_text(cell, value):
+    orders = _typed_orders().with_columns(pl.lit(cell).alias("is_business"))
+    frame = dataset_from_frames(orders=orders).orders.collect()
+    assert frame["is_business"].to_list() == [value] * 3
+
+
+def test_a_boolean_spelled_otherwise_is_an_error():
+    orders = _typed_orders().with_columns(pl.Series("is_business", ["y", "true", "2"]))
+    with pytest.raises(DataError) as caught:
+        dataset_from_frames(orders=orders)
+    (error,) = caught.value.errors
+    assert (error.column, error.rows, error.values) == ("is_business", (1, 3), ("y", "2"))

@@ -388,8 +388,9 @@ def parse_column(
         if dtype.is_integer():
             return pl.when(raw == 1).then(True).when(raw == 0).then(False)
         text = _clean_text(raw).str.to_lowercase()
-        mapping = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
-        return text.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
+        # when/then rather than replace_strict: polars' streaming engine streams it (a
+        # replace_strict made it read a whole CSV file into memory first)
+        return pl.when(text.is_in(_TRUE)).then(True).when(text.is_in(_FALSE)).then(False)
     if column.kind == "int":
         if dtype.is_integer():
             return raw.cast(pl.Int64, strict=False)  # UInt64 above 2**63 - 1: null, an error
