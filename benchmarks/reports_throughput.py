@@ -178,18 +178,22 @@ def main() -> int:
     naive_nb: list[Figure] = []
     naive_sizes: list[int] = []
     tmp = Path(tempfile.mkdtemp(prefix="reports-bench-"))
+
+    def naive_half(sellers: list[str]) -> None:  # half the sample: before or after a batch
+        for seller in sellers:
+            pm, nb = naive(data, tmp / "naive", seller)
+            naive_pm.append(pm)
+            naive_nb.append(nb)
+            print(
+                f"  naive {seller}: papermill {pm.wall:.1f} s, nbconvert {nb.wall:.1f} s"
+                f" (load {pm.load})",
+                flush=True,
+            )
+
     try:
         halves = [sample[i :: args.runs * 2] for i in range(args.runs * 2)]
         for run in range(args.runs):
-            for seller in halves[2 * run]:
-                pm, nb = naive(data, tmp / "naive", seller)
-                naive_pm.append(pm)
-                naive_nb.append(nb)
-                print(
-                    f"  naive {seller}: papermill {pm.wall:.1f} s, nbconvert {nb.wall:.1f} s"
-                    f" (load {pm.load})",
-                    flush=True,
-                )
+            naive_half(halves[2 * run])
             out = tmp / f"batch-{run}"
             figure = batch(data, out, chosen if args.sellers else None, args.workers)
             runs.append(figure)
@@ -201,15 +205,7 @@ def main() -> int:
                 flush=True,
             )
             shutil.rmtree(out, ignore_errors=True)
-            for seller in halves[2 * run + 1]:
-                pm, nb = naive(data, tmp / "naive", seller)
-                naive_pm.append(pm)
-                naive_nb.append(nb)
-                print(
-                    f"  naive {seller}: papermill {pm.wall:.1f} s, nbconvert {nb.wall:.1f} s"
-                    f" (load {pm.load})",
-                    flush=True,
-                )
+            naive_half(halves[2 * run + 1])
         naive_sizes = _pages(tmp / "naive")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
