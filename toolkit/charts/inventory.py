@@ -16,12 +16,11 @@ import altair as alt
 import polars as pl
 
 from toolkit.charts.theme import STATUS_COLORS, date_axis, date_tooltip, frame_with, one_seller
-from toolkit.charts.window import SLIDER_NAME, _date_expr
+from toolkit.charts.window import _PARAM, SLIDER_NAME, _date_expr, slider_window
 from toolkit.model.vocabulary import CHART_DATE_FORMAT, IPI_PROXY_LABEL
 
 __all__ = ["ipi_explorer"]
 
-_PARAM = "as_of_day"
 _COLUMNS = [
     "seller_id",
     "as_of",
@@ -129,17 +128,9 @@ def ipi_explorer(
         f"' · in stock ' + {_number('in_stock_rate_30d', '.1%')}"
     )
     chart = alt.layer(
-        now.transform_calculate(
-            start=_date_expr(first, f"{_PARAM} - {look_back_days - 1}"),
-            end=_date_expr(first, _PARAM),
-        )
-        .mark_rect(color=STATUS_COLORS["info"], opacity=0.12)
-        .encode(x=alt.X("start:T"), x2="end:T")
-        .properties(name="look_back"),
-        now.transform_calculate(as_of=_date_expr(first, _PARAM))
-        .mark_rule(color="#000000", strokeWidth=1.5)
-        .encode(x=alt.X("as_of:T"))
-        .properties(name="as_of"),
+        *slider_window(
+            now, first, name="look_back", start=f"{_PARAM} - {look_back_days - 1}", end=_PARAM
+        ),
         alt.Chart()
         .transform_filter("datum.layer === 'day'")
         .mark_line(color=STATUS_COLORS["info"], interpolate="step-after")

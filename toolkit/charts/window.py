@@ -20,7 +20,7 @@ from toolkit.charts.theme import STATUS_COLORS, date_axis, date_tooltip, frame_w
 from toolkit.model.vocabulary import CHART_DATE_FORMAT
 from toolkit.time.windows import Window
 
-__all__ = ["SLIDER_NAME", "STATE_COLORS", "window_explorer"]
+__all__ = ["SLIDER_NAME", "STATE_COLORS", "slider_window", "window_explorer"]
 
 #: The slider's label. Vega writes the slider's raw value (a day number) after it; the
 #: offline pages hide that number (:func:`toolkit.charts.html.inline_vega_bundle`'s
@@ -52,6 +52,31 @@ def _state(kind: str) -> str:
 def _date_expr(start: date, offset: str) -> str:
     """Vega expression: the local-time date ``start + offset`` days (offset an expression)."""
     return f"datetime({start.year}, {start.month - 1}, {start.day} + {offset})"
+
+
+def slider_window(
+    now: alt.Chart, first: date, *, name: str, **bounds: str
+) -> tuple[alt.Chart, alt.Chart]:
+    """The two layers a slider chart opens with: the shaded span and a rule at the date.
+
+    ``now`` is the chart of the one-row ``now`` layer; ``bounds`` names the span's start
+    and end fields (in that order), each a day offset from ``first`` as a Vega
+    expression of the slider (:func:`_date_expr`); ``name`` is the shaded layer's name.
+    """
+    (start, _), (end, _) = bounds.items()
+    span = (
+        now.transform_calculate(**{f: _date_expr(first, e) for f, e in bounds.items()})
+        .mark_rect(color=STATUS_COLORS["info"], opacity=0.12)
+        .encode(x=alt.X(f"{start}:T"), x2=f"{end}:T")
+        .properties(name=name)
+    )
+    rule = (
+        now.transform_calculate(as_of=_date_expr(first, _PARAM))
+        .mark_rule(color="#000000", strokeWidth=1.5)
+        .encode(x=alt.X("as_of:T"))
+        .properties(name="as_of")
+    )
+    return span, rule
 
 
 def window_explorer(
@@ -173,17 +198,14 @@ def window_explorer(
     now = alt.Chart().transform_filter("datum.layer === 'now'")
     # the window's first and last attribution dates, as days before the slider's as-of date
     window = Window(window_days, lag_days)
-    window_from = _date_expr(first, f"{_PARAM} - {-window.start(0)}")
-    window_to = _date_expr(first, f"{_PARAM} - {-window.end(0)} + 1")
     chart = alt.layer(
-        now.transform_calculate(window_from=window_from, window_to=window_to)
-        .mark_rect(color=STATUS_COLORS["info"], opacity=0.12)
-        .encode(x=alt.X("window_from:T"), x2="window_to:T")
-        .properties(name="window"),
-        now.transform_calculate(as_of=_date_expr(first, _PARAM))
-        .mark_rule(color="#000000", strokeWidth=1.5)
-        .encode(x=alt.X("as_of:T"))
-        .properties(name="as_of"),
+        *slider_window(
+            now,
+            first,
+            name="window",
+            window_from=f"{_PARAM} - {-window.start(0)}",
+            window_to=f"{_PARAM} - {-window.end(0)} + 1",
+        ),
         alt.Chart()
         .transform_filter("datum.layer === 'order'")
         .transform_calculate(state=_state("order"))
