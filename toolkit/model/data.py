@@ -815,13 +815,13 @@ def _referenced_orders(typed: Mapping[str, pl.LazyFrame]) -> pl.Series | None:
             ids = frame.select("order_id").drop_nulls().unique().collect(engine="streaming")
         except (OSError, pl.exceptions.PolarsError):  # reported by the table's checks
             continue
-        wanted.append(ids["order_id"])
+        wanted.append(ids.to_series())
     if not wanted:
         return None
     try:
         hashes = pl.concat(wanted).hash(seed=0).unique().implode()
-        ids = typed["orders"].select("order_id").drop_nulls()
-        found = ids.filter(pl.col("order_id").hash(seed=0).is_in(hashes))
+        orders = typed["orders"].select("order_id").drop_nulls()
+        found = orders.filter(pl.col("order_id").hash(seed=0).is_in(hashes))
         found = found.unique().collect(engine="streaming")  # the orders' ids stream past
     except (OSError, pl.exceptions.PolarsError):  # reported by the table checks
         return None
