@@ -91,11 +91,8 @@ def test_one_broken_seller_does_not_stop_the_batch(tmp_path, monkeypatch, capsys
     assert [p.name for p in out.iterdir() if p.name.endswith(".partial")] == []
 
 
-@pytest.mark.slow
-def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_path):
-    """One worker, four sellers rendered worst first (critical, acme/../bad, low volume,
-    ok): the kernel is reused, reset between sellers, and replaced after the third
-    seller's notebook kills it."""
+def _probe(tmp_path: Path, source: str) -> Path:
+    """A report template of the parameters cell and one cell of ``source``."""
     from nbformat.v4 import new_code_cell, new_notebook
 
     notebook = new_notebook(
@@ -104,21 +101,31 @@ def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_pa
                 'seller_id = ""\nmarketplace = ""\nresults = ""\npolicy = ""',
                 metadata={"tags": ["parameters"]},
             ),
-            new_code_cell(
-                "import os\n"
-                'assert "previous" not in globals(), previous\n'
-                "previous = seller_id\n"
-                'if seller_id == "low volume":\n'
-                "    os._exit(1)\n"
-                'print(f"kernel pid {os.getpid()}")\n'
-                "import gc\n"
-                'print(f"frozen {gc.get_freeze_count()}")'
-            ),
+            new_code_cell(source),
         ]
     )
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     path = tmp_path / "probe.ipynb"
     nbformat.write(notebook, path)
+    return path
+
+
+@pytest.mark.slow
+def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_path):
+    """One worker, four sellers rendered worst first (critical, acme/../bad, low volume,
+    ok): the kernel is reused, reset between sellers, and replaced after the third
+    seller's notebook kills it."""
+    path = _probe(
+        tmp_path,
+        "import os\n"
+        'assert "previous" not in globals(), previous\n'
+        "previous = seller_id\n"
+        'if seller_id == "low volume":\n'
+        "    os._exit(1)\n"
+        'print(f"kernel pid {os.getpid()}")\n'
+        "import gc\n"
+        'print(f"frozen {gc.get_freeze_count()}")',
+    )
     result = run_reports(
         data=write_tiny(tmp_path / "data"),
         out=tmp_path / "out",
@@ -151,6 +158,43 @@ def test_a_kept_kernel_forgets_the_last_seller_and_a_dead_one_is_replaced(tmp_pa
         if r["file"]
     }
     assert min(frozen.values()) > 50_000, frozen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "user", [None, "3"], ids=["cpus-shared-by-the-kernels", "user-setting-kept"]
+)
+def test_each_kernel_gets_its_share_of_the_cpus_for_polars(tmp_path, monkeypatch, user):
+    """Two workers: each kernel's polars pool is the CPUs divided by the workers, unless
+    the user set POLARS_MAX_THREADS (theirs is kept)."""
+    import os
+
+    if user is None:
+        monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("POLARS_MAX_THREADS", user)
+    path = _probe(
+        tmp_path,
+        "import os, polars\n"
+        "print(f\"threads {polars.thread_pool_size()} asked {os.environ['POLARS_MAX_THREADS']}\")",
+    )
+    result = run_reports(
+        data=write_tiny(tmp_path / "data"),
+        out=tmp_path / "out",
+        workers=2,
+        notebook=path,
+        progress=False,
+    )
+    assert result.failed == []
+    asked = {
+        re.search(r"asked (\d+)", (result.directory / r["file"]).read_text())[1]
+        for r in result.reports
+    }
+    cpus = len(os.sched_getaffinity(0))
+    assert asked == {user or str(max(1, cpus // 2))}
+    if user is None and cpus <= 3:  # polars never runs more threads than asked
+        pages = [(result.directory / r["file"]).read_text() for r in result.reports]
+        assert {re.search(r"threads (\d+)", page)[1] for page in pages} == {"1"}
 
 
 @pytest.mark.slow

@@ -80,7 +80,12 @@ class _Worker:
     """One worker's template notebook and its started kernel (kept when reusing)."""
 
     def __init__(
-        self, notebook: str, kernel: str, timeout: int, kernel_dir: str | None = None
+        self,
+        notebook: str,
+        kernel: str,
+        timeout: int,
+        kernel_dir: str | None = None,
+        threads: int | None = None,
     ) -> None:
         from papermill.iorw import load_notebook_node
 
@@ -96,6 +101,7 @@ class _Worker:
         self.runs = 0
         self.started = 0  # kernels started by this worker (names their connection files)
         self.owned = False  # a batch's pool worker: the signals are ours to set
+        self.env = kernel_environment(threads)
 
     def _manager(self) -> Any:
         """A kernel manager whose connection file goes into the batch's ``kernel_dir``."""
@@ -169,7 +175,7 @@ class _Worker:
         try:
             # The kernel's own stderr (ipykernel's start-up warnings) would interleave with
             # the progress bar; cell errors reach us through the kernel's messages anyway.
-            client.execute(cwd=str(Path.cwd()), stderr=subprocess.DEVNULL)
+            client.execute(cwd=str(Path.cwd()), stderr=subprocess.DEVNULL, env=self.env)
         except CellExecutionError:
             raise  # the kernel is fine: keep it
         except Exception:
@@ -210,6 +216,23 @@ class _Worker:
         else:
             self.warm()
         return self._execute(self._parameterized(parameters))
+
+
+def kernel_environment(threads: int | None) -> dict[str, str]:
+    """The environment a worker starts its kernels with: its own, polars' threads capped.
+
+    A batch runs one kernel per CPU, each rendering one small report at a time, so a
+    kernel's polars pool of one thread per CPU only makes the kernels contend.
+    ``threads`` caps it (``POLARS_MAX_THREADS``) unless the user set that variable;
+    ``None`` leaves the environment as it is.
+
+    >>> kernel_environment(1)["POLARS_MAX_THREADS"]
+    '1'
+    """
+    env = dict(os.environ)
+    if threads is not None:
+        env.setdefault("POLARS_MAX_THREADS", str(max(1, threads)))
+    return env
 
 
 def warm_up() -> float:
@@ -274,6 +297,7 @@ def start_worker(
     kernel_dir: str | None = None,
     lifeline: Any = None,
     parent: int | None = None,
+    threads: int | None = None,
 ) -> None:
     """Set up this process to render reports (the pool's initializer).
 
@@ -286,6 +310,8 @@ def start_worker(
     lifeline
         The reading end of the batch's lifeline pipe; with ``parent`` (the batch's main
         process id), a watch thread stops this worker when either goes away.
+    threads
+        Polars threads for this worker's kernels (:func:`kernel_environment`).
     """
     global _worker
     owned = lifeline is not None and parent is not None
@@ -295,7 +321,7 @@ def start_worker(
         watch.start()
     if _worker is not None:
         _worker.shutdown()
-    _worker = _Worker(notebook, kernel, timeout, kernel_dir)
+    _worker = _Worker(notebook, kernel, timeout, kernel_dir, threads)
     _worker.owned = owned
     atexit.register(_worker.shutdown)
 

@@ -193,6 +193,7 @@ class _Workers:
             kernel_dir=str(self.kernel_dir),
             lifeline=reader,
             parent=os.getpid(),
+            threads=max(1, _cpus() // self.count),  # the kernels share the CPUs
         )
         try:
             with _sigint_ignored():  # inherited by the workers from their first instruction
